@@ -1,0 +1,344 @@
+// The node agent's lifecycle: verify stake and seal token on chain, start the k3s agent,
+// register with the control plane, heartbeat, watch the stake, and stop the node at once when
+// the stake is slashed or withdrawn. The HTTP API reads `status` and calls register/unstake.
+import type { StakeReader, StakeStatus } from "./chain";
+import type { AgentConfig } from "./config";
+import { ControlPlaneClient, ControlPlaneError, type ControlPlaneTarget } from "./cp-client";
+import type { WorkerIdentity } from "./identity";
+import type { K3sService } from "./k3s-service";
+import type { Logger } from "./log";
+import { Loop } from "./loop";
+import {
+  PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
+  type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
+} from "./protocol";
+import type { ResourceSampler } from "./resources";
+import { countRunningPods, type ContainerRuntime } from "./runtime";
+import { StakeCheckError, verifyStakeAndToken } from "./verify-stake";
+import { AGENT_VERSION } from "./version";
+
+export type Phase = "starting" | "blocked" | "running" | "stopped" | "shutting-down";
+
+export interface AgentStatus {
+  phase: Phase;
+  /** Why the node is blocked or stopped (stake slashed, unstake requested, ...). */
+  reason: string | null;
+  registered: boolean;
+  stake: { status: StakeStatus | "missing" | "unknown"; amountMist: bigint | null; checkedAt: number | null };
+  sealToken: { present: boolean; expiresAtEpoch: bigint | null };
+  lastHeartbeatAt: number | null;
+  lastHeartbeatError: string | null;
+  consecutiveFailures: number;
+  k3sRestarts: number;
+  lastK3sRestart: { at: number; reason: string } | null;
+  containersStopped: number | null;
+  startedAt: number;
+}
+
+export interface AgentDeps {
+  cfg: AgentConfig;
+  log: Logger;
+  chain: StakeReader;
+  identity: WorkerIdentity;
+  k3s: K3sService;
+  runtime: ContainerRuntime;
+  resources: ResourceSampler;
+}
+
+export class Agent {
+  readonly status: AgentStatus = {
+    phase: "starting",
+    reason: null,
+    registered: false,
+    stake: { status: "unknown", amountMist: null, checkedAt: null },
+    sealToken: { present: false, expiresAtEpoch: null },
+    lastHeartbeatAt: null,
+    lastHeartbeatError: null,
+    consecutiveFailures: 0,
+    k3sRestarts: 0,
+    lastK3sRestart: null,
+    containersStopped: null,
+    startedAt: Date.now(),
+  };
+  private readonly cp: ControlPlaneClient;
+  private readonly startup: Loop;
+  private readonly heartbeat: Loop;
+  private readonly stakeWatch: Loop;
+  private stopping: Promise<void> | undefined;
+  private lastResources: ResourceUsage | undefined;
+
+  constructor(private readonly d: AgentDeps) {
+    const hb = d.cfg.heartbeat;
+    this.cp = new ControlPlaneClient(d.cfg.nodeId, d.identity, d.cfg.controlPlane.requestTimeoutMs);
+    const onError = (what: string) => (err: unknown) => d.log.error(`${what} failed unexpectedly`, { err });
+    this.startup = new Loop({ ...hb, run: () => this.startOnce(), onError: onError("start-up") });
+    this.heartbeat = new Loop({ ...hb, run: () => this.beat(), onError: onError("heartbeat") });
+    // The stake watch must keep its 1 s pace even when the chain errs, so it does not back off.
+    this.stakeWatch = new Loop({
+      intervalMs: hb.stakeWatchIntervalMs,
+      jitter: 0,
+      maxBackoffMs: hb.stakeWatchIntervalMs,
+      run: () => this.watchStake(),
+      onError: onError("stake watch"),
+    });
+  }
+
+  start(): void {
+    this.startup.start();
+  }
+
+  private get active(): boolean {
+    return this.status.phase === "starting" || this.status.phase === "blocked" || this.status.phase === "running";
+  }
+
+  // ---- start-up -------------------------------------------------------------------------
+
+  /** One start-up attempt; the loop retries with backoff until it succeeds or is terminal. */
+  private async startOnce(): Promise<boolean> {
+    if (!this.active) return true;
+    const { cfg, log } = this.d;
+    try {
+      const { stake, token } = await verifyStakeAndToken(cfg, this.d.chain, this.d.identity.publicKey);
+      this.noteStake(stake.status, stake.amountMist);
+      this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
+    } catch (err) {
+      const terminal = err instanceof StakeCheckError && err.terminal;
+      this.status.phase = terminal ? "stopped" : "blocked";
+      this.status.reason = (err as Error).message;
+      log.warn(terminal ? "stake is not active; node will not start" : "start-up check failed; will retry", { err });
+      if (terminal) void this.startup.stop();
+      return terminal; // terminal: stop retrying (a true result ends the backoff)
+    }
+    log.info("stake and seal token verified on chain", { stakeStatus: this.status.stake.status });
+    await this.startK3s();
+    this.status.phase = "running";
+    this.status.reason = null;
+    void this.startup.stop();
+    this.stakeWatch.start(this.d.cfg.heartbeat.stakeWatchIntervalMs);
+    // The first beat registers (and retries registration with backoff while it fails).
+    this.heartbeat.start();
+    return true;
+  }
+
+  private async startK3s(): Promise<void> {
+    try {
+      await this.d.k3s.start();
+      this.d.log.info("k3s agent started", { manager: this.d.k3s.kind });
+    } catch (err) {
+      // Not fatal: supervision in the heartbeat retries, and the API must stay up to say why.
+      this.d.log.error("k3s agent failed to start", { err });
+    }
+  }
+
+  // ---- chain --------------------------------------------------------------------------
+
+  private noteStake(status: StakeStatus | "missing", amountMist: bigint | null): void {
+    this.status.stake = { status, amountMist, checkedAt: Date.now() };
+  }
+
+  /** Read the stake; stop the node if it is no longer active. Returns false when the node stopped. */
+  private async checkStake(): Promise<boolean> {
+    const stake = await this.d.chain.readStake(this.d.cfg.stakeId);
+    this.noteStake(stake ? stake.status : "missing", stake ? stake.amountMist : null);
+    if (stake && stake.status === "active") return true;
+    await this.enforceStop(`stake ${stake ? stake.status : "no longer exists"} on chain`);
+    return false;
+  }
+
+  private async watchStake(): Promise<boolean> {
+    if (this.status.phase !== "running") {
+      void this.stakeWatch.stop();
+      return true;
+    }
+    try {
+      await this.checkStake();
+      return true;
+    } catch (err) {
+      this.d.log.debug("stake watch: chain read failed", { err });
+      return false;
+    }
+  }
+
+  /** Slashed or withdrawn: stop k3s and every container at once, keep serving the API. */
+  private async enforceStop(reason: string): Promise<void> {
+    if (this.status.phase === "stopped" || this.status.phase === "shutting-down") return;
+    this.status.phase = "stopped";
+    this.status.reason = reason;
+    this.d.log.error("stopping node: " + reason, { nodeId: this.d.cfg.nodeId });
+    void this.heartbeat.stop();
+    void this.stakeWatch.stop();
+    await this.stopWorkloads();
+    void this.deregister(reason);
+  }
+
+  private async stopWorkloads(): Promise<void> {
+    const [k3s, containers] = await Promise.allSettled([this.d.k3s.stop(), this.d.runtime.stopAll()]);
+    if (k3s.status === "rejected") this.d.log.error("could not stop the k3s agent", { err: k3s.reason });
+    else this.d.log.info("k3s agent stopped");
+    if (containers.status === "fulfilled") {
+      this.status.containersStopped = containers.value;
+      this.d.log.info("containers stopped", { count: containers.value });
+    } else this.d.log.error("could not stop containers", { err: containers.reason });
+  }
+
+  // ---- control plane ------------------------------------------------------------------
+
+  private async target(): Promise<ControlPlaneTarget> {
+    // Read the registry every time: the control plane may move or rotate its key.
+    const reg = await this.d.chain.readRegistry(this.d.cfg.sui.registryId);
+    const endpoint = this.d.cfg.controlPlane.endpoint ?? reg.endpoint;
+    if (!endpoint) throw new Error("the NautilusRegistry names no control-plane endpoint");
+    return { endpoint, enclavePubkey: reg.enclavePubkey };
+  }
+
+  /** Register (or re-register) with the control plane. Throws on failure. */
+  async register(): Promise<void> {
+    const cfg = this.d.cfg;
+    const body: RegisterRequest = {
+      node_id: cfg.nodeId,
+      seal_token_id: cfg.sealTokenId,
+      stake_object_id: cfg.stakeId,
+      worker_pubkey: this.d.identity.publicKey,
+      timestamp: Math.floor(Date.now() / 1000),
+      agent_version: AGENT_VERSION,
+    };
+    const t = await this.target();
+    await this.cp.post(t, PATH_REGISTER, body);
+    if (!this.status.registered) this.d.log.info("registered with the control plane", { endpoint: t.endpoint });
+    this.status.registered = true;
+  }
+
+  async deregister(reason: string): Promise<boolean> {
+    const cfg = this.d.cfg;
+    const body: DeregisterRequest = {
+      node_id: cfg.nodeId,
+      seal_token_id: cfg.sealTokenId,
+      timestamp: Math.floor(Date.now() / 1000),
+      reason,
+    };
+    try {
+      await this.cp.post(await this.target(), PATH_DEREGISTER, body);
+      this.d.log.info("deregistered from the control plane", { reason });
+      return true;
+    } catch (err) {
+      this.d.log.warn("deregistration failed", { err });
+      return false;
+    } finally {
+      this.status.registered = false;
+    }
+  }
+
+  // ---- heartbeat ----------------------------------------------------------------------
+
+  async sampleResources(): Promise<ResourceUsage> {
+    this.lastResources = await this.d.resources.sample();
+    return this.lastResources;
+  }
+
+  async runningPods(): Promise<number | null> {
+    try {
+      return await countRunningPods(this.d.runtime);
+    } catch (err) {
+      this.d.log.debug("container runtime query failed", { err });
+      return null;
+    }
+  }
+
+  private async beat(): Promise<boolean> {
+    if (this.status.phase !== "running") {
+      void this.heartbeat.stop();
+      return true;
+    }
+    const { cfg, log } = this.d;
+    try {
+      if (!(await this.checkStake())) return true;
+      const k3sRunning = await this.d.k3s.isRunning();
+      if (!k3sRunning) {
+        log.warn("k3s agent is not running; starting it");
+        await this.startK3s();
+      }
+      if (!this.status.registered) await this.register();
+      const [resources, pods] = await Promise.all([this.sampleResources(), this.runningPods()]);
+      const body: HeartbeatRequest = {
+        node_id: cfg.nodeId,
+        seal_token_id: cfg.sealTokenId,
+        stake_object_id: cfg.stakeId,
+        timestamp: Math.floor(Date.now() / 1000),
+        stake_status: this.status.stake.status,
+        stake_amount: String(this.status.stake.amountMist ?? 0n),
+        running_pods: pods ?? 0,
+        resource_usage: resources,
+        k3s_agent_running: await this.d.k3s.isRunning(),
+      };
+      try {
+        await this.cp.post(await this.target(), PATH_HEARTBEAT, body);
+      } catch (err) {
+        // A restarted control plane forgets us: register again and count the beat as sent.
+        if (err instanceof ControlPlaneError && err.code === "not_registered") {
+          this.status.registered = false;
+          await this.register();
+          await this.cp.post(await this.target(), PATH_HEARTBEAT, { ...body, timestamp: Math.floor(Date.now() / 1000) });
+        } else throw err;
+      }
+      if (this.status.consecutiveFailures > 0) log.info("heartbeat recovered", { after: this.status.consecutiveFailures });
+      this.status.consecutiveFailures = 0;
+      this.status.lastHeartbeatAt = Date.now();
+      this.status.lastHeartbeatError = null;
+      log.debug("heartbeat sent", { runningPods: body.running_pods });
+      return true;
+    } catch (err) {
+      return this.beatFailed(err);
+    }
+  }
+
+  private async beatFailed(err: unknown): Promise<boolean> {
+    const s = this.status;
+    s.consecutiveFailures += 1;
+    s.lastHeartbeatError = (err as Error).message;
+    const limit = this.d.cfg.heartbeat.restartAfterFailures;
+    this.d.log.warn("heartbeat failed", { err, consecutiveFailures: s.consecutiveFailures, limit });
+    // Once per failure streak: restarting k3s every few beats while a control plane is down
+    // would only churn the node.
+    if (s.consecutiveFailures === limit && this.status.phase === "running") {
+      const reason = `${limit} heartbeat failures in a row (${s.lastHeartbeatError})`;
+      this.d.log.warn("restarting the k3s agent", { reason });
+      try {
+        await this.d.k3s.restart();
+        s.k3sRestarts += 1;
+        s.lastK3sRestart = { at: Date.now(), reason };
+      } catch (e) {
+        this.d.log.error("k3s agent restart failed", { err: e });
+      }
+    }
+    return false;
+  }
+
+  // ---- operator actions ---------------------------------------------------------------
+
+  /** Leave the cluster: stop k3s and containers, deregister. The withdraw is pulumi destroy's. */
+  async unstake(): Promise<{ deregistered: boolean }> {
+    if (this.status.phase === "shutting-down") return { deregistered: false };
+    this.status.phase = "stopped";
+    this.status.reason = "unstake requested";
+    this.d.log.info("unstake requested: leaving the cluster");
+    await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stakeWatch.stop()]);
+    await this.stopWorkloads();
+    return { deregistered: await this.deregister("unstake requested") };
+  }
+
+  /** SIGTERM: deregister, stop loops, release a child k3s. Idempotent. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      const wasRegistered = this.status.registered;
+      this.status.phase = "shutting-down";
+      await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stakeWatch.stop()]);
+      if (wasRegistered) await this.deregister("agent shutting down");
+      await this.d.k3s.detach();
+    })();
+    return this.stopping;
+  }
+
+  get resourcesCache(): ResourceUsage | undefined {
+    return this.lastResources;
+  }
+}

@@ -1,0 +1,27 @@
+// GET /health: is the node serving, registered, staked; when did it last beat.
+import type { Route } from "../http";
+import { isoOrNull, sendJson } from "../http";
+
+export const healthRoute: Route = {
+  method: "GET",
+  path: "/health",
+  auth: false,
+  async handle({ agent, cfg }, _req, res) {
+    const s = agent.status;
+    const healthy = s.phase === "running" && s.stake.status === "active";
+    // 503 when not serving workloads, so a load balancer or probe sees it; the body says why.
+    sendJson(res, healthy ? 200 : 503, {
+      status: healthy ? "healthy" : s.phase,
+      reason: s.reason,
+      node_id: cfg.nodeId,
+      registered: s.registered,
+      stake_status: s.stake.status,
+      last_heartbeat: isoOrNull(s.lastHeartbeatAt),
+      last_heartbeat_error: s.lastHeartbeatError,
+      consecutive_failures: s.consecutiveFailures,
+      k3s_restarts: s.k3sRestarts,
+      last_k3s_restart: s.lastK3sRestart && { at: isoOrNull(s.lastK3sRestart.at), reason: s.lastK3sRestart.reason },
+      uptime_seconds: Math.floor((Date.now() - s.startedAt) / 1000),
+    });
+  },
+};

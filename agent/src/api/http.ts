@@ -1,0 +1,56 @@
+// Shared HTTP plumbing for the agent API: JSON replies, bounded body reading, typed errors.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Agent } from "../agent";
+import type { AgentConfig } from "../config";
+import type { Logger } from "../log";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+export interface ApiContext {
+  agent: Agent;
+  cfg: AgentConfig;
+  log: Logger;
+  apiToken: string;
+}
+
+export interface Route {
+  method: "GET" | "POST";
+  path: string;
+  /** Mutating routes need the bearer token. */
+  auth: boolean;
+  handle(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(text);
+}
+
+/** Read at most MAX_BODY_BYTES and parse JSON; an empty body is `{}`. */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, "request body too large");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, "request body too large");
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  if (text === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
+}
+
+export const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

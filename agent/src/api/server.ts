@@ -1,0 +1,61 @@
+// The agent's HTTP API on its own port (never a k3s port). Routing, auth, limits and error
+// mapping live here; each endpoint is one handler file. Nothing a client sends can crash it.
+import { createServer, type Server } from "node:http";
+import { bearerMatches } from "../api-token";
+import { configRoute } from "./handlers/config";
+import { healthRoute } from "./handlers/health";
+import { metricsRoute } from "./handlers/metrics";
+import { prometheusRoute } from "./handlers/prometheus";
+import { registerRoute } from "./handlers/register";
+import { stakingRoute } from "./handlers/staking";
+import { unstakeRoute } from "./handlers/unstake";
+import { HttpError, readJsonBody, sendJson, type ApiContext, type Route } from "./http";
+
+export const ROUTES: readonly Route[] = [
+  healthRoute, stakingRoute, metricsRoute, configRoute, registerRoute, unstakeRoute, prometheusRoute,
+];
+
+export function createApiServer(ctx: ApiContext): Server {
+  const byPath = new Map<string, Route[]>();
+  for (const r of ROUTES) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+
+  const server = createServer(async (req, res) => {
+    const started = Date.now();
+    let path = "/";
+    try {
+      path = new URL(req.url ?? "/", "http://agent").pathname;
+      const candidates = byPath.get(path);
+      if (!candidates) throw new HttpError(404, "not found");
+      const method = req.method === "HEAD" ? "GET" : req.method;
+      const route = candidates.find((r) => r.method === method);
+      if (!route) throw new HttpError(405, "method not allowed", { allow: candidates.map((r) => r.method).join(", ") });
+      if (route.auth && !bearerMatches(req.headers.authorization, ctx.apiToken)) {
+        throw new HttpError(401, "missing or wrong bearer token", { "www-authenticate": "Bearer" });
+      }
+      const body = route.method === "POST" ? await readJsonBody(req) : undefined;
+      if (body !== undefined && (typeof body !== "object" || body === null || Array.isArray(body))) {
+        throw new HttpError(400, "request body must be a JSON object");
+      }
+      await route.handle(ctx, req, res, body);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status === 500) ctx.log.error("API handler failed", { path, err });
+      if (!res.headersSent) {
+        // A 413 leaves unread bytes: answer, then drop the connection rather than read them.
+        const extra: Record<string, string> = status === 413 ? { connection: "close" } : {};
+        sendJson(res, status, { error: status === 500 ? "internal error" : (err as Error).message },
+          { ...(err instanceof HttpError ? err.headers : {}), ...extra });
+        if (status === 413) res.once("finish", () => req.socket.destroy());
+      } else res.end();
+    } finally {
+      ctx.log.debug("api request", { method: req.method, path, status: res.statusCode, ms: Date.now() - started });
+    }
+  });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  return server;
+}

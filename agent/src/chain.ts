@@ -1,0 +1,45 @@
+// The agent's read-only view of the chain. The real implementation (chain-sui.ts) delegates to
+// src/sui, the only code that parses Move objects; tests may substitute their own.
+export type StakeStatus = "active" | "slashed" | "withdrawn";
+
+export interface StakeView {
+  id: string;
+  nodeId: string;
+  amountMist: bigint;
+  status: StakeStatus;
+}
+
+export interface SealTokenView {
+  id: string;
+  stakeId: string;
+  nodeId: string;
+  workerPubkey: string;
+  expiresAtEpoch: bigint;
+}
+
+export interface RegistryView {
+  endpoint: string;
+  enclavePubkey: string;
+}
+
+export interface StakeReader {
+  readStake(stakeId: string): Promise<StakeView | null>;
+  readSealToken(sealTokenId: string): Promise<SealTokenView | null>;
+  readRegistry(registryId: string): Promise<RegistryView>;
+  currentEpoch(): Promise<bigint>;
+}
+
+/** Sui object ids compare by value: 0x01 and 0x000...01 are the same object. */
+export function sameObjectId(a: string, b: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/^0x/, "").replace(/^0+/, "");
+  return norm(a) === norm(b);
+}
+
+export function normalizeObjectId(id: string): string {
+  return "0x" + id.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+}
+
+/** One rule for agent and control plane: a token is valid up to, not including, its expiry epoch. */
+export function sealTokenExpired(expiresAtEpoch: bigint, currentEpoch: bigint): boolean {
+  return currentEpoch >= expiresAtEpoch;
+}

@@ -1,0 +1,170 @@
+// Agent configuration: one JSON file (STAKER_CONFIG_PATH), validated into one typed object.
+// readConfig is pure (env + file text in, config or error out) so it is testable without a host.
+import { z } from "zod";
+
+// Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
+// The original listened on 10250 and collided with the kubelet.
+export const RESERVED_PORTS: ReadonlySet<number> = new Set([
+  2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256,
+  10257, 10259, 51820, 51821,
+]);
+
+const objectId = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
+const absPath = z.string().regex(/^\//, "must be an absolute path");
+const port = z
+  .number()
+  .int()
+  .min(0)
+  .max(65535)
+  .refine((p) => !RESERVED_PORTS.has(p), (p) => ({ message: `port ${p} is reserved for k3s/kubelet` }));
+const durationMs = (def: number, min = 10) => z.number().int().min(min).default(def);
+
+export const agentConfigSchema = z
+  .object({
+    nodeId: z.string().min(1).max(63).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name"),
+    sui: z
+      .object({
+        rpcUrl: z.string().url(),
+        packageId: objectId,
+        poolId: objectId,
+        registryId: objectId,
+      })
+      .strict(),
+    stakeId: objectId,
+    sealTokenId: objectId,
+    controlPlane: z
+      .object({
+        // Override for dev; otherwise the endpoint comes from the NautilusRegistry on chain.
+        // The reply-signing key always comes from the registry.
+        endpoint: z.string().url().optional(),
+        requestTimeoutMs: durationMs(5_000),
+      })
+      .strict()
+      .default({}),
+    k3s: z
+      .object({
+        // auto: systemd when /run/systemd/system exists, else run `command` as our child.
+        manager: z.enum(["auto", "systemd", "process"]).default("auto"),
+        unit: z.string().min(1).default("k3s-agent.service"),
+        command: absPath.default("/usr/local/bin/k3s"),
+        args: z.array(z.string()).default(["agent"]),
+        // Holds K3S_TOKEN / K3S_URL (0600); read into the child's environment, never argv.
+        envFile: absPath.default("/etc/systemd/system/k3s-agent.service.env"),
+      })
+      .strict()
+      .default({}),
+    containerRuntime: z
+      .object({
+        type: z.enum(["containerd", "docker"]).default("containerd"),
+        socket: absPath.optional(),
+        // Path of ctr / docker; defaults per type. Lets tests and odd hosts point elsewhere.
+        binary: z.string().min(1).optional(),
+        commandTimeoutMs: durationMs(10_000),
+      })
+      .strict()
+      .default({}),
+    heartbeat: z
+      .object({
+        intervalMs: durationMs(30_000),
+        jitter: z.number().min(0).max(0.5).default(0.1),
+        maxBackoffMs: durationMs(300_000),
+        restartAfterFailures: z.number().int().min(1).default(3),
+        // The slash-stop bound (3 s) is tighter than a heartbeat, so the stake is watched apart.
+        stakeWatchIntervalMs: durationMs(1_000),
+      })
+      .strict()
+      .default({}),
+    api: z
+      .object({ host: z.string().min(1).default("0.0.0.0"), port: port.default(9443) })
+      .strict()
+      .default({}),
+    paths: z
+      .object({
+        workerKey: absPath.default("/var/lib/k3s-daas/worker.key"),
+        apiToken: absPath.default("/etc/k3s-daas/api-token"),
+        diskPath: absPath.default("/"),
+      })
+      .strict()
+      .default({}),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    shutdownTimeoutMs: durationMs(10_000),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+// Env overrides an operator expects to set in a unit drop-in without editing the JSON.
+const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; parse: (v: string) => unknown }> = [
+  { env: "K3S_DAAS_LOG_LEVEL", path: ["logLevel"], parse: (v) => v },
+  { env: "K3S_DAAS_API_HOST", path: ["api", "host"], parse: (v) => v },
+  { env: "K3S_DAAS_API_PORT", path: ["api", "port"], parse: (v) => (/^\d+$/.test(v) ? Number(v) : v) },
+  { env: "K3S_DAAS_SUI_RPC_URL", path: ["sui", "rpcUrl"], parse: (v) => v },
+  { env: "K3S_DAAS_CONTROL_PLANE_URL", path: ["controlPlane", "endpoint"], parse: (v) => v },
+];
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    if (next === undefined) cur[key] = {};
+    else if (typeof next !== "object" || next === null || Array.isArray(next)) return; // zod reports it
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const where = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k));
+    return `unknown config key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.received === "undefined") {
+    return `missing config key "${where}"`;
+  }
+  // Never echo the offending value: a misplaced secret must not reach the journal.
+  return `config key "${where}": ${issue.message}`;
+}
+
+/** Pure: parse the file text, apply env overrides, validate. Throws ConfigError naming the key. */
+export function readConfig(env: Record<string, string | undefined>, fileText: string): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fileText);
+  } catch (err) {
+    throw new ConfigError(`config file is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError("config file must hold a JSON object");
+  }
+  const obj = structuredClone(raw) as Record<string, unknown>;
+  for (const o of ENV_OVERRIDES) {
+    const v = env[o.env];
+    if (v !== undefined && v !== "") setPath(obj, o.path, o.parse(v));
+  }
+  const parsed = agentConfigSchema.safeParse(obj);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(describeIssue).join("; "));
+  }
+  return parsed.data;
+}
+
+/** Default config path: STAKER_CONFIG_PATH, else agent.json beside the bundle. */
+export function configPath(env: Record<string, string | undefined>, bundleDir: string): string {
+  return env.STAKER_CONFIG_PATH || `${bundleDir}/agent.json`;
+}
+
+/** The config as the API may show it: ids that grant nothing stay, secrets and paths to them go. */
+export function redactConfig(cfg: AgentConfig): Record<string, unknown> {
+  const { sealTokenId: _omit, paths, ...rest } = cfg;
+  return {
+    ...rest,
+    sealTokenId: "[redacted]",
+    paths: { workerKey: "[redacted]", apiToken: "[redacted]", diskPath: paths.diskPath },
+  };
+}

@@ -1,0 +1,103 @@
+// Entry point of the bundled agent: `node agent.js [run|keygen|check-config|version]`.
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { ConfigError, configPath, readConfig, redactConfig } from "./config";
+import { loadOrCreateIdentity } from "./identity";
+import { createLogger } from "./log";
+import { startAgent } from "./run";
+import { AGENT_VERSION } from "./version";
+
+const DEFAULT_WORKER_KEY = "/var/lib/k3s-daas/worker.key";
+const USAGE = `usage: node agent.js [run | keygen [--key PATH] | check-config | version]
+  run            start the agent (default); config from STAKER_CONFIG_PATH
+  keygen         create the worker key if missing and print only its base64 public key
+  check-config   validate the config file and print it with secrets redacted
+  version        print the agent version`;
+
+function bundleDir(): string {
+  return dirname(process.argv[1] ?? process.cwd());
+}
+
+function loadConfigOrExit() {
+  const path = configPath(process.env, bundleDir());
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    fail(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return readConfig(process.env, text);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid config ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message }) + "\n");
+  process.exit(2);
+}
+
+/** keygen needs no full config: it runs before the seal token (which needs the key) exists. */
+function keygen(args: string[]): void {
+  const i = args.indexOf("--key");
+  let keyPath = i >= 0 ? args[i + 1] : undefined;
+  if (!keyPath) {
+    try {
+      const raw = JSON.parse(readFileSync(configPath(process.env, bundleDir()), "utf8")) as { paths?: { workerKey?: unknown } };
+      if (typeof raw.paths?.workerKey === "string") keyPath = raw.paths.workerKey;
+    } catch { /* no config yet: default path */ }
+  }
+  const id = loadOrCreateIdentity(keyPath ?? DEFAULT_WORKER_KEY);
+  process.stdout.write(id.publicKey + "\n");
+}
+
+async function run(): Promise<void> {
+  const cfg = loadConfigOrExit();
+  const log = createLogger(cfg.logLevel);
+  const running = await startAgent(cfg, { log });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn("second signal: exiting now", { signal: sig });
+      process.exit(130);
+    }
+    log.info("shutting down", { signal: sig });
+    // Hard bound over the graceful path (which is itself bounded) in case close() hangs.
+    setTimeout(() => {
+      log.error("shutdown took too long: exiting");
+      process.exit(1);
+    }, cfg.shutdownTimeoutMs + 2_000).unref();
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+async function main(): Promise<void> {
+  const [cmd = "run", ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case "run":
+      return run();
+    case "keygen":
+      return keygen(rest);
+    case "check-config":
+      process.stdout.write(JSON.stringify(redactConfig(loadConfigOrExit()), null, 2) + "\n");
+      return;
+    case "version":
+      process.stdout.write(AGENT_VERSION + "\n");
+      return;
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE + "\n");
+      return;
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(cmd)}\n${USAGE}\n`);
+      process.exit(2);
+  }
+}
+
+main().catch((err: unknown) => fail(`agent failed: ${(err as Error).message}`));

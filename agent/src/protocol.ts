@@ -1,0 +1,102 @@
+// The signed request/reply protocol between agent and control plane (docs/contracts.md).
+// Shared by the agent and the control-plane stand-in so both build the same bytes.
+import { createHash, createPublicKey, verify, sign, type KeyObject } from "node:crypto";
+
+export const H_NODE_ID = "x-k3s-node-id";
+export const H_TIMESTAMP = "x-k3s-timestamp";
+export const H_NONCE = "x-k3s-nonce";
+export const H_SIGNATURE = "x-k3s-signature";
+export const H_REPLY_TIMESTAMP = "x-nautilus-timestamp";
+export const H_REPLY_SIGNATURE = "x-nautilus-signature";
+
+export const PATH_REGISTER = "/api/v1/register-worker";
+export const PATH_HEARTBEAT = "/api/v1/nodes/heartbeat";
+export const PATH_DEREGISTER = "/api/v1/nodes/deregister";
+export const PATH_WORKERS = "/api/v1/workers";
+
+/** How far a request timestamp may be from the receiver's clock. */
+export const TIMESTAMP_WINDOW_MS = 60_000;
+
+export function sha256hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function requestSigningString(method: string, path: string, timestamp: string, nonce: string, body: string): string {
+  return `k3s-daas-v1\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${sha256hex(body)}`;
+}
+
+export function replySigningString(requestNonce: string, timestamp: string, body: string): string {
+  return `k3s-daas-v1-reply\n${requestNonce}\n${timestamp}\n${sha256hex(body)}`;
+}
+
+export function signString(key: KeyObject, s: string): string {
+  return sign(null, Buffer.from(s, "utf8"), key).toString("base64");
+}
+
+/** Public key object from the base64 raw 32-byte ed25519 key used on chain. */
+export function publicKeyFromBase64(b64: string): KeyObject {
+  const raw = Buffer.from(b64, "base64");
+  if (raw.length !== 32) throw new Error(`ed25519 public key must be 32 bytes, got ${raw.length}`);
+  return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" });
+}
+
+export function publicKeyToBase64(key: KeyObject): string {
+  const jwk = key.export({ format: "jwk" });
+  if (typeof jwk.x !== "string") throw new Error("not an ed25519 key");
+  return Buffer.from(jwk.x, "base64url").toString("base64");
+}
+
+export function verifyString(pubkeyB64: string, s: string, signatureB64: string): boolean {
+  try {
+    const sig = Buffer.from(signatureB64, "base64");
+    if (sig.length !== 64) return false;
+    return verify(null, Buffer.from(s, "utf8"), publicKeyFromBase64(pubkeyB64), sig);
+  } catch {
+    return false;
+  }
+}
+
+// Body shapes. Field names follow the seed (snake_case).
+export interface ResourceUsage {
+  cpu_percent: number;
+  cpu_cores: number;
+  load_avg_1m: number;
+  memory_total_bytes: number;
+  memory_used_bytes: number;
+  memory_percent: number;
+  disk_total_bytes: number;
+  disk_used_bytes: number;
+  disk_percent: number;
+  network_rx_bytes: number;
+  network_tx_bytes: number;
+  network_rx_bytes_per_sec: number;
+  network_tx_bytes_per_sec: number;
+}
+
+export interface RegisterRequest {
+  node_id: string;
+  seal_token_id: string;
+  stake_object_id: string;
+  worker_pubkey: string;
+  timestamp: number;
+  agent_version: string;
+}
+
+export interface HeartbeatRequest {
+  node_id: string;
+  seal_token_id: string;
+  stake_object_id: string;
+  timestamp: number;
+  stake_status: string;
+  stake_amount: string; // MIST, decimal string
+  running_pods: number;
+  resource_usage: ResourceUsage;
+  k3s_agent_running: boolean;
+}
+
+export interface DeregisterRequest {
+  node_id: string;
+  seal_token_id: string;
+  timestamp: number;
+  reason: string;
+}
