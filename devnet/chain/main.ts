@@ -1,0 +1,36 @@
+// `npm run devnet -- [--host 127.0.0.1] [--port 9000] [--state-dir devnet/.state]
+//                     [--lock-epochs 1] [--min-stake-mist 1000000000]`
+// Starts the local chain, writes <state-dir>/devnet.json (0600, includes the throwaway admin
+// key) and prints the ids (never the key). Stops on SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { startDevnet } from "./server.js";
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "9000" },
+      "state-dir": { type: "string", default: "devnet/.state" },
+      "lock-epochs": { type: "string", default: "1" },
+      "min-stake-mist": { type: "string", default: "1000000000" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const devnet = await startDevnet({
+    host: values.host,
+    port,
+    stateDir: values["state-dir"],
+    lockEpochs: BigInt(values["lock-epochs"]!),
+    minStakeMist: BigInt(values["min-stake-mist"]!),
+  });
+  process.stdout.write(JSON.stringify({ url: devnet.url, ...devnet.ids, stateFile: `${values["state-dir"]}/devnet.json` }, null, 2) + "\n");
+  const stop = () => void devnet.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`devnet: ${(e as Error).message}\n`);
+  process.exit(1);
+});

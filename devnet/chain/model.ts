@@ -1,0 +1,230 @@
+// Executable model of the k3s_daas Move package (move/sources/staking.move and
+// k8s_gateway.move), function by function. Same checks, in the same order, with the same abort
+// codes, so a client sees the same failures here as on a real network. move/README.md maps
+// each Move function to its model here; change both together.
+import type { StoredObject } from "./objects.js";
+
+/** Thrown by a model function: becomes a MoveAbort in the transaction's effects. */
+export class MoveAbort extends Error {
+  constructor(
+    readonly module: "staking" | "k8s_gateway",
+    readonly functionName: string,
+    readonly code: number,
+    /** Stands in for the bytecode offset of the abort: distinct per abort site. */
+    readonly instruction: number,
+  ) {
+    super(`MoveAbort in ${module}::${functionName} with code ${code}`);
+  }
+}
+
+// staking.move abort codes
+export const STAKING = {
+  EInsufficientStake: 1,
+  ENodeAlreadyStaked: 2,
+  EInvalidNodeId: 3,
+  ENotStaker: 4,
+  EStakeLocked: 5,
+  EStakeNotActive: 6,
+  EAlreadyWithdrawn: 7,
+  EInvalidSlashAmount: 8,
+  EWrongPool: 9,
+  EInvalidParams: 10,
+} as const;
+
+// k8s_gateway.move abort codes
+export const GATEWAY = {
+  ENotStaker: 1,
+  EStakeNotActive: 2,
+  EInvalidWorkerKey: 3,
+  EInvalidEndpoint: 4,
+  EInvalidEnclaveKey: 5,
+  EWrongPool: 6,
+} as const;
+
+export const STATUS_ACTIVE = 1;
+export const STATUS_SLASHED = 2;
+export const STATUS_WITHDRAWN = 3;
+export const MAX_NODE_ID_BYTES = 64;
+export const SEAL_TOKEN_VALIDITY_EPOCHS = 30n;
+export const SEAL_TOKEN_PERMISSIONS = ["node:join", "node:heartbeat"];
+export const DEFAULT_MIN_NODE_STAKE = 1_000_000_000n;
+export const DEFAULT_LOCK_EPOCHS = 7n;
+
+/** What a Move function can do to the world: the executor implements it over a working set. */
+export interface MoveCtx {
+  sender: string;
+  epoch: bigint;
+  packageId: string;
+  freshId(): string;
+  /** New object; owner is set by share/transfer (an unowned one left at the end is an error). */
+  create(layout: StoredObject["layout"], typeName: string, fields: Record<string, unknown>): StoredObject;
+  share(obj: StoredObject): void;
+  transfer(obj: StoredObject, to: string): void;
+  destroy(obj: StoredObject): void;
+  emit(module: string, eventName: string, fields: Record<string, unknown>): void;
+  tableAdd(tableId: string, key: string, value: string): void;
+  tableRemove(tableId: string, key: string): void;
+  tableGet(tableId: string, key: string): string | undefined;
+}
+
+type Pool = {
+  id: string; balance: bigint; slashed: bigint; min_node_stake: bigint; lock_epochs: bigint;
+  node_stakes: { id: string; size: bigint }; total_staked: bigint; total_slashed: bigint; active_stakes: bigint;
+};
+type Record_ = {
+  id: string; pool_id: string; staker: string; node_id: string; amount: bigint;
+  status: number; staked_at: bigint; locked_until: bigint;
+};
+const f = <T>(o: StoredObject) => o.fields as unknown as T;
+
+// ---- staking ----------------------------------------------------------------------------
+
+/** staking::init: one pool (defaults) shared, its AdminCap to the publisher. */
+export function stakingInit(ctx: MoveCtx): { pool: StoredObject; cap: StoredObject } {
+  const pool = ctx.create("StakingPool", "staking::StakingPool", {
+    id: ctx.freshId(), balance: 0n, slashed: 0n, min_node_stake: DEFAULT_MIN_NODE_STAKE,
+    lock_epochs: DEFAULT_LOCK_EPOCHS, node_stakes: { id: ctx.freshId(), size: 0n },
+    total_staked: 0n, total_slashed: 0n, active_stakes: 0n,
+  });
+  const cap = ctx.create("AdminCap", "staking::AdminCap", { id: ctx.freshId(), pool_id: pool.id });
+  ctx.share(pool);
+  ctx.transfer(cap, ctx.sender);
+  return { pool, cap };
+}
+
+/** staking::set_pool_params(cap, pool, min_node_stake, lock_epochs) */
+export function setPoolParams(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, minNodeStake: bigint, lockEpochs: bigint) {
+  const fn = "set_pool_params";
+  const pool = f<Pool>(poolObj);
+  if (f<{ pool_id: string }>(cap).pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (minNodeStake === 0n) throw new MoveAbort("staking", fn, STAKING.EInvalidParams, 2);
+  pool.min_node_stake = minNodeStake;
+  pool.lock_epochs = lockEpochs;
+  ctx.emit("staking", "PoolParamsUpdated", { pool_id: pool.id, min_node_stake: minNodeStake, lock_epochs: lockEpochs });
+}
+
+/** staking::stake_for_node(pool, payment, node_id, ctx) */
+export function stakeForNode(ctx: MoveCtx, poolObj: StoredObject, payment: StoredObject, nodeId: string) {
+  const fn = "stake_for_node";
+  const pool = f<Pool>(poolObj);
+  const amount = f<{ balance: bigint }>(payment).balance;
+  const nodeIdLen = new TextEncoder().encode(nodeId).length;
+  if (nodeIdLen === 0 || nodeIdLen > MAX_NODE_ID_BYTES) throw new MoveAbort("staking", fn, STAKING.EInvalidNodeId, 1);
+  if (amount < pool.min_node_stake) throw new MoveAbort("staking", fn, STAKING.EInsufficientStake, 2);
+  if (ctx.tableGet(pool.node_stakes.id, nodeId) !== undefined) throw new MoveAbort("staking", fn, STAKING.ENodeAlreadyStaked, 3);
+
+  const record = ctx.create("StakeRecord", "staking::StakeRecord", {
+    id: ctx.freshId(), pool_id: pool.id, staker: ctx.sender, node_id: nodeId, amount,
+    status: STATUS_ACTIVE, staked_at: ctx.epoch, locked_until: ctx.epoch + pool.lock_epochs,
+  });
+  ctx.destroy(payment); // coin::into_balance + balance::join
+  pool.balance += amount;
+  pool.total_staked += amount;
+  pool.active_stakes += 1n;
+  ctx.tableAdd(pool.node_stakes.id, nodeId, record.id);
+  pool.node_stakes.size += 1n;
+  ctx.emit("staking", "StakeCreated", {
+    stake_id: record.id, pool_id: pool.id, staker: ctx.sender, node_id: nodeId,
+    amount: amount, locked_until: ctx.epoch + pool.lock_epochs,
+  });
+  ctx.share(record);
+}
+
+/** staking::withdraw_stake(pool, record, ctx): Coin<SUI> */
+export function withdrawStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject): StoredObject {
+  const fn = "withdraw_stake";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
+  if (rec.status === STATUS_WITHDRAWN) throw new MoveAbort("staking", fn, STAKING.EAlreadyWithdrawn, 3);
+  if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
+
+  const amount = rec.amount;
+  const wasActive = rec.status === STATUS_ACTIVE;
+  pool.balance -= amount;
+  if (wasActive) pool.active_stakes -= 1n;
+  rec.amount = 0n;
+  rec.status = STATUS_WITHDRAWN;
+  ctx.tableRemove(pool.node_stakes.id, rec.node_id);
+  pool.node_stakes.size -= 1n;
+  const coin = ctx.create("Coin", "coin", { id: ctx.freshId(), balance: amount });
+  ctx.emit("staking", "StakeWithdrawn", {
+    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount: amount,
+  });
+  return coin;
+}
+
+/** staking::slash_stake(cap, pool, record, amount, reason, ctx) */
+export function slashStake(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, recordObj: StoredObject, amount: bigint, reason: string) {
+  const fn = "slash_stake";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (f<{ pool_id: string }>(cap).pool_id !== pool.id || rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 2);
+  if (amount === 0n || amount > rec.amount) throw new MoveAbort("staking", fn, STAKING.EInvalidSlashAmount, 3);
+
+  pool.balance -= amount;
+  pool.slashed += amount;
+  pool.total_slashed += amount;
+  pool.active_stakes -= 1n;
+  rec.amount -= amount;
+  rec.status = STATUS_SLASHED;
+  // The node id stays taken until the staker withdraws the remainder: a slashed node cannot
+  // rejoin under a fresh stake while its slashed record is still live.
+  ctx.emit("staking", "StakeSlashed", {
+    stake_id: rec.id, pool_id: pool.id, node_id: rec.node_id, amount: amount,
+    remaining: rec.amount, reason,
+  });
+}
+
+// ---- k8s_gateway ------------------------------------------------------------------------
+
+/** k8s_gateway::init: the registry, empty until the admin sets it. */
+export function gatewayInit(ctx: MoveCtx): StoredObject {
+  const reg = ctx.create("NautilusRegistry", "k8s_gateway::NautilusRegistry", {
+    id: ctx.freshId(), endpoint: "", enclave_pubkey: new Uint8Array(), updated_at: 0n,
+  });
+  ctx.share(reg);
+  return reg;
+}
+
+/** k8s_gateway::create_worker_seal_token(record, worker_pubkey, ctx) */
+export function createWorkerSealToken(ctx: MoveCtx, recordObj: StoredObject, workerPubkey: Uint8Array) {
+  const fn = "create_worker_seal_token";
+  const rec = f<Record_>(recordObj);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("k8s_gateway", fn, GATEWAY.ENotStaker, 1);
+  if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EStakeNotActive, 2);
+  if (workerPubkey.length !== 32) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EInvalidWorkerKey, 3);
+  const token = ctx.create("SealToken", "k8s_gateway::SealToken", {
+    id: ctx.freshId(), stake_id: rec.id, node_id: rec.node_id, worker_pubkey: workerPubkey,
+    permissions: [...SEAL_TOKEN_PERMISSIONS], issued_at: ctx.epoch, expires_at: ctx.epoch + SEAL_TOKEN_VALIDITY_EPOCHS,
+  });
+  token.hasPublicTransfer = false; // key only: soulbound to the staker
+  ctx.emit("k8s_gateway", "SealTokenCreated", {
+    token_id: token.id, stake_id: rec.id, node_id: rec.node_id, owner: ctx.sender,
+    expires_at: ctx.epoch + SEAL_TOKEN_VALIDITY_EPOCHS,
+  });
+  ctx.transfer(token, ctx.sender);
+}
+
+/** k8s_gateway::revoke_seal_token(token) */
+export function revokeSealToken(ctx: MoveCtx, token: StoredObject) {
+  const t = token.fields as { id: string; stake_id: string; node_id: string };
+  ctx.emit("k8s_gateway", "SealTokenRevoked", { token_id: t.id, stake_id: t.stake_id, node_id: t.node_id });
+  ctx.destroy(token);
+}
+
+/** k8s_gateway::set_registry(cap, pool, registry, endpoint, enclave_pubkey, ctx) */
+export function setRegistry(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, regObj: StoredObject, endpoint: string, enclavePubkey: Uint8Array) {
+  const fn = "set_registry";
+  if (f<{ pool_id: string }>(cap).pool_id !== f<Pool>(poolObj).id) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EWrongPool, 1);
+  const len = new TextEncoder().encode(endpoint).length;
+  if (len === 0 || len > 256) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EInvalidEndpoint, 2);
+  if (enclavePubkey.length !== 32) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EInvalidEnclaveKey, 3);
+  const reg = regObj.fields as { id: string; endpoint: string; enclave_pubkey: Uint8Array; updated_at: bigint };
+  reg.endpoint = endpoint;
+  reg.enclave_pubkey = enclavePubkey;
+  reg.updated_at = ctx.epoch;
+  ctx.emit("k8s_gateway", "RegistryUpdated", { registry_id: reg.id, endpoint, updated_at: ctx.epoch });
+}

@@ -1,0 +1,147 @@
+// HTTP front of the devnet: JSON-RPC on POST /, the faucet on POST /v2/gas (the shape
+// @mysten/sui/faucet's requestSuiFromFaucetV2 speaks), and a devnet-only POST
+// /devnet/advance-epoch. Loopback by default; nothing here is meant for a public interface.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { mkdir, writeFile, chmod } from "node:fs/promises";
+import { join } from "node:path";
+import { normalizeSuiAddress, isValidSuiAddress } from "@mysten/sui/utils";
+import { Chain, type ChainOptions } from "./state.js";
+import { METHODS, RpcError } from "./rpc.js";
+
+export interface DevnetIds {
+  packageId: string;
+  poolId: string;
+  adminCapId: string;
+  registryId: string;
+}
+
+export interface StartDevnetOptions {
+  host?: string;
+  /** 0 picks a random free port. */
+  port?: number;
+  lockEpochs?: bigint | number;
+  minStakeMist?: bigint;
+  faucetAmountMist?: bigint;
+  /** If set, devnet.json is written here (0600). */
+  stateDir?: string;
+}
+
+export interface Devnet {
+  url: string;
+  ids: DevnetIds;
+  /** suiprivkey1... of the throwaway admin account that holds the AdminCap (funded at genesis). */
+  adminSecretKey: string;
+  adminAddress: string;
+  /** Send `mist` from the faucet to `address`; resolves once executed. */
+  faucet(address: string, mist?: bigint): Promise<{ coinId: string; digest: string }>;
+  advanceEpoch(n?: number): bigint;
+  /** The in-process ledger, for tests that need to look under the hood. */
+  chain: Chain;
+  close(): Promise<void>;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 8 * 1024 * 1024) throw new RpcError(-32600, "request too large");
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+  } catch {
+    throw new RpcError(-32700, "Parse error");
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function rpcOne(chain: Chain, msg: unknown): Promise<unknown> {
+  const m = (msg ?? {}) as { id?: unknown; method?: unknown; params?: unknown };
+  const id = m.id ?? null;
+  try {
+    const handler = typeof m.method === "string" ? METHODS[m.method.replace(".", "_")] : undefined;
+    if (!handler) throw new RpcError(-32601, `Method not found: ${String(m.method)}`);
+    const result = await handler(chain, Array.isArray(m.params) ? m.params : []);
+    return { jsonrpc: "2.0", id, result };
+  } catch (e) {
+    const err = e instanceof RpcError ? e : new RpcError(-32603, (e as Error).message);
+    return { jsonrpc: "2.0", id, error: { code: err.code, message: err.message } };
+  }
+}
+
+export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet> {
+  const chainOpts: ChainOptions = {
+    lockEpochs: opts.lockEpochs === undefined ? undefined : BigInt(opts.lockEpochs),
+    minStakeMist: opts.minStakeMist,
+    faucetAmountMist: opts.faucetAmountMist,
+  };
+  const chain = new Chain(chainOpts);
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (req.method !== "POST") return send(res, 405, { error: "POST only" });
+        const body = await readJson(req);
+        if (req.url === "/" || req.url === "") {
+          const out = Array.isArray(body) ? await Promise.all(body.map((b) => rpcOne(chain, b))) : await rpcOne(chain, body);
+          return send(res, 200, out);
+        }
+        if (req.url === "/v2/gas" || req.url === "/gas") {
+          const b = body as { FixedAmountRequest?: { recipient?: string } };
+          const recipient = b?.FixedAmountRequest?.recipient;
+          if (!recipient || !isValidSuiAddress(normalizeSuiAddress(recipient))) {
+            return send(res, 400, { status: { Failure: { internal: "invalid recipient" } }, coins_sent: null });
+          }
+          const r = await chain.faucet(recipient);
+          return send(res, 200, { status: "Success", coins_sent: [{ amount: Number(r.amount), id: r.coinId, transferTxDigest: r.digest }] });
+        }
+        if (req.url === "/devnet/advance-epoch") {
+          const n = Number((body as { epochs?: unknown })?.epochs ?? 1);
+          if (!Number.isInteger(n) || n < 1 || n > 10_000) return send(res, 400, { error: "epochs must be an integer 1..10000" });
+          return send(res, 200, { epoch: String(chain.advanceEpoch(n)) });
+        }
+        return send(res, 404, { error: "not found" });
+      } catch (e) {
+        const err = e instanceof RpcError ? e : new RpcError(-32603, (e as Error).message);
+        send(res, 200, { jsonrpc: "2.0", id: null, error: { code: err.code, message: err.message } });
+      }
+    })();
+  });
+
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 9000, host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : opts.port ?? 9000;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const ids: DevnetIds = { packageId: chain.packageId, poolId: chain.poolId, adminCapId: chain.adminCapId, registryId: chain.registryId };
+  const adminSecretKey = chain.admin.getSecretKey();
+
+  if (opts.stateDir) {
+    await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+    const file = join(opts.stateDir, "devnet.json");
+    await writeFile(file, JSON.stringify({ url, ...ids, adminSecretKey }, null, 2) + "\n", { mode: 0o600 });
+    await chmod(file, 0o600); // writeFile's mode only applies when it creates the file
+  }
+
+  return {
+    url, ids, adminSecretKey, adminAddress: chain.admin.toSuiAddress(), chain,
+    faucet: async (address, mist) => {
+      const r = await chain.faucet(address, mist);
+      return { coinId: r.coinId, digest: r.digest };
+    },
+    advanceEpoch: (n = 1) => chain.advanceEpoch(n),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

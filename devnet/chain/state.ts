@@ -1,0 +1,247 @@
+// The devnet's ledger: live objects, executed transactions, events, checkpoints, epochs.
+// Transactions go through execute.ts; this file verifies signatures, commits outcomes, and
+// creates genesis (the published k3s_daas package with its pool, AdminCap and registry).
+import { bcs } from "@mysten/sui/bcs";
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { Transaction, TransactionDataBuilder } from "@mysten/sui/transactions";
+import { blake2b } from "@noble/hashes/blake2.js";
+import { verifyTransactionSignature } from "@mysten/sui/verify";
+import { normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
+import { randomBytes } from "node:crypto";
+import { toBase58 } from "@mysten/sui/utils";
+import { executeTransaction, parseTransactionBytes, TxRejected, type ChainView, type ExecOutcome } from "./execute.js";
+import { SUI_COIN_TYPE, computeObjectDigest, contentsBcs, digestOf, type StoredObject } from "./objects.js";
+import { REFERENCE_GAS_PRICE, storageCostOf } from "./gas.js";
+import * as model from "./model.js";
+
+export interface ChainOptions {
+  minStakeMist?: bigint;
+  lockEpochs?: bigint;
+  /** SUI the faucet hands out per /v2/gas request. */
+  faucetAmountMist?: bigint;
+}
+
+export interface TxRecord {
+  digest: string;
+  rawTransaction: string | null;
+  outcome: ExecOutcome;
+  events: Record<string, unknown>[];
+  timestampMs: number;
+  checkpoint: bigint;
+  moveCalls: { package: string; module: string; function: string }[];
+}
+
+export interface CheckpointRecord {
+  sequenceNumber: bigint;
+  digest: string;
+  previousDigest: string | null;
+  epoch: bigint;
+  timestampMs: number;
+  transactions: string[];
+  networkTotalTransactions: bigint;
+}
+
+const FAUCET_SUPPLY = 10_000_000_000n * 1_000_000_000n; // 10 B SUI
+const ADMIN_GENESIS_MIST = 1_000n * 1_000_000_000n;
+
+export class Chain {
+  readonly objects = new Map<string, StoredObject>();
+  readonly deletedIds = new Set<string>();
+  readonly txs = new Map<string, TxRecord>();
+  readonly txOrder: string[] = [];
+  readonly events: Record<string, unknown>[] = [];
+  readonly checkpoints: CheckpointRecord[] = [];
+  epoch = 0n;
+  epochStartMs = Date.now();
+  readonly referenceGasPrice = REFERENCE_GAS_PRICE;
+  readonly chainId: string;
+  readonly packageId: string;
+  poolId = "";
+  adminCapId = "";
+  registryId = "";
+  readonly admin = Ed25519Keypair.generate();
+  private readonly faucetKey = Ed25519Keypair.generate();
+  private faucetQueue: Promise<unknown> = Promise.resolve();
+  readonly faucetAmountMist: bigint;
+
+  constructor(opts: ChainOptions = {}) {
+    this.faucetAmountMist = opts.faucetAmountMist ?? 1_000n * 1_000_000_000n;
+    // A fresh chain per start: checkpoint 0's digest (the chain id) is random.
+    const genesisDigest = toBase58(randomBytes(32));
+    this.chainId = genesisDigest;
+    this.packageId = normalizeSuiAddress(Buffer.from(randomBytes(32)).toString("hex"));
+    this.checkpoints.push({
+      sequenceNumber: 0n, digest: genesisDigest, previousDigest: null, epoch: 0n,
+      timestampMs: this.epochStartMs, transactions: [], networkTotalTransactions: 0n,
+    });
+    this.genesis(genesisDigest, opts);
+  }
+
+  view(): ChainView {
+    const chain = this;
+    return {
+      get: (id) => chain.objects.get(normalizeSuiAddress(id)),
+      wasDeleted: (id) => chain.deletedIds.has(normalizeSuiAddress(id)),
+      get epoch() { return chain.epoch; },
+      packageId: this.packageId,
+      chainId: this.chainId,
+      referenceGasPrice: this.referenceGasPrice,
+      timestampMs: Date.now(),
+    };
+  }
+
+  /** Publish k3s_daas (run both modules' init as the admin), then apply the pool parameters. */
+  private genesis(genesisDigest: string, opts: ChainOptions) {
+    const put = (o: StoredObject) => {
+      o.version = 1n;
+      o.previousTransaction = genesisDigest;
+      o.storageRebate = storageCostOf(contentsBcs(o).length);
+      o.digest = computeObjectDigest(o);
+      this.objects.set(o.id, o);
+    };
+    let n = 0;
+    const adminAddr = this.admin.toSuiAddress();
+    const ctx: model.MoveCtx = {
+      sender: adminAddr, epoch: 0n, packageId: this.packageId,
+      freshId: () => normalizeSuiAddress(digestHex(genesisDigest, n++)),
+      create: (layout, typeName, fields) => ({
+        id: fields.id as string, version: 1n, digest: "", owner: { Immutable: true },
+        type: typeName === "coin" ? SUI_COIN_TYPE : `${this.packageId}::${typeName}`, layout, fields,
+        hasPublicTransfer: layout === "Coin", previousTransaction: genesisDigest, storageRebate: 0n,
+      }),
+      share: (o) => { o.owner = { Shared: { initialSharedVersion: 1n } }; },
+      transfer: (o, to) => { o.owner = { AddressOwner: to }; },
+      destroy: () => undefined,
+      emit: () => undefined,
+      tableAdd: () => undefined,
+      tableRemove: () => undefined,
+      tableGet: () => undefined,
+    };
+    const { pool, cap } = model.stakingInit(ctx);
+    const registry = model.gatewayInit(ctx);
+    model.setPoolParams(ctx, cap, pool, opts.minStakeMist ?? model.DEFAULT_MIN_NODE_STAKE, opts.lockEpochs ?? 1n);
+    const pkg: StoredObject = {
+      id: this.packageId, version: 1n, digest: "", owner: { Immutable: true }, type: "package", layout: "package",
+      fields: {}, hasPublicTransfer: false, previousTransaction: genesisDigest, storageRebate: 0n,
+    };
+    const mkCoin = (owner: string, balance: bigint) => {
+      const c = ctx.create("Coin", "coin", { id: ctx.freshId(), balance });
+      c.owner = { AddressOwner: owner };
+      return c;
+    };
+    for (const o of [pkg, pool, cap, registry, mkCoin(adminAddr, ADMIN_GENESIS_MIST), mkCoin(this.faucetKey.toSuiAddress(), FAUCET_SUPPLY)]) put(o);
+    this.poolId = pool.id;
+    this.adminCapId = cap.id;
+    this.registryId = registry.id;
+  }
+
+  /** Verify signatures, execute, commit. Returns the record (an already-executed digest returns the old one). */
+  async execute(txBytes: Uint8Array, signatures: string[]): Promise<TxRecord> {
+    const data = parseTransactionBytes(txBytes);
+    const sender = normalizeSuiAddress(data.V1!.sender);
+    const gasOwner = normalizeSuiAddress(data.V1!.gasData.owner);
+    const signers = new Set<string>();
+    for (const sig of signatures) {
+      try {
+        const pk = await verifyTransactionSignature(txBytes, sig);
+        signers.add(pk.toSuiAddress());
+      } catch (e) {
+        throw new TxRejected(`Invalid user signature: Signature is not valid: ${(e as Error).message}`);
+      }
+    }
+    if (!signers.has(sender)) throw new TxRejected(`Invalid user signature: no valid signature from the sender ${sender}`);
+    if (!signers.has(gasOwner)) throw new TxRejected(`Invalid user signature: no valid signature from the gas owner ${gasOwner}`);
+    // From here on everything is synchronous: no other request can interleave before commit.
+    const existing = this.txs.get(TransactionDigestOf(txBytes));
+    if (existing) return existing;
+    const outcome = executeTransaction(this.view(), txBytes, { dryRun: false });
+    const raw = bcs.SenderSignedData.serialize([{
+      intentMessage: { intent: { scope: { TransactionData: true }, version: { V0: true }, appId: { Sui: true } }, value: data },
+      txSignatures: signatures,
+    }]).toBytes();
+    const moveCalls = (data.V1!.kind.ProgrammableTransaction?.commands ?? [])
+      .filter((c) => c.MoveCall)
+      .map((c) => ({ package: normalizeSuiAddress(c.MoveCall!.package), module: c.MoveCall!.module, function: c.MoveCall!.function }));
+    return this.commit(outcome, toBase64(raw), moveCalls);
+  }
+
+  dryRun(txBytes: Uint8Array): ExecOutcome {
+    return executeTransaction(this.view(), txBytes, { dryRun: true });
+  }
+
+  private commit(outcome: ExecOutcome, rawTransaction: string | null, moveCalls: TxRecord["moveCalls"]): TxRecord {
+    for (const o of outcome.writes) this.objects.set(o.id, o);
+    for (const id of outcome.deletes) {
+      this.objects.delete(id);
+      this.deletedIds.add(id);
+    }
+    const timestampMs = Date.now();
+    const events = outcome.events.map((e, i) => ({
+      id: { txDigest: outcome.digest, eventSeq: String(i) },
+      packageId: e.packageId, transactionModule: e.transactionModule, sender: e.sender, type: e.type,
+      parsedJson: e.parsedJson, bcsEncoding: "base64", bcs: toBase64(e.bcs), timestampMs: String(timestampMs),
+    }));
+    this.events.push(...events);
+    const cp = this.newCheckpoint([outcome.digest], timestampMs);
+    const rec: TxRecord = { digest: outcome.digest, rawTransaction, outcome, events, timestampMs, checkpoint: cp.sequenceNumber, moveCalls };
+    this.txs.set(rec.digest, rec);
+    this.txOrder.push(rec.digest);
+    return rec;
+  }
+
+  private newCheckpoint(transactions: string[], timestampMs: number): CheckpointRecord {
+    const prev = this.checkpoints[this.checkpoints.length - 1]!;
+    const seq = prev.sequenceNumber + 1n;
+    const cp: CheckpointRecord = {
+      sequenceNumber: seq,
+      digest: digestOf(new TextEncoder().encode(`checkpoint:${seq}:${prev.digest}:${transactions.join(",")}`)),
+      previousDigest: prev.digest, epoch: this.epoch, timestampMs, transactions,
+      networkTotalTransactions: prev.networkTotalTransactions + BigInt(transactions.length),
+    };
+    this.checkpoints.push(cp);
+    return cp;
+  }
+
+  advanceEpoch(n = 1): bigint {
+    this.epoch += BigInt(n);
+    this.epochStartMs = Date.now();
+    this.newCheckpoint([], this.epochStartMs);
+    return this.epoch;
+  }
+
+  /**
+   * Faucet: a real transaction from the faucet account (split its coin, transfer the part),
+   * signed and executed like any other. Requests are queued: the faucet has one coin.
+   */
+  faucet(recipient: string, amountMist: bigint = this.faucetAmountMist): Promise<{ coinId: string; digest: string; amount: bigint }> {
+    const run = async () => {
+      const addr = this.faucetKey.toSuiAddress();
+      const coin = [...this.objects.values()].find((o) => o.layout === "Coin" && "AddressOwner" in o.owner && o.owner.AddressOwner === addr);
+      if (!coin) throw new Error("faucet is empty");
+      const tx = new Transaction();
+      tx.setSender(addr);
+      tx.setGasPayment([{ objectId: coin.id, version: String(coin.version), digest: coin.digest }]);
+      tx.setGasPrice(this.referenceGasPrice);
+      tx.setGasBudget(10_000_000n);
+      const [c] = tx.splitCoins(tx.gas, [tx.pure.u64(amountMist)]);
+      tx.transferObjects([c!], tx.pure.address(normalizeSuiAddress(recipient)));
+      const bytes = await tx.build();
+      const { signature } = await this.faucetKey.signTransaction(bytes);
+      const rec = await this.execute(bytes, [signature]);
+      const created = rec.outcome.writes.find((o) => o.layout === "Coin" && "AddressOwner" in o.owner && o.owner.AddressOwner === normalizeSuiAddress(recipient));
+      if (!rec.outcome.success || !created) throw new Error(`faucet transfer failed: ${rec.outcome.errorText}`);
+      return { coinId: created.id, digest: rec.digest, amount: amountMist };
+    };
+    const p = this.faucetQueue.then(run, run);
+    this.faucetQueue = p.catch(() => undefined);
+    return p;
+  }
+}
+
+function digestHex(seed: string, n: number): string {
+  return "0x" + Buffer.from(blake2b(new TextEncoder().encode(`genesis-id:${seed}:${n}`), { dkLen: 32 })).toString("hex");
+}
+
+function TransactionDigestOf(bytes: Uint8Array): string {
+  return TransactionDataBuilder.getDigestFromBytes(bytes);
+}
