@@ -1,0 +1,95 @@
+// The foundation's proof: the locally built Pulumi engine runs a real program with a dynamic
+// provider and @pulumi/command against a real sshd, through preview, up, up again and destroy.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { startSshd, type Sshd } from "../support/sshd";
+import { createTestStack, type TestStack } from "../support/engine";
+
+const programDir = resolve(__dirname, "../fixtures/engine-program");
+let sshd: Sshd;
+let workDir: string;
+let ts: TestStack;
+
+before(async () => {
+  sshd = await startSshd();
+  workDir = mkdtempSync(join(tmpdir(), "k3s-daas-engine-"));
+  ts = await createTestStack(programDir, {
+    workDir: { value: workDir },
+    sshHost: { value: sshd.host },
+    sshPort: { value: String(sshd.port) },
+    sshUser: { value: sshd.user },
+    sshPrivateKey: { value: sshd.privateKey, secret: true },
+    content: { value: "first" },
+  });
+});
+
+after(async () => {
+  await ts?.dispose();
+  await sshd?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test("pulumi version is the pinned one", () => {
+  const out = execFileSync("pulumi", ["version"], { encoding: "utf8" }).trim();
+  assert.equal(out, `v${process.env.PULUMI_VERSION}`);
+});
+
+test("preview plans every resource and touches nothing", async () => {
+  const preview = await ts.stack.preview();
+  assert.equal(preview.changeSummary.create, 4); // stack + file + copy + command
+  assert.equal(existsSync(join(workDir, "marker.txt")), false);
+  assert.equal(existsSync(join(workDir, "remote")), false);
+});
+
+test("up creates the file, copies over SSH and runs the remote command", async () => {
+  const up = await ts.stack.up();
+  assert.equal(up.summary.result, "succeeded");
+  assert.equal(readFileSync(join(workDir, "marker.txt"), "utf8"), "first");
+  assert.equal(readFileSync(join(workDir, "remote/payload.txt"), "utf8"), "first");
+  assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
+  assert.equal(up.outputs.fileContent?.value, "first");
+  assert.equal(up.outputs.remoteStdout?.value, "first");
+});
+
+test("a second up with no change changes nothing", async () => {
+  const up = await ts.stack.up();
+  assert.deepEqual(up.summary.resourceChanges, { same: 4 });
+  assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
+});
+
+test("the SSH key is encrypted in the state on disk", () => {
+  const state = readStateFiles(ts.backendDir);
+  assert.ok(state.includes("ciphertext"), "the state holds encrypted values");
+  assert.equal(state.includes("PRIVATE KEY"), false);
+  assert.equal(state.includes(sshd.privateKey.split("\n")[1]!), false);
+});
+
+test("changing the content updates the dynamic resource and re-copies, nothing else", async () => {
+  await ts.stack.setConfig("content", { value: "second" });
+  const up = await ts.stack.up();
+  assert.deepEqual(up.summary.resourceChanges, { same: 2, update: 2 });
+  assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
+  assert.equal(readFileSync(join(workDir, "marker.txt"), "utf8"), "second");
+  assert.equal(readFileSync(join(workDir, "remote/payload.txt"), "utf8"), "second");
+});
+
+test("destroy removes everything it made", async () => {
+  const destroy = await ts.stack.destroy();
+  assert.equal(destroy.summary.result, "succeeded");
+  assert.equal(existsSync(join(workDir, "marker.txt")), false);
+  assert.equal(existsSync(join(workDir, "remote/payload.txt")), false);
+  assert.equal(readFileSync(join(workDir, "remote/log"), "utf8").trim().split("\n").pop(), "deleted");
+  const outputs = await ts.stack.outputs();
+  assert.deepEqual(Object.keys(outputs), []);
+});
+
+function readStateFiles(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), "utf8"))
+    .join("\n");
+}
