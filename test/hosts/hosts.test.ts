@@ -1,0 +1,154 @@
+// Real test hosts (systemd-nspawn) end to end: boot, SSH, containerd from the local package
+// source, the k3s agent installer with the stand-in, uninstall, hard kill, and full cleanup.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { NodeSSH } from "node-ssh";
+import { readState, startHosts, type Hosts } from "../../devnet/hosts";
+import { connect, leftovers, ok, sh } from "./helpers";
+
+const PREFIX = "th";
+const TOKEN = "K10e2b8a1c0ffee::server:9f1d5c3a7b2e4d6f8a0c1e3b5d7f9a1c";
+
+describe("test hosts", { timeout: 600_000 }, () => {
+  let hs: Hosts;
+  const ssh: NodeSSH[] = [];
+  let recordedPids: number[] = [];
+
+  before(async () => {
+    hs = await startHosts({ count: 2, namePrefix: PREFIX, subnet: "10.99.10.0/24", log: (m) => console.log(`# ${m}`) });
+    const st = readState(PREFIX)!;
+    recordedPids = [...st.hosts.map((h) => h.pid!), st.serverPid!];
+    console.log(`# timings ${JSON.stringify(hs.timings)} boot per host ${hs.hosts.map((h) => h.bootMs).join(", ")} ms`);
+    for (const h of hs.hosts) ssh.push(await connect(h));
+  });
+
+  after(async () => {
+    for (const s of ssh) s.dispose();
+    await hs?.stop();
+  });
+
+  test("API shape", () => {
+    assert.equal(hs.hosts.length, 2);
+    assert.equal(hs.bridgeIp, "10.99.10.1");
+    for (const [i, h] of hs.hosts.entries()) {
+      assert.equal(h.name, `${PREFIX}-${i + 1}`);
+      assert.equal(h.ip, `10.99.10.${i + 2}`);
+      assert.equal(h.port, 22);
+      assert.equal(h.user, "root");
+      assert.match(h.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    }
+    assert.match(hs.packageRepoUrl, /^http:\/\/10\.99\.10\.1:\d+\/apt$/);
+    assert.equal(hs.aptSourcesLine, `deb [trusted=yes] ${hs.packageRepoUrl} ./`);
+    assert.match(hs.k3sBinaryUrl, /^http:\/\/10\.99\.10\.1:\d+\/k3s\/k3s$/);
+  });
+
+  test("each host runs systemd as PID 1 and sshd", async () => {
+    for (const [i, s] of ssh.entries()) {
+      assert.equal((await ok(s, "ps -p 1 -o comm=")).trim(), "systemd");
+      assert.equal((await ok(s, "systemctl is-active ssh")).trim(), "active");
+      assert.equal((await ok(s, "hostname")).trim(), hs.hosts[i]!.name);
+      // each host has its own machine id
+      assert.match((await ok(s, "cat /etc/machine-id")).trim(), /^[0-9a-f]{32}$/);
+    }
+    const ids = await Promise.all(ssh.map((s) => ok(s, "cat /etc/machine-id")));
+    assert.notEqual(ids[0], ids[1]);
+  });
+
+  test("containerd installs from the local package source and answers", async () => {
+    const s = ssh[0]!;
+    await ok(s, `cat > /etc/apt/sources.list.d/k3s-daas-local.list`, hs.aptSourcesLine + "\n");
+    await ok(s, "apt-get update -q");
+    await ok(s, "DEBIAN_FRONTEND=noninteractive apt-get install -y -q containerd");
+    assert.equal((await ok(s, "systemctl is-active containerd")).trim(), "active");
+    const v = await ok(s, "ctr version");
+    assert.match(v, /Server:\s*\n\s*Version:\s*1\./);
+    // containerd state lives on the bind-mounted machine directory (overlay-on-overlay fails)
+    assert.match(await ok(s, "findmnt -n -o TARGET /var/lib/containerd"), /\/var\/lib\/containerd/);
+  });
+
+  test("k3s agent installer with the stand-in: service active, status reports args, token hidden", async () => {
+    const s = ssh[0]!;
+    // the token reaches the host on stdin, into a 0600 file
+    await ok(s, "umask 077; mkdir -p /etc/k3s-daas; cat > /etc/k3s-daas/k3s-token", TOKEN);
+    await ok(s, `curl -fsS -o /root/install-k3s-agent.sh ${hs.installerUrl}`);
+    const env =
+      `K3S_URL=https://10.99.10.1:6443 K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token INSTALL_K3S_BIN_URL=${hs.k3sBinaryUrl} ` +
+      `INSTALL_K3S_EXEC='agent --node-name worker-1 --with-node-id --node-label k3s-daas.io/stake=0xabc ` +
+      `--container-runtime-endpoint unix:///run/containerd/containerd.sock --kubelet-arg=max-pods=50'`;
+    const out = await ok(s, `${env} sh /root/install-k3s-agent.sh`);
+    assert.match(out, /Starting k3s-agent/);
+    assert.equal((await ok(s, "systemctl is-active k3s-agent")).trim(), "active");
+    assert.match(await ok(s, "k3s --version"), /^k3s version v1\.\d+/);
+    assert.equal((await ok(s, "stat -c %a /etc/systemd/system/k3s-agent.service.env")).trim(), "600");
+
+    const raw = await ok(s, "cat /var/lib/rancher/k3s/standin-status.json");
+    assert.ok(!raw.includes(TOKEN) && !raw.includes("9f1d5c3a"), "no token in the status file");
+    const st = JSON.parse(raw);
+    assert.equal(st.state, "running");
+    assert.equal(st.server, "https://10.99.10.1:6443");
+    assert.deepEqual(st.token, { given: true, source: "env:K3S_TOKEN", length: TOKEN.length });
+    assert.match(st.nodeName, /^worker-1-[0-9a-f]{8}$/);
+    assert.deepEqual(st.nodeLabels, ["k3s-daas.io/stake=0xabc"]);
+    assert.deepEqual(st.kubeletArgs, ["max-pods=50"]);
+    assert.equal(st.containerRuntimeReachable, true);
+    assert.deepEqual(st.args.slice(0, 3), ["agent", "--node-name", "worker-1"]);
+
+    const ps = await ok(s, "ps -eo args");
+    assert.match(ps, /\/usr\/local\/bin\/k3s agent --node-name worker-1/);
+    assert.ok(!ps.includes(TOKEN) && !ps.includes("9f1d5c3a"), "no token in ps output");
+    const unit = await ok(s, "cat /etc/systemd/system/k3s-agent.service");
+    assert.ok(!unit.includes(TOKEN));
+
+    // idempotent: a second run changes nothing and keeps the same process
+    const out2 = await ok(s, `${env} sh /root/install-k3s-agent.sh`);
+    assert.match(out2, /unchanged and active/);
+    assert.equal(JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json")).pid, st.pid);
+
+    // the installer refuses a readable token file and a token on the command line
+    await ok(s, "install -m 0644 /etc/k3s-daas/k3s-token /root/open-token");
+    const bad = await sh(s, `K3S_URL=https://10.99.10.1:6443 K3S_TOKEN_FILE=/root/open-token INSTALL_K3S_SKIP_DOWNLOAD=true sh /root/install-k3s-agent.sh`);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /must be mode 0600/);
+    const bad2 = await sh(s, `K3S_URL=https://10.99.10.1:6443 K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_EXEC='agent --token x' sh /root/install-k3s-agent.sh`);
+    assert.notEqual(bad2.code, 0);
+    assert.match(bad2.stderr, /never on the command line/);
+    await ok(s, "rm -f /root/open-token");
+
+    // SIGTERM from systemd: the stand-in records a clean stop
+    await ok(s, "systemctl stop k3s-agent");
+    assert.equal(JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json")).state, "stopped");
+    await ok(s, "systemctl start k3s-agent");
+    assert.equal((await ok(s, "systemctl is-active k3s-agent")).trim(), "active");
+  });
+
+  test("k3s-agent-uninstall.sh leaves no files", async () => {
+    const s = ssh[0]!;
+    await ok(s, "/usr/local/bin/k3s-agent-uninstall.sh >/dev/null 2>&1");
+    const paths = [
+      "/usr/local/bin/k3s", "/usr/local/bin/k3s-agent-uninstall.sh", "/etc/systemd/system/k3s-agent.service",
+      "/etc/systemd/system/k3s-agent.service.env", "/var/lib/rancher", "/etc/rancher", "/run/k3s",
+      "/etc/systemd/system/multi-user.target.wants/k3s-agent.service",
+    ];
+    const left = await ok(s, `for p in ${paths.join(" ")}; do [ -e "$p" ] && echo "$p"; done; true`);
+    assert.equal(left.trim(), "", `left behind: ${left}`);
+    assert.equal((await sh(s, "systemctl is-active k3s-agent")).stdout.trim(), "inactive");
+    assert.equal((await sh(s, "pgrep -x k3s")).code, 1);
+    // containerd (not the installer's) is untouched
+    assert.equal((await ok(s, "systemctl is-active containerd")).trim(), "active");
+  });
+
+  test("a hard-killed host is unreachable; the other is not", async () => {
+    const victim = hs.hosts[1]!;
+    ssh[1]!.dispose();
+    await hs.kill(victim.name);
+    await assert.rejects(connect(victim, 3000));
+    assert.equal((await ok(ssh[0]!, "systemctl is-active ssh")).trim(), "active");
+  });
+
+  test("stop() leaves no netns, bridge, mounts, processes or cgroup dirs", async () => {
+    for (const s of ssh) s.dispose();
+    const runDir = hs.runDir;
+    await hs.stop();
+    assert.deepEqual(leftovers(PREFIX, runDir, recordedPids), []);
+  });
+});
