@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Agent } from "./agent";
 import { loadOrCreateApiToken } from "./api-token";
 import { createApiServer } from "./api/server";
-import type { StakeReader } from "./chain";
+import { normalizeObjectId, type StakeReader } from "./chain";
 import { createSuiStakeReader } from "./chain-sui";
 import type { AgentConfig } from "./config";
 import { loadOrCreateIdentity } from "./identity";
@@ -37,8 +37,11 @@ export interface StartOptions {
 export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Promise<RunningAgent> {
   const log = opts.log ?? createLogger(cfg.logLevel);
   // Register secrets with the log guard before anything can log them.
-  log.addSecret(cfg.sealTokenId);
-  log.addSecret(cfg.sealTokenId.replace(/^0x/, ""));
+  // Every spelling of the seal token id: as configured, and normalized as the chain returns it.
+  for (const id of [cfg.sealTokenId, normalizeObjectId(cfg.sealTokenId)]) {
+    log.addSecret(id);
+    log.addSecret(id.replace(/^0x/, "").replace(/^0+/, ""));
+  }
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   const apiToken = loadOrCreateApiToken(cfg.paths.apiToken);
   log.addSecret(apiToken);

@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import { cmdline, getJson, processAlive, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
+import type { ResourceUsage } from "../../agent/src/protocol";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
@@ -33,7 +34,7 @@ test("registers, starts k3s through the env file, and heartbeats", async () => {
   assert.equal(beat.stake_status, "active");
   assert.equal(beat.stake_amount, "2000000000");
   assert.equal(beat.running_pods, 2);
-  const usage = beat.resource_usage as Record<string, number>;
+  const usage = beat.resource_usage as unknown as ResourceUsage;
   assert.ok(usage.memory_total_bytes > 0 && usage.disk_total_bytes > 0 && usage.cpu_cores >= 1);
 
   const pid = k3sPid();
