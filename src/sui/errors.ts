@@ -1,0 +1,130 @@
+// Turning chain failures into errors an operator can act on. A Move abort arrives from the core
+// API as status.error { $kind: "MoveAbort", MoveAbort: { abortCode, location: { module,
+// functionName } } } on every transport; we map (module, code) to the cause, worded with the
+// node and amounts the caller was working with.
+import type { SuiClientTypes } from "@mysten/sui/client";
+import { formatSui } from "./format.js";
+
+export type ChainErrorKind = "MoveAbort" | "ExecutionFailed" | "Rejected" | "NotFound" | "InsufficientFunds";
+
+export class ChainError extends Error {
+  override readonly name = "ChainError";
+  constructor(
+    message: string,
+    readonly kind: ChainErrorKind,
+    readonly details: { module?: string; functionName?: string; abortCode?: number; nodeId?: string; digest?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Abort codes of move/sources (keep in step with the named constants there). */
+export const STAKING_ABORTS = {
+  EInsufficientStake: 1,
+  ENodeAlreadyStaked: 2,
+  EInvalidNodeId: 3,
+  ENotStaker: 4,
+  EStakeLocked: 5,
+  EStakeNotActive: 6,
+  EAlreadyWithdrawn: 7,
+  EInvalidSlashAmount: 8,
+  EWrongPool: 9,
+  EInvalidParams: 10,
+} as const;
+export const GATEWAY_ABORTS = {
+  ENotStaker: 1,
+  EStakeNotActive: 2,
+  EInvalidWorkerKey: 3,
+  EInvalidEndpoint: 4,
+  EInvalidEnclaveKey: 5,
+  EWrongPool: 6,
+} as const;
+
+/** What the caller knew when it sent the transaction; used to word the message. */
+export interface AbortContext {
+  nodeId?: string;
+  stakeId?: string;
+  amountMist?: bigint;
+  minStakeMist?: bigint;
+  lockedUntilEpoch?: bigint;
+  currentEpoch?: bigint;
+  status?: string;
+  staker?: string;
+}
+
+function describeAbort(module: string, code: number, c: AbortContext): string {
+  const node = c.nodeId ?? "(unknown node)";
+  if (module === "staking") {
+    switch (code) {
+      case STAKING_ABORTS.EInsufficientStake:
+        return `stake ${c.amountMist !== undefined ? formatSui(c.amountMist) : "amount"} is below the minimum ${c.minStakeMist !== undefined ? formatSui(c.minStakeMist) : "stake"} for node ${node}`;
+      case STAKING_ABORTS.ENodeAlreadyStaked:
+        return `node ${node} already has a live stake in this pool; adopt it (findLiveStake) or withdraw it before staking again`;
+      case STAKING_ABORTS.EInvalidNodeId:
+        return `node id "${node}" is invalid: it must be 1 to 64 bytes`;
+      case STAKING_ABORTS.ENotStaker:
+        return `only the staker${c.staker ? ` ${c.staker}` : ""} can withdraw the stake for node ${node}`;
+      case STAKING_ABORTS.EStakeLocked:
+        return `stake for node ${node} is locked until epoch ${c.lockedUntilEpoch ?? "?"} (current epoch ${c.currentEpoch ?? "?"})`;
+      case STAKING_ABORTS.EStakeNotActive:
+        return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}, so it cannot be slashed`;
+      case STAKING_ABORTS.EAlreadyWithdrawn:
+        return `stake for node ${node} was already withdrawn`;
+      case STAKING_ABORTS.EInvalidSlashAmount:
+        return `slash amount ${c.amountMist !== undefined ? formatSui(c.amountMist) : ""} is zero or more than the stake for node ${node}`;
+      case STAKING_ABORTS.EWrongPool:
+        return `the AdminCap or stake for node ${node} belongs to a different staking pool`;
+      case STAKING_ABORTS.EInvalidParams:
+        return "invalid pool parameters: the minimum stake must be above zero";
+    }
+  }
+  if (module === "k8s_gateway") {
+    switch (code) {
+      case GATEWAY_ABORTS.ENotStaker:
+        return `only the staker can mint or use a seal token for node ${node}`;
+      case GATEWAY_ABORTS.EStakeNotActive:
+        return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}; a seal token needs an active stake`;
+      case GATEWAY_ABORTS.EInvalidWorkerKey:
+        return `worker public key for node ${node} must be a 32-byte ed25519 key`;
+      case GATEWAY_ABORTS.EInvalidEndpoint:
+        return "registry endpoint must be 1 to 256 bytes";
+      case GATEWAY_ABORTS.EInvalidEnclaveKey:
+        return "enclave public key must be a 32-byte ed25519 key";
+      case GATEWAY_ABORTS.EWrongPool:
+        return "the AdminCap belongs to a different staking pool";
+    }
+  }
+  return `Move abort ${code} in ${module}`;
+}
+
+/** ChainError for a transaction that executed but failed. */
+export function failedTransactionError(
+  tx: { digest: string; status: SuiClientTypes.ExecutionStatus },
+  packageId: string,
+  context: AbortContext,
+): ChainError {
+  const err = tx.status.error;
+  if (err?.$kind === "MoveAbort" && err.MoveAbort.location?.package && normalizeId(err.MoveAbort.location.package) === normalizeId(packageId)) {
+    const module = err.MoveAbort.location.module ?? "";
+    const code = Number(err.MoveAbort.abortCode);
+    return new ChainError(describeAbort(module, code, context), "MoveAbort", {
+      module, functionName: err.MoveAbort.location.functionName, abortCode: code, nodeId: context.nodeId, digest: tx.digest,
+    });
+  }
+  const msg = err?.message ?? "unknown failure";
+  const kind: ChainErrorKind = /InsufficientCoinBalance|InsufficientGas/.test(msg) ? "InsufficientFunds" : "ExecutionFailed";
+  return new ChainError(`transaction ${tx.digest}${context.nodeId ? ` for node ${context.nodeId}` : ""} failed: ${msg}`, kind, { nodeId: context.nodeId, digest: tx.digest });
+}
+
+/** ChainError for a transaction the network refused (bad signature, stale object, no funds). */
+export function rejectedError(e: unknown, what: string, nodeId?: string): ChainError {
+  if (e instanceof ChainError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const kind: ChainErrorKind = /No coins available|InsufficientCoinBalance|lower than the needed amount|No valid gas coins/.test(msg) ? "InsufficientFunds" : "Rejected";
+  return new ChainError(`${what}${nodeId ? ` for node ${nodeId}` : ""} was rejected: ${msg}`, kind, { nodeId }, { cause: e });
+}
+
+function normalizeId(id: string): string {
+  return "0x" + id.replace(/^0x/, "").padStart(64, "0").toLowerCase();
+}

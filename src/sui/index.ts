@@ -1,0 +1,9 @@
+// src/sui: the only code in the project that builds transactions for, or parses objects of,
+// the k3s_daas Move package. Everything goes through @mysten/sui's transport-neutral core API.
+export * from "./types.js";
+export { createSuiClient, keypairFromSecret, type CreateSuiClientOptions, type SuiTransport } from "./client.js";
+export { ChainSession, type ChainSessionOptions, type TxOutcome } from "./session.js";
+export { ChainError, STAKING_ABORTS, GATEWAY_ABORTS, type ChainErrorKind } from "./errors.js";
+export { readStakeRecord, readSealToken, readRegistry, readPool, findLiveStake, stakeIdForNode, currentEpoch } from "./read.js";
+export { formatSui } from "./format.js";
+export type { ClientWithCoreApi } from "@mysten/sui/client";

@@ -1,0 +1,273 @@
+// ChainSession: every k3s_daas transaction one wallet sends, built and executed here.
+//
+// Why ParallelTransactionExecutor: a fleet deploy stakes for many hosts at once from one wallet.
+// Sending those through plain signAndExecuteTransaction would let the SDK pick the same gas
+// coins for every transaction, and all but one would fail on an equivocated/stale coin. The
+// executor keeps a pool of gas coins split off the wallet's balance, gives each in-flight
+// transaction its own, serializes transactions that touch the same owned object, and tracks
+// object versions from effects so nothing is re-fetched stale. (SerialTransactionExecutor is
+// correct too, but serial: bench/chain-parallel.bench.ts measures the difference.)
+//
+// Stakes are split from the transaction's own gas coin (tx.gas). That keeps each stake
+// independent of every other coin in the wallet, at the price that pool coins must be large
+// enough to carry a stake plus its gas budget: see `gasCoinMist`.
+//
+// Shared objects (pool, stake records, registry) are passed as explicit shared refs. If they
+// were left for the SDK to resolve, the executor would treat them as owned objects and
+// serialize every stake on the pool id.
+//
+// One ChainSession per wallet per process: two executors over one wallet would fight over coins.
+import type { ClientWithCoreApi, SuiClientTypes } from "@mysten/sui/client";
+import type { Signer } from "@mysten/sui/cryptography";
+import { ParallelTransactionExecutor, Transaction } from "@mysten/sui/transactions";
+import { fromBase64, normalizeSuiAddress } from "@mysten/sui/utils";
+import { ChainError, failedTransactionError, rejectedError, type AbortContext } from "./errors.js";
+import { formatSui } from "./format.js";
+import { currentEpoch, readPool, readStakeRecord } from "./read.js";
+import type { ChainIds, GasUsed } from "./types.js";
+
+export interface ChainSessionOptions {
+  /** Most transactions in flight at once (and most gas coins kept). Default 20. */
+  maxParallel?: number;
+  /** Gas budget per transaction, in MIST. Default 0.05 SUI. */
+  gasBudgetMist?: bigint;
+  /**
+   * Balance of each pooled gas coin. A stake is split from its gas coin, so this must be at
+   * least the largest stake plus the gas budget. Default: the first stake's amount (or the
+   * pool minimum) plus the gas budget, fixed when the session first needs coins.
+   */
+  gasCoinMist?: bigint;
+}
+
+export interface TxOutcome {
+  digest: string;
+  gasUsed: GasUsed;
+}
+
+type Include = { objectTypes: true; events: true };
+type ExecResult = SuiClientTypes.TransactionResult<Include & { effects: true }>;
+
+export class ChainSession {
+  readonly address: string;
+  private executor: ParallelTransactionExecutor | null = null;
+  private executorInit: Promise<ParallelTransactionExecutor> | null = null;
+  private readonly sharedVersions = new Map<string, string>();
+  private readonly budget: bigint;
+  private coinSize: bigint | null;
+
+  constructor(
+    private readonly client: ClientWithCoreApi,
+    private readonly signer: Signer,
+    readonly ids: ChainIds,
+    private readonly opts: ChainSessionOptions = {},
+  ) {
+    this.address = normalizeSuiAddress(signer.toSuiAddress());
+    this.budget = opts.gasBudgetMist ?? 50_000_000n;
+    this.coinSize = opts.gasCoinMist ?? null;
+  }
+
+  /** Stake `amountMist` for `nodeId`; the new StakeRecord is shared. */
+  async stakeForNode(p: { nodeId: string; amountMist: bigint }): Promise<TxOutcome & { stakeId: string }> {
+    if (p.amountMist <= 0n) throw new ChainError(`stake for node ${p.nodeId} must be a positive amount`, "Rejected", { nodeId: p.nodeId });
+    const coinSize = await this.ensureCoinSize(p.amountMist + this.budget);
+    if (p.amountMist + this.budget > coinSize) {
+      throw new ChainError(
+        `stake ${formatSui(p.amountMist)} for node ${p.nodeId} does not fit this session's gas coins of ${formatSui(coinSize)}; create the session with gasCoinMist >= stake + ${formatSui(this.budget)}`,
+        "Rejected", { nodeId: p.nodeId });
+    }
+    const { totalBalance } = await this.walletBalance();
+    if (totalBalance < p.amountMist + this.budget) {
+      throw new ChainError(`wallet ${this.address} holds ${formatSui(totalBalance)}, not enough to stake ${formatSui(p.amountMist)} (plus gas) for node ${p.nodeId}`, "InsufficientFunds", { nodeId: p.nodeId });
+    }
+    const tx = new Transaction();
+    const [payment] = tx.splitCoins(tx.gas, [tx.pure.u64(p.amountMist)]);
+    tx.moveCall({
+      target: `${this.ids.packageId}::staking::stake_for_node`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), payment!, tx.pure.string(p.nodeId)],
+    });
+    const res = await this.run(tx, "stake", p.nodeId, async () => {
+      const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
+      return { nodeId: p.nodeId, amountMist: p.amountMist, minStakeMist: pool.minNodeStakeMist };
+    });
+    const created = this.createdOfType(res, "::staking::StakeRecord");
+    // A shared object's initial shared version is the version it was created at.
+    this.sharedVersions.set(created.objectId, created.outputVersion!);
+    return { stakeId: created.objectId, digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /** Withdraw a stake (staker only, after its lock); the coin goes back to this wallet. */
+  async withdrawStake(stakeId: string): Promise<TxOutcome & { amountMist: bigint }> {
+    const rec = await readStakeRecord(this.client, stakeId, this.ids.packageId);
+    if (!rec) throw new ChainError(`stake ${stakeId} does not exist`, "NotFound");
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    const [coin] = tx.moveCall({
+      target: `${this.ids.packageId}::staking::withdraw_stake`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, stakeId, true)],
+    });
+    tx.transferObjects([coin!], tx.pure.address(this.address));
+    const res = await this.run(tx, "withdraw", rec.nodeId, async () => ({
+      nodeId: rec.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: await currentEpoch(this.client),
+      staker: rec.staker, status: rec.status,
+    }));
+    return { digest: res.digest, amountMist: rec.amountMist, gasUsed: gasOf(res) };
+  }
+
+  /** Mint a seal token for the worker key (32-byte ed25519, base64 or bytes); owned by this wallet. */
+  async mintSealToken(p: { stakeId: string; workerPubkey: string | Uint8Array }): Promise<TxOutcome & { sealTokenId: string }> {
+    const key = typeof p.workerPubkey === "string" ? fromBase64(p.workerPubkey) : p.workerPubkey;
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({
+      target: `${this.ids.packageId}::k8s_gateway::create_worker_seal_token`,
+      arguments: [await this.shared(tx, p.stakeId, false), tx.pure.vector("u8", Array.from(key))],
+    });
+    const res = await this.run(tx, "seal token mint", undefined, async () => {
+      const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
+      return { nodeId: rec?.nodeId ?? `(stake ${p.stakeId})`, status: rec?.status };
+    });
+    const created = this.createdOfType(res, "::k8s_gateway::SealToken");
+    return { sealTokenId: created.objectId, digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /** Revoke (delete) a seal token this wallet owns. */
+  async revokeSealToken(sealTokenId: string): Promise<TxOutcome> {
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({ target: `${this.ids.packageId}::k8s_gateway::revoke_seal_token`, arguments: [tx.object(sealTokenId)] });
+    const res = await this.run(tx, "seal token revoke", undefined, async () => ({}));
+    return { digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /** Admin: slash part of an active stake. This wallet must own the AdminCap. */
+  async slashStake(p: { stakeId: string; amountMist: bigint; reason: string }): Promise<TxOutcome> {
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({
+      target: `${this.ids.packageId}::staking::slash_stake`,
+      arguments: [
+        tx.object(this.ids.adminCapId), await this.shared(tx, this.ids.poolId, true), await this.shared(tx, p.stakeId, true),
+        tx.pure.u64(p.amountMist), tx.pure.string(p.reason),
+      ],
+    });
+    const res = await this.run(tx, "slash", undefined, async () => {
+      const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
+      return { nodeId: rec?.nodeId ?? `(stake ${p.stakeId})`, amountMist: p.amountMist, status: rec?.status };
+    });
+    return { digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /** Admin: name the control plane's endpoint and enclave key (base64 of 32 bytes). */
+  async setRegistry(p: { endpoint: string; enclavePubkey: string | Uint8Array }): Promise<TxOutcome> {
+    const key = typeof p.enclavePubkey === "string" ? fromBase64(p.enclavePubkey) : p.enclavePubkey;
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({
+      target: `${this.ids.packageId}::k8s_gateway::set_registry`,
+      arguments: [
+        tx.object(this.ids.adminCapId), await this.shared(tx, this.ids.poolId, false), await this.shared(tx, this.ids.registryId, true),
+        tx.pure.string(p.endpoint), tx.pure.vector("u8", Array.from(key)),
+      ],
+    });
+    const res = await this.run(tx, "registry update", undefined, async () => ({}));
+    return { digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /** Wait until the last transaction is indexed, so reads see everything this session did. */
+  async flush(): Promise<void> {
+    if (this.executor) await this.executor.waitForLastTransaction();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async walletBalance() {
+    const { balance } = await this.client.core.getBalance({ owner: this.address });
+    return { totalBalance: BigInt(balance.balance) };
+  }
+
+  /** Fix the pooled coin size on first use (see ChainSessionOptions.gasCoinMist). */
+  private async ensureCoinSize(wanted: bigint): Promise<bigint> {
+    if (this.coinSize === null) {
+      const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
+      const fallback = pool.minNodeStakeMist + this.budget;
+      this.coinSize = wanted > fallback ? wanted : fallback;
+    }
+    return this.coinSize;
+  }
+
+  private async getExecutor(): Promise<ParallelTransactionExecutor> {
+    if (this.executor) return this.executor;
+    this.executorInit ??= (async () => {
+      const coinSize = await this.ensureCoinSize(this.budget);
+      const maxParallel = this.opts.maxParallel ?? 20;
+      // Split only as many coins per refill as the wallet can fund, so a small wallet still works.
+      const { totalBalance } = await this.walletBalance();
+      const affordable = (totalBalance - 2n * this.budget) / coinSize;
+      const batch = Number(affordable < 1n ? 1n : affordable > BigInt(maxParallel) ? BigInt(maxParallel) : affordable);
+      this.executor = new ParallelTransactionExecutor({
+        client: this.client,
+        signer: this.signer,
+        maxPoolSize: maxParallel,
+        coinBatchSize: batch,
+        initialCoinBalance: coinSize,
+        minimumCoinBalance: this.budget,
+        defaultGasBudget: this.budget,
+      });
+      return this.executor;
+    })();
+    return this.executorInit;
+  }
+
+  /** A shared-object argument with its initial shared version (fetched once per object). */
+  private async shared(tx: Transaction, objectId: string, mutable: boolean) {
+    const id = normalizeSuiAddress(objectId);
+    let isv = this.sharedVersions.get(id);
+    if (!isv) {
+      const { object } = await this.client.core.getObject({ objectId: id }).catch((e: unknown) => {
+        throw new ChainError(`object ${id} cannot be read: ${(e as Error).message}`, "NotFound", {}, { cause: e });
+      });
+      const owner = object.owner as { $kind: string; Shared?: { initialSharedVersion: string } };
+      if (owner.$kind !== "Shared" || !owner.Shared) throw new ChainError(`object ${id} is not a shared object`, "Rejected");
+      isv = owner.Shared.initialSharedVersion;
+      this.sharedVersions.set(id, isv);
+    }
+    return tx.sharedObjectRef({ objectId: id, initialSharedVersion: isv, mutable });
+  }
+
+  private async run(tx: Transaction, what: string, nodeId: string | undefined, context: () => Promise<AbortContext>): Promise<SuiClientTypes.Transaction<Include & { effects: true }>> {
+    const executor = await this.getExecutor();
+    let result: ExecResult;
+    try {
+      result = await executor.executeTransaction(tx, { objectTypes: true, events: true });
+    } catch (e) {
+      throw rejectedError(e, what, nodeId);
+    }
+    if (result.$kind === "FailedTransaction") {
+      const failed = result.FailedTransaction;
+      let ctx: AbortContext = { nodeId };
+      try {
+        ctx = { ...ctx, ...(await context()) };
+      } catch {
+        // The context only improves the wording; the failure itself is what matters.
+      }
+      throw failedTransactionError(failed, this.ids.packageId, ctx);
+    }
+    return result.Transaction;
+  }
+
+  private createdOfType(res: SuiClientTypes.Transaction<Include & { effects: true }>, suffix: string) {
+    const created = res.effects.changedObjects.find(
+      (c) => c.idOperation === "Created" && (res.objectTypes[c.objectId] ?? "").endsWith(suffix),
+    );
+    if (!created) throw new ChainError(`transaction ${res.digest} succeeded but created no${suffix}`, "ExecutionFailed", { digest: res.digest });
+    return created;
+  }
+}
+
+function gasOf(res: { effects: { gasUsed: { computationCost: string; storageCost: string; storageRebate: string } } }): GasUsed {
+  const g = res.effects.gasUsed;
+  const computationCost = BigInt(g.computationCost);
+  const storageCost = BigInt(g.storageCost);
+  const storageRebate = BigInt(g.storageRebate);
+  return { computationCost, storageCost, storageRebate, netMist: computationCost + storageCost - storageRebate };
+}
