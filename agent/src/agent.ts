@@ -109,8 +109,11 @@ export class Agent {
       if (terminal) void this.startup.stop();
       return terminal; // terminal: stop retrying (a true result ends the backoff)
     }
+    // Shutdown or unstake may have come while we read the chain: do not start anything then.
+    if (!this.active) return true;
     log.info("stake and seal token verified on chain", { stakeStatus: this.status.stake.status });
     await this.startK3s();
+    if (!this.active) return true; // shutdown releases the k3s child once this attempt settles
     this.status.phase = "running";
     this.status.reason = null;
     void this.startup.stop();

@@ -54,8 +54,6 @@ export class Loop {
       this.timer = undefined;
       this.inFlight = this.iterate();
     }, delay);
-    // The HTTP server keeps the process alive; a pending beat alone should not block exit.
-    this.timer.unref();
   }
 
   private async iterate(): Promise<void> {

@@ -46,7 +46,8 @@ test("a bad config is a clear start-up error naming the key", () => {
     stderr = String((err as { stderr: Buffer }).stderr);
     assert.equal((err as { status: number }).status, 2);
   }
-  assert.match(stderr, /unknown config key "suiPrivateKey"/);
+  const msg = (JSON.parse(stderr.trim().split("\n").pop()!) as { msg: string }).msg;
+  assert.match(msg, /unknown config key "suiPrivateKey"/);
 });
 
 test("the bundle runs the agent under plain node: registers, heartbeats, exits 0 on SIGTERM", async () => {
