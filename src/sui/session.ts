@@ -34,7 +34,9 @@ export interface ChainSessionOptions {
   /**
    * Balance of each pooled gas coin. A stake is split from its gas coin, so this must be at
    * least the largest stake plus the gas budget. Default: the first stake's amount (or the
-   * pool minimum) plus the gas budget, fixed when the session first needs coins.
+   * pool minimum) plus the gas budget. A later, larger stake waits for in-flight transactions,
+   * then the session starts a new executor with bigger coins (the old pool's coins are just
+   * wallet coins again and get merged by the new pool's first refill).
    */
   gasCoinMist?: bigint;
 }
@@ -54,6 +56,8 @@ export class ChainSession {
   private readonly sharedVersions = new Map<string, string>();
   private readonly budget: bigint;
   private coinSize: bigint | null;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private resizing: Promise<void> | null = null;
 
   constructor(
     private readonly client: ClientWithCoreApi,
@@ -69,12 +73,7 @@ export class ChainSession {
   /** Stake `amountMist` for `nodeId`; the new StakeRecord is shared. */
   async stakeForNode(p: { nodeId: string; amountMist: bigint }): Promise<TxOutcome & { stakeId: string }> {
     if (p.amountMist <= 0n) throw new ChainError(`stake for node ${p.nodeId} must be a positive amount`, "Rejected", { nodeId: p.nodeId });
-    const coinSize = await this.ensureCoinSize(p.amountMist + this.budget);
-    if (p.amountMist + this.budget > coinSize) {
-      throw new ChainError(
-        `stake ${formatSui(p.amountMist)} for node ${p.nodeId} does not fit this session's gas coins of ${formatSui(coinSize)}; create the session with gasCoinMist >= stake + ${formatSui(this.budget)}`,
-        "Rejected", { nodeId: p.nodeId });
-    }
+    await this.fitCoins(p.amountMist + this.budget);
     const { totalBalance } = await this.walletBalance();
     if (totalBalance < p.amountMist + this.budget) {
       throw new ChainError(`wallet ${this.address} holds ${formatSui(totalBalance)}, not enough to stake ${formatSui(p.amountMist)} (plus gas) for node ${p.nodeId}`, "InsufficientFunds", { nodeId: p.nodeId });
@@ -195,7 +194,26 @@ export class ChainSession {
     return this.coinSize;
   }
 
+  /** Make sure pooled gas coins can carry `needed` MIST (a stake plus its gas budget). */
+  private async fitCoins(needed: bigint): Promise<void> {
+    while (this.resizing) await this.resizing;
+    if (needed <= (await this.ensureCoinSize(needed))) return;
+    if (!this.resizing) {
+      this.resizing = (async () => {
+        await Promise.allSettled([...this.inflight]);
+        if (this.executor) await this.executor.waitForLastTransaction();
+        if (this.coinSize === null || needed > this.coinSize) this.coinSize = needed;
+        this.executor = null;
+        this.executorInit = null;
+      })().finally(() => {
+        this.resizing = null;
+      });
+    }
+    await this.resizing;
+  }
+
   private async getExecutor(): Promise<ParallelTransactionExecutor> {
+    while (this.resizing) await this.resizing;
     if (this.executor) return this.executor;
     this.executorInit ??= (async () => {
       const coinSize = await this.ensureCoinSize(this.budget);
@@ -237,10 +255,14 @@ export class ChainSession {
   private async run(tx: Transaction, what: string, nodeId: string | undefined, context: () => Promise<AbortContext>): Promise<SuiClientTypes.Transaction<Include & { effects: true }>> {
     const executor = await this.getExecutor();
     let result: ExecResult;
+    const pending = executor.executeTransaction(tx, { objectTypes: true, events: true });
+    this.inflight.add(pending);
     try {
-      result = await executor.executeTransaction(tx, { objectTypes: true, events: true });
+      result = await pending;
     } catch (e) {
       throw rejectedError(e, what, nodeId);
+    } finally {
+      this.inflight.delete(pending);
     }
     if (result.$kind === "FailedTransaction") {
       const failed = result.FailedTransaction;

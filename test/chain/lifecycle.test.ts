@@ -1,0 +1,159 @@
+// The stake lifecycle through src/sui against the devnet: stake, duplicate stake, seal token,
+// slash, withdraw before/after the lock (balance to the MIST), revoke, crash adoption.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import {
+  ChainError, ChainSession, findLiveStake, keypairFromSecret, readPool, readRegistry, readSealToken,
+  readStakeRecord, currentEpoch,
+} from "../../src/sui/index.js";
+import { ONE_SUI, balanceOf, fundedWallet, session, startEnv, workerKey, type Env } from "./helpers.js";
+
+describe("stake lifecycle", () => {
+  let env: Env;
+  before(async () => {
+    env = await startEnv({ lockEpochs: 2 });
+  });
+  after(async () => {
+    await env.devnet.close();
+  });
+
+  test("faucet funds a wallet", async () => {
+    const kp = Ed25519Keypair.generate();
+    assert.equal(await balanceOf(env, kp.toSuiAddress()), 0n);
+    await env.devnet.faucet(kp.toSuiAddress(), 7n * ONE_SUI);
+    assert.equal(await balanceOf(env, kp.toSuiAddress()), 7n * ONE_SUI);
+  });
+
+  test("stake, read back, duplicate stake aborts with a clear error", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-1", amountMist: 2n * ONE_SUI });
+    const rec = await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId);
+    assert.ok(rec);
+    assert.equal(rec.staker, kp.toSuiAddress());
+    assert.equal(rec.nodeId, "worker-1");
+    assert.equal(rec.amountMist, 2n * ONE_SUI);
+    assert.equal(rec.status, "active");
+    assert.equal(rec.stakedAtEpoch, 0n);
+    assert.equal(rec.lockedUntilEpoch, 2n);
+    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    assert.ok(pool.totalStakedMist >= 2n * ONE_SUI);
+
+    await assert.rejects(s.stakeForNode({ nodeId: "worker-1", amountMist: 3n * ONE_SUI }), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.kind, "MoveAbort");
+      assert.equal(e.details.abortCode, 2);
+      assert.match(e.message, /node worker-1 already has a live stake/);
+      return true;
+    });
+    // Another wallet cannot take the node id either.
+    const other = session(env, await fundedWallet(env));
+    await assert.rejects(other.stakeForNode({ nodeId: "worker-1", amountMist: 2n * ONE_SUI }), /worker-1 already has a live stake/);
+  });
+
+  test("stake below the minimum names amount, minimum and node", async () => {
+    const s = session(env, await fundedWallet(env), { gasCoinMist: 2n * ONE_SUI });
+    await assert.rejects(s.stakeForNode({ nodeId: "worker-3", amountMist: ONE_SUI / 2n }), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.message, "stake 0.5 SUI is below the minimum 1 SUI for node worker-3");
+      return true;
+    });
+  });
+
+  test("seal token: minted with the worker key, read back, revoked", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-seal", amountMist: ONE_SUI });
+    const pub = workerKey();
+    const { sealTokenId } = await s.mintSealToken({ stakeId, workerPubkey: pub });
+    const token = await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId);
+    assert.ok(token);
+    assert.equal(token.owner, kp.toSuiAddress());
+    assert.equal(token.stakeId, stakeId);
+    assert.equal(token.nodeId, "worker-seal");
+    assert.equal(token.workerPubkey, pub);
+    assert.deepEqual(token.permissions, ["node:join", "node:heartbeat"]);
+    assert.equal(token.expiresAtEpoch, token.issuedAtEpoch + 30n);
+
+    // Someone else cannot mint from this stake.
+    const stranger = session(env, await fundedWallet(env));
+    await assert.rejects(stranger.mintSealToken({ stakeId, workerPubkey: pub }), /only the staker can mint .* node worker-seal/);
+    // A key that is not 32 bytes is refused on chain.
+    await assert.rejects(s.mintSealToken({ stakeId, workerPubkey: new Uint8Array(31) }), /must be a 32-byte ed25519 key/);
+
+    await s.revokeSealToken(sealTokenId);
+    assert.equal(await readSealToken(env.client, sealTokenId), null);
+  });
+
+  test("slash sets the status; slashed stakes cannot mint tokens", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-slash", amountMist: 3n * ONE_SUI });
+    const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+    await admin.slashStake({ stakeId, amountMist: ONE_SUI, reason: "missed heartbeats" });
+    const rec = await readStakeRecord(env.client, stakeId);
+    assert.equal(rec?.status, "slashed");
+    assert.equal(rec?.amountMist, 2n * ONE_SUI);
+    await assert.rejects(s.mintSealToken({ stakeId, workerPubkey: workerKey() }), /stake for node worker-slash is not active \(it is slashed\)/);
+    await assert.rejects(admin.slashStake({ stakeId, amountMist: 1n, reason: "again" }), /not active/);
+    // A non-admin cannot slash: it does not own the AdminCap, so the network refuses the input.
+    await assert.rejects(s.slashStake({ stakeId, amountMist: 1n, reason: "x" }), (e: unknown) => e instanceof ChainError && e.kind === "Rejected");
+  });
+
+  test("withdraw: locked until lock_epochs pass, then the coin returns (balance to the MIST)", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const stake = 5n * ONE_SUI;
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-wd", amountMist: stake });
+    const epoch = await currentEpoch(env.client);
+    await assert.rejects(s.withdrawStake(stakeId), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.details.abortCode, 5);
+      assert.equal(e.message, `stake for node worker-wd is locked until epoch ${epoch + 2n} (current epoch ${epoch})`);
+      return true;
+    });
+    env.devnet.advanceEpoch(2);
+    await s.flush();
+    const before = await balanceOf(env, kp.toSuiAddress());
+    const w = await s.withdrawStake(stakeId);
+    assert.equal(w.amountMist, stake);
+    const afterBal = await balanceOf(env, kp.toSuiAddress());
+    assert.equal(afterBal, before + stake - w.gasUsed.netMist);
+    assert.ok(w.gasUsed.computationCost > 0n && w.gasUsed.storageCost > 0n);
+    const rec = await readStakeRecord(env.client, stakeId);
+    assert.equal(rec?.status, "withdrawn");
+    assert.equal(rec?.amountMist, 0n);
+    // The node id is free again.
+    assert.equal(await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-wd", staker: kp.toSuiAddress() }), null);
+    await assert.rejects(s.withdrawStake(stakeId), /already withdrawn/);
+    const again = await s.stakeForNode({ nodeId: "worker-wd", amountMist: stake });
+    assert.notEqual(again.stakeId, stakeId);
+  });
+
+  test("findLiveStake adopts a stake after a simulated crash", async () => {
+    const kp = await fundedWallet(env);
+    const first = session(env, kp);
+    const { stakeId } = await first.stakeForNode({ nodeId: "worker-crash", amountMist: ONE_SUI });
+    // "Crash": the first session is dropped with whatever it had cached; a new process starts.
+    const restarted = session(env, keypairFromSecret(kp.getSecretKey()));
+    const live = await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-crash", staker: kp.toSuiAddress() });
+    assert.equal(live?.id, stakeId);
+    assert.equal(live?.status, "active");
+    // Not someone else's.
+    assert.equal(await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-crash", staker: Ed25519Keypair.generate().toSuiAddress() }), null);
+    assert.equal(await findLiveStake(env.client, env.devnet.ids, { nodeId: "never-staked", staker: kp.toSuiAddress() }), null);
+    // The adopted stake is usable by the new session.
+    const { sealTokenId } = await restarted.mintSealToken({ stakeId: live!.id, workerPubkey: workerKey() });
+    assert.ok(await readSealToken(env.client, sealTokenId));
+  });
+
+  test("registry: admin sets endpoint and enclave key", async () => {
+    const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+    const enclave = workerKey();
+    await admin.setRegistry({ endpoint: "https://cp.example:8443", enclavePubkey: enclave });
+    const reg = await readRegistry(env.client, env.devnet.ids.registryId);
+    assert.equal(reg.endpoint, "https://cp.example:8443");
+    assert.equal(reg.enclavePubkey, enclave);
+  });
+});
