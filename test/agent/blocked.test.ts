@@ -1,0 +1,42 @@
+// Start-up checks are real: a seal token minted for another worker key keeps the node from
+// starting k3s or registering; the API still serves and says why.
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import { after, before, test } from "node:test";
+import type { ControlPlane } from "../../devnet/control-plane";
+import type { ProcessK3s } from "../../agent/src/k3s-service";
+import { getJson, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+
+let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
+
+before(async () => {
+  chain = await startChain();
+  cp = await startCp(chain);
+  node = await stakeNode(chain, "worker-blocked");
+  // The host lost its key (re-imaged): the agent makes a new one, which the token does not carry.
+  rmSync(node.cfg.paths.workerKey);
+  agent = await runAgent(node);
+});
+
+after(async () => {
+  await agent?.stop();
+  await cp?.close();
+  await chain?.close();
+  node?.cleanup();
+});
+
+test("a seal token for another worker key blocks start-up", async () => {
+  const h = await waitFor("blocked status", async () => {
+    const r = await getJson(agent.base + "/health");
+    return r.body.status === "blocked" ? r : undefined;
+  });
+  assert.equal(h.status, 503);
+  assert.match(h.body.reason, /carries worker key .* but this host's key is/);
+  assert.equal(h.body.registered, false);
+  assert.ok(existsSync(node.cfg.paths.workerKey), "a new key was generated");
+  assert.equal((agent.k3s as ProcessK3s).pid, undefined, "k3s not started");
+  assert.equal(existsSync(node.k3sState), false);
+  assert.equal(cp.workers().length, 0);
+  const reg = await getJson(agent.base + "/api/v1/register", { method: "POST", headers: { authorization: `Bearer ${node.apiToken}` } });
+  assert.equal(reg.status, 409);
+});
