@@ -37,6 +37,15 @@ test("keygen prints only the existing worker public key", () => {
   assert.equal(out, node.workerPubkey + "\n");
 });
 
+test("check-config and version work and print no secret", () => {
+  writeFileSync(join(node.dir, "agent.json"), JSON.stringify(node.cfgInput));
+  const run = (...args: string[]) => execFileSync(process.execPath, [join(node.dir, "agent.js"), ...args], { env: env(), cwd: node.dir }).toString();
+  const shown = JSON.parse(run("check-config")) as { nodeId: string; sealTokenId: string };
+  assert.equal(shown.nodeId, node.nodeId);
+  assert.equal(shown.sealTokenId, "[redacted]");
+  assert.match(run("version"), /^\d+\.\d+\.\d+\n$/);
+});
+
 test("a bad config is a clear start-up error naming the key", () => {
   writeFileSync(join(node.dir, "agent.json"), JSON.stringify({ ...node.cfgInput, suiPrivateKey: "nope" }));
   let stderr = "";
