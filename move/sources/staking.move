@@ -1,0 +1,269 @@
+/// Stake-gated membership for K3s-DaaS worker nodes.
+///
+/// One shared `StakingPool` holds every stake. A stake is a shared `StakeRecord` (shared so
+/// both the staker, who withdraws, and the admin, who slashes, can use it in transactions).
+/// `node_stakes` maps a node id to its live record, so one node id cannot hold two live stakes.
+///
+/// A slashed stake keeps its node id taken until the staker withdraws what is left: a node that
+/// was slashed cannot rejoin under a fresh stake while its slashed record is still live.
+///
+/// The devnet executes a TypeScript model of this module (devnet/chain/model.ts); keep both in
+/// step, abort codes included (see move/README.md).
+module k3s_daas::staking;
+
+use std::string::String;
+use sui::balance::{Self, Balance};
+use sui::coin::{Self, Coin};
+use sui::event;
+use sui::sui::SUI;
+use sui::table::{Self, Table};
+
+// === Abort codes ===
+const EInsufficientStake: u64 = 1;
+const ENodeAlreadyStaked: u64 = 2;
+const EInvalidNodeId: u64 = 3;
+const ENotStaker: u64 = 4;
+const EStakeLocked: u64 = 5;
+const EStakeNotActive: u64 = 6;
+const EAlreadyWithdrawn: u64 = 7;
+const EInvalidSlashAmount: u64 = 8;
+const EWrongPool: u64 = 9;
+const EInvalidParams: u64 = 10;
+
+// === Stake status ===
+const STATUS_ACTIVE: u8 = 1;
+const STATUS_SLASHED: u8 = 2;
+const STATUS_WITHDRAWN: u8 = 3;
+
+const MAX_NODE_ID_BYTES: u64 = 64;
+/// Defaults at publish; the admin tunes them with `set_pool_params`.
+const DEFAULT_MIN_NODE_STAKE: u64 = 1_000_000_000; // 1 SUI
+const DEFAULT_LOCK_EPOCHS: u64 = 7; // a week on testnet/mainnet (24 h epochs)
+
+public struct StakingPool has key {
+    id: UID,
+    /// Live stakes (active and the unslashed remainder of slashed ones).
+    balance: Balance<SUI>,
+    /// Slashed funds; stay in the pool (no withdrawal path in this version).
+    slashed: Balance<SUI>,
+    min_node_stake: u64,
+    lock_epochs: u64,
+    node_stakes: Table<String, ID>,
+    total_staked: u64,
+    total_slashed: u64,
+    active_stakes: u64,
+}
+
+/// Authority to slash and to set pool and registry parameters. Bound to one pool.
+public struct AdminCap has key, store {
+    id: UID,
+    pool_id: ID,
+}
+
+public struct StakeRecord has key {
+    id: UID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    /// MIST still staked: reduced by slashing, 0 after withdrawal.
+    amount: u64,
+    status: u8,
+    staked_at: u64,
+    locked_until: u64,
+}
+
+public struct StakeCreated has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    amount: u64,
+    locked_until: u64,
+}
+
+public struct StakeWithdrawn has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    amount: u64,
+}
+
+public struct StakeSlashed has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    node_id: String,
+    amount: u64,
+    remaining: u64,
+    reason: String,
+}
+
+public struct PoolParamsUpdated has copy, drop {
+    pool_id: ID,
+    min_node_stake: u64,
+    lock_epochs: u64,
+}
+
+fun init(ctx: &mut TxContext) {
+    let (pool, cap) = new_pool(ctx);
+    transfer::share_object(pool);
+    transfer::transfer(cap, ctx.sender());
+}
+
+fun new_pool(ctx: &mut TxContext): (StakingPool, AdminCap) {
+    let pool = StakingPool {
+        id: object::new(ctx),
+        balance: balance::zero(),
+        slashed: balance::zero(),
+        min_node_stake: DEFAULT_MIN_NODE_STAKE,
+        lock_epochs: DEFAULT_LOCK_EPOCHS,
+        node_stakes: table::new(ctx),
+        total_staked: 0,
+        total_slashed: 0,
+        active_stakes: 0,
+    };
+    let cap = AdminCap { id: object::new(ctx), pool_id: object::id(&pool) };
+    (pool, cap)
+}
+
+/// Stake `payment` for `node_id`. The record is shared; its id is in the StakeCreated event.
+public fun stake_for_node(
+    pool: &mut StakingPool,
+    payment: Coin<SUI>,
+    node_id: String,
+    ctx: &mut TxContext,
+) {
+    let len = node_id.length();
+    assert!(len > 0 && len <= MAX_NODE_ID_BYTES, EInvalidNodeId);
+    let amount = payment.value();
+    assert!(amount >= pool.min_node_stake, EInsufficientStake);
+    assert!(!pool.node_stakes.contains(node_id), ENodeAlreadyStaked);
+
+    let epoch = ctx.epoch();
+    let record = StakeRecord {
+        id: object::new(ctx),
+        pool_id: object::id(pool),
+        staker: ctx.sender(),
+        node_id,
+        amount,
+        status: STATUS_ACTIVE,
+        staked_at: epoch,
+        locked_until: epoch + pool.lock_epochs,
+    };
+    let stake_id = object::id(&record);
+    pool.balance.join(payment.into_balance());
+    pool.total_staked = pool.total_staked + amount;
+    pool.active_stakes = pool.active_stakes + 1;
+    pool.node_stakes.add(node_id, stake_id);
+    event::emit(StakeCreated {
+        stake_id,
+        pool_id: object::id(pool),
+        staker: ctx.sender(),
+        node_id,
+        amount,
+        locked_until: epoch + pool.lock_epochs,
+    });
+    transfer::share_object(record);
+}
+
+/// Return what is left of a stake to its staker, once the lock has passed. Works for active
+/// and slashed stakes; frees the node id.
+public fun withdraw_stake(
+    pool: &mut StakingPool,
+    record: &mut StakeRecord,
+    ctx: &mut TxContext,
+): Coin<SUI> {
+    assert!(record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.staker == ctx.sender(), ENotStaker);
+    assert!(record.status != STATUS_WITHDRAWN, EAlreadyWithdrawn);
+    assert!(ctx.epoch() >= record.locked_until, EStakeLocked);
+
+    let amount = record.amount;
+    if (record.status == STATUS_ACTIVE) pool.active_stakes = pool.active_stakes - 1;
+    record.amount = 0;
+    record.status = STATUS_WITHDRAWN;
+    pool.node_stakes.remove(record.node_id);
+    event::emit(StakeWithdrawn {
+        stake_id: object::id(record),
+        pool_id: object::id(pool),
+        staker: record.staker,
+        node_id: record.node_id,
+        amount,
+    });
+    coin::from_balance(pool.balance.split(amount), ctx)
+}
+
+/// Admin: take `amount` of an active stake into the pool's slashed balance.
+public fun slash_stake(
+    cap: &AdminCap,
+    pool: &mut StakingPool,
+    record: &mut StakeRecord,
+    amount: u64,
+    reason: String,
+    _ctx: &mut TxContext,
+) {
+    assert!(cap.pool_id == object::id(pool) && record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
+    assert!(amount > 0 && amount <= record.amount, EInvalidSlashAmount);
+
+    pool.slashed.join(pool.balance.split(amount));
+    pool.total_slashed = pool.total_slashed + amount;
+    pool.active_stakes = pool.active_stakes - 1;
+    record.amount = record.amount - amount;
+    record.status = STATUS_SLASHED;
+    event::emit(StakeSlashed {
+        stake_id: object::id(record),
+        pool_id: object::id(pool),
+        node_id: record.node_id,
+        amount,
+        remaining: record.amount,
+        reason,
+    });
+}
+
+/// Admin: set the minimum stake and the lock (in epochs) for new stakes.
+public fun set_pool_params(
+    cap: &AdminCap,
+    pool: &mut StakingPool,
+    min_node_stake: u64,
+    lock_epochs: u64,
+    _ctx: &mut TxContext,
+) {
+    assert!(cap.pool_id == object::id(pool), EWrongPool);
+    assert!(min_node_stake > 0, EInvalidParams);
+    pool.min_node_stake = min_node_stake;
+    pool.lock_epochs = lock_epochs;
+    event::emit(PoolParamsUpdated { pool_id: object::id(pool), min_node_stake, lock_epochs });
+}
+
+// === Read accessors (used by k8s_gateway and by other packages) ===
+
+public fun staker(record: &StakeRecord): address { record.staker }
+public fun node_id(record: &StakeRecord): String { record.node_id }
+public fun amount(record: &StakeRecord): u64 { record.amount }
+public fun status(record: &StakeRecord): u8 { record.status }
+public fun is_active(record: &StakeRecord): bool { record.status == STATUS_ACTIVE }
+public fun locked_until(record: &StakeRecord): u64 { record.locked_until }
+public fun record_pool_id(record: &StakeRecord): ID { record.pool_id }
+public fun cap_pool_id(cap: &AdminCap): ID { cap.pool_id }
+public fun min_node_stake(pool: &StakingPool): u64 { pool.min_node_stake }
+public fun lock_epochs(pool: &StakingPool): u64 { pool.lock_epochs }
+public fun pool_balance(pool: &StakingPool): u64 { pool.balance.value() }
+public fun slashed_balance(pool: &StakingPool): u64 { pool.slashed.value() }
+public fun stake_id_for_node(pool: &StakingPool, node_id: String): Option<ID> {
+    if (pool.node_stakes.contains(node_id)) option::some(*pool.node_stakes.borrow(node_id))
+    else option::none()
+}
+
+#[test_only]
+public fun new_pool_for_testing(ctx: &mut TxContext): (StakingPool, AdminCap) { new_pool(ctx) }
+
+#[test_only]
+public fun share_pool_for_testing(pool: StakingPool) { transfer::share_object(pool) }
+
+#[test_only]
+public fun status_active(): u8 { STATUS_ACTIVE }
+#[test_only]
+public fun status_slashed(): u8 { STATUS_SLASHED }
+#[test_only]
+public fun status_withdrawn(): u8 { STATUS_WITHDRAWN }
