@@ -1,7 +1,7 @@
 // The node agent's lifecycle: verify stake and seal token on chain, start the k3s agent,
 // register with the control plane, heartbeat, watch the stake, and stop the node at once when
 // the stake is slashed or withdrawn. The HTTP API reads `status` and calls register/unstake.
-import type { StakeReader, StakeStatus } from "./chain";
+import { sealTokenExpired, type StakeReader, type StakeStatus } from "./chain";
 import type { AgentConfig } from "./config";
 import { ControlPlaneClient, ControlPlaneError, type ControlPlaneTarget } from "./cp-client";
 import type { WorkerIdentity } from "./identity";
@@ -148,6 +148,16 @@ export class Agent {
     return false;
   }
 
+  /** Keep the token's presence and expiry current; a revoked or expired token fails the beat. */
+  private async checkSealToken(): Promise<void> {
+    const [token, epoch] = await Promise.all([this.d.chain.readSealToken(this.d.cfg.sealTokenId), this.d.chain.currentEpoch()]);
+    this.status.sealToken = { present: token !== null, expiresAtEpoch: token?.expiresAtEpoch ?? null };
+    if (!token) throw new Error(`seal token for node ${this.d.cfg.nodeId} no longer exists on chain (revoked?)`);
+    if (sealTokenExpired(token.expiresAtEpoch, epoch)) {
+      throw new Error(`seal token for node ${this.d.cfg.nodeId} expired at epoch ${token.expiresAtEpoch} (now ${epoch}); mint a new one`);
+    }
+  }
+
   private async watchStake(): Promise<boolean> {
     if (this.status.phase !== "running") {
       void this.stakeWatch.stop();
@@ -255,6 +265,7 @@ export class Agent {
     const { cfg, log } = this.d;
     try {
       if (!(await this.checkStake())) return true;
+      await this.checkSealToken();
       const k3sRunning = await this.d.k3s.isRunning();
       if (!k3sRunning) {
         log.warn("k3s agent is not running; starting it");
