@@ -24,6 +24,11 @@ export interface StartDevnetOptions {
   faucetAmountMist?: bigint;
   /** If set, devnet.json is written here (0600). */
   stateDir?: string;
+  /**
+   * Delay every JSON-RPC reply by this many ms, to stand in for a real network's round trip
+   * (benchmarks; a loopback devnet otherwise has none). Default 0.
+   */
+  rpcLatencyMs?: number;
 }
 
 export interface Devnet {
@@ -89,6 +94,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
         if (req.method !== "POST") return send(res, 405, { error: "POST only" });
         const body = await readJson(req);
         if (req.url === "/" || req.url === "") {
+          if (opts.rpcLatencyMs) await new Promise((r) => setTimeout(r, opts.rpcLatencyMs));
           const out = Array.isArray(body) ? await Promise.all(body.map((b) => rpcOne(chain, b))) : await rpcOne(chain, body);
           return send(res, 200, out);
         }
