@@ -352,6 +352,34 @@ function bridgeName(prefix: string): string {
   return `hb-${prefix}`;
 }
 
+/** mkdir a cgroup path level by level (cpuset: cpus/mems copied down); retried if another run's
+ *  teardown removes the shared, empty parent meanwhile. Returns the full path. */
+async function ensureCgroup(hier: string, rel: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let cur = path.join(CGROUP_ROOT, hier);
+      for (const part of rel.split("/")) {
+        const next = path.join(cur, part);
+        try {
+          await fs.mkdir(next);
+          if (hier === "cpuset") {
+            for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+              await fs.writeFile(path.join(next, f), (await fs.readFile(path.join(cur, f), "utf8")).trim() || "\n");
+            }
+          }
+        } catch (e: any) {
+          if (e.code !== "EEXIST") throw e;
+        }
+        cur = next;
+      }
+      return cur;
+    } catch (e: any) {
+      if (e.code !== "ENOENT" || attempt >= 5) throw e;
+      await sleep(20);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- start
 
 async function waitSshBanner(ip: string, timeoutMs: number): Promise<void> {
@@ -524,22 +552,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
       await run("ip", ["-n", h.netns, "route", "add", "default", "via", bridgeIp]);
       // own cgroup in every hierarchy (cpuset needs cpus/mems copied down each level)
       const procsFiles: string[] = [];
-      for (const hier of hierarchies) {
-        let cur = path.join(CGROUP_ROOT, hier);
-        for (const part of h.cgroup.split("/")) {
-          const next = path.join(cur, part);
-          if (!existsSync(next)) {
-            await fs.mkdir(next);
-            if (hier === "cpuset") {
-              for (const f of ["cpuset.cpus", "cpuset.mems"]) {
-                await fs.writeFile(path.join(next, f), (await fs.readFile(path.join(cur, f), "utf8")).trim() || "\n");
-              }
-            }
-          }
-          cur = next;
-        }
-        procsFiles.push(path.join(cur, "cgroup.procs"));
-      }
+      for (const hier of hierarchies) procsFiles.push(path.join(await ensureCgroup(hier, h.cgroup), "cgroup.procs"));
       // boot: a shell joins the cgroups, then execs nspawn (same PID)
       const nspawnArgs = [
         "systemd-nspawn", "-D", m, "--boot", `--machine=${name}`,
@@ -567,7 +580,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
     await Promise.all(
       st.hosts.map(async (h) => {
         try {
-          await waitSshBanner(h.ip, 60000);
+          await waitSshBanner(h.ip, 180000);
           await sshTrue(h.ip, privateKey);
         } catch (e) {
           const tail = await fs.readFile(path.join(h.dir, "console.log"), "utf8").catch(() => "");
