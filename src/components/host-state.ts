@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "./provider-runtime";
+
+/** Inputs of a {@link HostState}. */
+export interface HostStateArgs {
+  readonly host: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly user: pulumi.Input<string>;
+  /** SSH private key; must be a secret. */
+  readonly privateKey: pulumi.Input<string>;
+  readonly nodeId: pulumi.Input<string>;
+  readonly agentPort: pulumi.Input<number>;
+  /** sha256 of the agent bundle uploaded to the host (drift check). */
+  readonly bundleSha256: pulumi.Input<string>;
+  /** sha256 of the agent config uploaded to the host. */
+  readonly configSha256: pulumi.Input<string>;
+  /** Destroy skips the host steps of a host that does not answer (after retries). Default false. */
+  readonly allowUnreachableHost: pulumi.Input<boolean>;
+  /** Destroy also purges the container runtime package. Default false. */
+  readonly removeContainerd: pulumi.Input<boolean>;
+  /** Debian package of the container runtime (containerd or docker.io). */
+  readonly containerPackage: pulumi.Input<string>;
+  /** How long create/update wait for /health to say registered. */
+  readonly healthTimeoutSeconds: pulumi.Input<number>;
+  /** SSH attempts before a host counts as unreachable. */
+  readonly connectRetries: pulumi.Input<number>;
+}
+
+/**
+ * What the agent on a host reports, read over SSH: create waits for registration, refresh shows
+ * drift, delete runs the ordered host teardown (see runtime/host-state.ts).
+ */
+export class HostState extends pulumi.dynamic.Resource {
+  declare readonly agentActive: pulumi.Output<boolean>;
+  declare readonly registered: pulumi.Output<boolean>;
+  declare readonly hostBundleSha256: pulumi.Output<string>;
+  declare readonly health: pulumi.Output<string>;
+
+  constructor(name: string, args: HostStateArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      forwardingProvider("hostStateProvider"),
+      name,
+      { ...args, privateKey: pulumi.secret(args.privateKey), agentActive: undefined, registered: undefined, hostBundleSha256: undefined, health: undefined },
+      { ...opts, additionalSecretOutputs: ["privateKey"] },
+      "k3s-daas", "HostState",
+    );
+  }
+}

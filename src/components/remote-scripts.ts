@@ -1,0 +1,88 @@
+// Shell run on the hosts by the StakedWorker's remote steps. Kept apart so the component reads as
+// a sequence of steps and tests can assert the commands. No secret ever appears in these strings:
+// secrets travel on stdin.
+
+export const AGENT_DIR = "/opt/k3s-daas";
+export const NODE_DIR = `${AGENT_DIR}/node`;
+export const NODE_BIN = `${NODE_DIR}/bin/node`;
+export const AGENT_BUNDLE = `${AGENT_DIR}/agent.js`;
+export const AGENT_CONFIG = "/etc/k3s-daas/agent.json";
+export const WORKER_KEY = "/var/lib/k3s-daas/worker.key";
+export const AGENT_UNIT = "/etc/systemd/system/k3s-daas-agent.service";
+export const K3S_INSTALLER = `${AGENT_DIR}/install-k3s-agent.sh`;
+export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+
+/** Prints the host's architecture and prepares our directories. */
+export const probeHost = [
+  "set -e",
+  `mkdir -p ${AGENT_DIR} /etc/k3s-daas`,
+  "install -d -m 0700 /var/lib/k3s-daas",
+  "uname -m",
+].join("; ");
+
+/** Unpacks the uploaded Node tarball unless that exact version is already there. */
+export function installNode(version: string, tarball: string): string {
+  return [
+    "set -e",
+    `if [ "$(${NODE_BIN} --version 2>/dev/null)" != "v${version}" ]; then rm -rf ${NODE_DIR}; mkdir -p ${NODE_DIR}; tar -xzf ${tarball} -C ${NODE_DIR} --strip-components=1; fi`,
+    `rm -f ${tarball}`,
+    `${NODE_BIN} --version`,
+  ].join("; ");
+}
+
+/** Creates the worker key if missing (0600) and prints only its public key. */
+export const workerKeygen = `${NODE_BIN} ${AGENT_BUNDLE} keygen --key ${WORKER_KEY}`;
+
+/** Installs the container runtime from the host's package source (optionally a local one). */
+export function installContainerRuntime(pkg: string, aptSourceLine: string | undefined): string {
+  const src = aptSourceLine
+    ? `printf '%s\\n' '${aptSourceLine.replace(/'/g, "")}' > /etc/apt/sources.list.d/k3s-daas.list; `
+    : "";
+  const service = pkg === "docker.io" ? "docker" : "containerd";
+  return [
+    "set -e",
+    "export DEBIAN_FRONTEND=noninteractive",
+    `if ! dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null | grep -q 'install ok installed'; then ${src}apt-get update -qq${aptSourceLine ? " -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/k3s-daas.list -o Dir::Etc::sourceparts=-" : ""}; apt-get install -y -qq --no-install-recommends ${pkg} >/dev/null; fi`,
+    `systemctl enable --now ${service} >/dev/null 2>&1`,
+    `systemctl is-active ${service}`,
+  ].join("; ");
+}
+
+export interface K3sInstallOptions {
+  serverUrl: string;
+  nodeId: string;
+  binUrl: string;
+  binSha256?: string;
+  runtime: "containerd" | "docker";
+  extraArgs: readonly string[];
+}
+
+/**
+ * Installs the k3s agent with the official installer's conventions. The join token arrives on
+ * stdin and goes to a 0600 file the installer copies into the unit's 0600 env file; the unit is
+ * neither enabled nor started: the node agent starts it once the stake checks out.
+ */
+export function installK3sAgent(o: K3sInstallOptions): string {
+  const exec = ["agent", "--node-name", o.nodeId, ...(o.runtime === "docker" ? ["--docker"] : ["--container-runtime-endpoint", `unix://${CONTAINERD_SOCKET}`]), ...o.extraArgs];
+  const env = [
+    `K3S_URL='${o.serverUrl}'`,
+    "K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token",
+    `INSTALL_K3S_EXEC='${exec.join(" ")}'`,
+    `INSTALL_K3S_BIN_URL='${o.binUrl}'`,
+    ...(o.binSha256 ? [`INSTALL_K3S_BIN_SHA256='${o.binSha256}'`] : []),
+    "INSTALL_K3S_SKIP_ENABLE=true",
+    "INSTALL_K3S_SKIP_START=true",
+  ];
+  return [
+    "set -e",
+    "umask 077",
+    "cat > /etc/k3s-daas/k3s-token",
+    `trap 'rm -f /etc/k3s-daas/k3s-token' EXIT`,
+    `${env.join(" ")} sh ${K3S_INSTALLER}`,
+  ].join("; ");
+}
+
+/** (Re)starts the agent; the hashes in the comment make a new bundle or config restart it. */
+export function startAgent(bundleSha: string, configSha: string): string {
+  return `systemctl daemon-reload && systemctl enable k3s-daas-agent.service >/dev/null 2>&1 && systemctl restart k3s-daas-agent.service # bundle=${bundleSha} config=${configSha}`;
+}

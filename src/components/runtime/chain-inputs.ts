@@ -1,0 +1,44 @@
+// What every chain-backed resource needs to reach the network: endpoint, package/object ids and
+// the operator's wallet key (a Pulumi secret). Validated once here, used by stake and seal token.
+import { z } from "zod";
+
+export const objectIdSchema = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
+export const nodeIdSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name (lower-case letters, digits, '-' and '.')");
+
+export const chainInputsShape = {
+  rpcUrl: z.string().url("must be an http(s) URL"),
+  transport: z.enum(["jsonrpc", "grpc"]).default("jsonrpc"),
+  packageId: objectIdSchema,
+  poolId: objectIdSchema,
+  adminCapId: objectIdSchema.optional(),
+  registryId: objectIdSchema,
+  // Never echoed in an error: the message names the field only.
+  walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (sui keytool export)"),
+};
+
+export interface ChainInputs {
+  rpcUrl: string;
+  transport: "jsonrpc" | "grpc";
+  packageId: string;
+  poolId: string;
+  adminCapId?: string;
+  registryId: string;
+  walletKey: string;
+}
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** zod issues as Pulumi check failures, naming the field and never quoting its value. */
+export function checkFailures(error: z.ZodError): CheckFailure[] {
+  return error.issues.map((i) => ({
+    property: i.path.join(".") || "(inputs)",
+    reason: i.code === "invalid_type" && i.received === "undefined" ? `${i.path.join(".")} is required` : i.message,
+  }));
+}

@@ -1,0 +1,196 @@
+// The host-state resource's provider logic, over node-ssh. @pulumi/command has no read and its
+// deletes fail when a host is gone; this resource fills both gaps:
+//  - create/update wait until the agent's /health says registered (the end of a worker's install);
+//  - read reports the agent service and bundle as they are on the host, so `pulumi refresh`
+//    shows drift (agent stopped, bundle changed by hand);
+//  - delete tears the host down in order (agent deregisters and stops, k3s agent uninstalled,
+//    agent files removed, containerd removed if asked), and with allowUnreachableHost skips a host
+//    that does not answer after a bounded retry, so the stake behind it can still be withdrawn.
+import { z } from "zod";
+import { nodeIdSchema, checkFailures } from "./chain-inputs";
+
+const hostInputsSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    user: z.string().min(1),
+    privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
+    nodeId: nodeIdSchema,
+    agentPort: z.number().int().min(1).max(65535),
+    bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    configSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    allowUnreachableHost: z.boolean(),
+    removeContainerd: z.boolean(),
+    containerPackage: z.string().min(1),
+    healthTimeoutSeconds: z.number().int().min(1),
+    connectRetries: z.number().int().min(1),
+  })
+  .strict();
+
+export type HostStateInputs = z.infer<typeof hostInputsSchema>;
+
+export interface HostStateOutputs extends HostStateInputs {
+  agentActive: boolean;
+  registered: boolean;
+  hostBundleSha256: string;
+  health: string;
+}
+
+const AGENT_DIR = "/opt/k3s-daas";
+const NODE = `${AGENT_DIR}/node/bin/node`;
+
+interface Exec {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function withSsh<T>(p: HostStateInputs, fn: (run: (cmd: string) => Promise<Exec>) => Promise<T>): Promise<T> {
+  const { NodeSSH } = require("node-ssh") as typeof import("node-ssh");
+  let lastErr: unknown;
+  for (let attempt = 1; attempt <= p.connectRetries; attempt++) {
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({ host: p.host, port: p.port, username: p.user, privateKey: p.privateKey, readyTimeout: 10_000 });
+    } catch (err) {
+      lastErr = err;
+      ssh.dispose();
+      if (attempt < p.connectRetries) await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
+      continue;
+    }
+    try {
+      return await fn(async (cmd) => {
+        const r = await ssh.execCommand(cmd);
+        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+      });
+    } finally {
+      ssh.dispose();
+    }
+  }
+  throw new UnreachableHostError(`host ${p.nodeId} (${p.user}@${p.host}:${p.port}) did not answer SSH after ${p.connectRetries} attempts: ${(lastErr as Error)?.message ?? lastErr}`);
+}
+
+export class UnreachableHostError extends Error {
+  override name = "UnreachableHostError";
+}
+
+/** One SSH round trip that reads everything refresh compares. */
+async function observe(p: HostStateInputs, run: (cmd: string) => Promise<Exec>) {
+  const script = [
+    `systemctl is-active k3s-daas-agent.service 2>/dev/null || true`,
+    `echo ---; sha256sum ${AGENT_DIR}/agent.js 2>/dev/null | cut -d' ' -f1 || true`,
+    `echo ---; ${NODE} -e 'fetch("http://127.0.0.1:${p.agentPort}/health").then(r=>r.text()).then(t=>process.stdout.write(t),()=>{})' 2>/dev/null || true`,
+  ].join("; ");
+  const r = await run(script);
+  const [active = "", sha = "", health = ""] = r.stdout.split("---").map((s) => s.trim());
+  let registered = false;
+  try {
+    registered = JSON.parse(health).registered === true;
+  } catch {
+    /* agent not answering yet */
+  }
+  return { agentActive: active === "active", hostBundleSha256: sha, health, registered };
+}
+
+function outputs(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): HostStateOutputs {
+  return { ...p, ...o };
+}
+
+async function waitRegistered(p: HostStateInputs): Promise<HostStateOutputs> {
+  return withSsh(p, async (run) => {
+    const deadline = Date.now() + p.healthTimeoutSeconds * 1000;
+    for (;;) {
+      const o = await observe(p, run);
+      if (o.agentActive && o.registered) return outputs(p, o);
+      if (Date.now() > deadline) {
+        const journal = await run("journalctl -u k3s-daas-agent.service -n 25 --no-pager -o cat 2>/dev/null || true");
+        throw new Error(
+          `the agent on ${p.nodeId} did not report registered within ${p.healthTimeoutSeconds}s ` +
+            `(service ${o.agentActive ? "active" : "not active"}; /health: ${o.health || "no answer"})\n` +
+            `last agent log lines:\n${journal.stdout}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+}
+
+/** The teardown, in order; each step tolerates what is already gone. */
+function teardownScript(p: HostStateInputs): string {
+  return [
+    "set -u",
+    // SIGTERM: the agent deregisters from the control plane before it exits.
+    "systemctl disable --now k3s-daas-agent.service >/dev/null 2>&1 || true",
+    "if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then /usr/local/bin/k3s-agent-uninstall.sh >/dev/null; fi",
+    "rm -f /etc/systemd/system/k3s-daas-agent.service",
+    `rm -rf ${AGENT_DIR} /etc/k3s-daas /var/lib/k3s-daas`,
+    "systemctl daemon-reload",
+    p.removeContainerd
+      ? `systemctl disable --now containerd >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ${p.containerPackage} >/dev/null 2>&1 || true; rm -f /etc/apt/sources.list.d/k3s-daas.list`
+      : "true",
+    // Prove it: nothing of ours may be left.
+    `for f in /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service ${AGENT_DIR}; do [ -e "$f" ] && echo "left behind: $f"; done; true`,
+  ].join("\n");
+}
+
+export const hostStateProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>) {
+    const parsed = hostInputsSchema.safeParse(news);
+    if (!parsed.success) {
+      return { inputs: news, failures: checkFailures(parsed.error).map((f) => (f.property === "privateKey" ? { ...f, reason: "must be a PEM/OpenSSH private key" } : f)) };
+    }
+    return { inputs: parsed.data };
+  },
+
+  async diff(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
+    const replaces = (["host", "port", "nodeId"] as const).filter((k) => olds[k] !== news[k]);
+    const changed = (Object.keys(news) as (keyof HostStateInputs)[]).filter((k) => olds[k] !== news[k]);
+    // Drift seen by refresh (agent stopped, bundle changed by hand) makes the next `up` update.
+    const drifted = olds.agentActive === false || (olds.hostBundleSha256 !== "" && olds.hostBundleSha256 !== news.bundleSha256);
+    return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  async create(inputs: HostStateInputs) {
+    const outs = await waitRegistered(inputs);
+    return { id: `${inputs.nodeId}@${inputs.host}`, outs };
+  },
+
+  async read(id: string, props: HostStateOutputs) {
+    try {
+      const o = await withSsh({ ...props, connectRetries: 2 }, (run) => observe(props, run));
+      return { id, props: outputs(props, o) };
+    } catch (err) {
+      if (err instanceof UnreachableHostError) {
+        return { id, props: { ...props, agentActive: false, registered: false, health: "host unreachable" } };
+      }
+      throw err;
+    }
+  },
+
+  async update(_id: string, _olds: HostStateOutputs, news: HostStateInputs) {
+    // The agent-service command restarts the agent; wait for it to register again.
+    return { outs: await waitRegistered(news) };
+  },
+
+  async delete(_id: string, props: HostStateOutputs) {
+    try {
+      const r = await withSsh(props, (run) => run(teardownScript(props)));
+      if (r.stdout.includes("left behind:")) {
+        throw new Error(`teardown of ${props.nodeId} left files behind:\n${r.stdout}`);
+      }
+    } catch (err) {
+      if (err instanceof UnreachableHostError && props.allowUnreachableHost) {
+        // The stake must not be trapped by a dead host: skip, say what was skipped, go on.
+        process.stderr.write(
+          `warning: skipped the host teardown of ${props.nodeId} (${props.host}): unreachable; ` +
+            `k3s, containerd and the agent may still be installed there. Its seal token is revoked and its stake withdrawn next.\n`,
+        );
+        return;
+      }
+      if (err instanceof UnreachableHostError) {
+        throw new Error(`${err.message}. Set allowUnreachableHost: true to skip the host steps and still revoke and withdraw.`);
+      }
+      throw err;
+    }
+  },
+};

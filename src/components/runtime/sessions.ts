@@ -1,0 +1,41 @@
+// One ChainSession per wallet and network for the life of the provider process. The engine runs
+// every stake and seal-token operation of an `up` in the same dynamic-provider process, so
+// sharing the session shares its ParallelTransactionExecutor: transactions from one wallet never
+// pick the same gas coin, however many workers there are.
+import { ChainSession, createSuiClient, keypairFromSecret, type ChainIds, type ClientWithCoreApi } from "../../sui";
+import type { ChainInputs } from "./chain-inputs";
+
+interface Entry {
+  client: ClientWithCoreApi;
+  session: ChainSession;
+}
+
+const sessions = new Map<string, Entry>();
+const clients = new Map<string, ClientWithCoreApi>();
+
+export function chainIds(i: ChainInputs): ChainIds {
+  // The admin cap id is unused by an operator's transactions; a placeholder keeps the type whole.
+  return { packageId: i.packageId, poolId: i.poolId, registryId: i.registryId, adminCapId: i.adminCapId ?? "0x0" };
+}
+
+export function clientFor(i: Pick<ChainInputs, "rpcUrl" | "transport">): ClientWithCoreApi {
+  const key = `${i.transport}|${i.rpcUrl}`;
+  let c = clients.get(key);
+  if (!c) {
+    c = createSuiClient(i.rpcUrl, { transport: i.transport });
+    clients.set(key, c);
+  }
+  return c;
+}
+
+export function sessionFor(i: ChainInputs, opts: { gasCoinMist?: bigint } = {}): Entry {
+  const signer = keypairFromSecret(i.walletKey);
+  const key = [i.transport, i.rpcUrl, i.packageId, i.poolId, signer.toSuiAddress()].join("|");
+  let e = sessions.get(key);
+  if (!e) {
+    const client = clientFor(i);
+    e = { client, session: new ChainSession(client, signer, chainIds(i), { gasCoinMist: opts.gasCoinMist }) };
+    sessions.set(key, e);
+  }
+  return e;
+}

@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "./provider-runtime";
+
+/** Inputs of a {@link SealToken}. */
+export interface SealTokenArgs {
+  readonly rpcUrl: pulumi.Input<string>;
+  readonly transport?: pulumi.Input<"jsonrpc" | "grpc">;
+  readonly packageId: pulumi.Input<string>;
+  readonly poolId: pulumi.Input<string>;
+  readonly registryId: pulumi.Input<string>;
+  /** The operator's wallet key; must be a secret. The token is owned by this wallet. */
+  readonly walletKey: pulumi.Input<string>;
+  readonly nodeId: pulumi.Input<string>;
+  /** The stake the token is minted from (must be active and the wallet's own). */
+  readonly stakeId: pulumi.Input<string>;
+  /** base64 of the worker's ed25519 public key, generated on the host. */
+  readonly workerPubkey: pulumi.Input<string>;
+}
+
+/**
+ * The seal token a worker presents to the control plane, minted from its stake for the worker's
+ * own key. Refresh drops a revoked token and marks an expired one; delete revokes it.
+ */
+export class SealToken extends pulumi.dynamic.Resource {
+  declare readonly sealTokenId: pulumi.Output<string>;
+  declare readonly expiresAtEpoch: pulumi.Output<string>;
+  declare readonly sealStatus: pulumi.Output<"active" | "expired">;
+
+  constructor(name: string, args: SealTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      forwardingProvider("sealTokenProvider"),
+      name,
+      { transport: "jsonrpc", ...args, walletKey: pulumi.secret(args.walletKey), sealTokenId: undefined, expiresAtEpoch: undefined, sealStatus: undefined },
+      { ...opts, additionalSecretOutputs: ["walletKey"] },
+      "k3s-daas", "SealToken",
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "./provider-runtime";
+
+/** Inputs of a {@link Stake}. */
+export interface StakeArgs {
+  /** Sui RPC endpoint the operator's machine uses. */
+  readonly rpcUrl: pulumi.Input<string>;
+  /** Client transport: "jsonrpc" (default; what the devnet serves) or "grpc". */
+  readonly transport?: pulumi.Input<"jsonrpc" | "grpc">;
+  readonly packageId: pulumi.Input<string>;
+  readonly poolId: pulumi.Input<string>;
+  readonly registryId: pulumi.Input<string>;
+  /** The operator's wallet key (`suiprivkey1...`); must be a secret. */
+  readonly walletKey: pulumi.Input<string>;
+  /** The worker's node id (DNS-1123); one live stake per node id. */
+  readonly nodeId: pulumi.Input<string>;
+  /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
+  readonly amountMist: pulumi.Input<string>;
+}
+
+/**
+ * SUI staked for one node from the operator's wallet. Create adopts a live stake this wallet
+ * already holds for the node (a crashed `up`); refresh reads status and amount from chain (a
+ * slash shows as drift); delete withdraws back to the wallet once the lock has passed.
+ */
+export class Stake extends pulumi.dynamic.Resource {
+  declare readonly stakeId: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<"active" | "slashed" | "withdrawn">;
+  declare readonly stakedMist: pulumi.Output<string>;
+  declare readonly staker: pulumi.Output<string>;
+  declare readonly lockedUntilEpoch: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: StakeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      forwardingProvider("stakeProvider"),
+      name,
+      {
+        transport: "jsonrpc",
+        ...args,
+        walletKey: pulumi.secret(args.walletKey),
+        stakeId: undefined,
+        status: undefined,
+        stakedMist: undefined,
+        staker: undefined,
+        lockedUntilEpoch: undefined,
+        adopted: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["walletKey"] },
+      "k3s-daas", "Stake",
+    );
+  }
+}

@@ -1,0 +1,300 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Stake } from "./stake";
+import { SealToken } from "./seal-token";
+import { HostState } from "./host-state";
+import { ensureNodeTarball } from "./node-runtime";
+import * as scripts from "./remote-scripts";
+
+/** SSH access to one host. */
+export interface HostConnection {
+  /** Address the controller reaches the host at (and the agent's monitoring endpoint uses). */
+  readonly address: string;
+  /** SSH port. Default 22. */
+  readonly port?: number;
+  /** SSH user (root, or a user with passwordless sudo is not supported: use root). Default "root". */
+  readonly user?: string;
+  /** SSH private key (PEM/OpenSSH). Must be a secret. */
+  readonly privateKey: pulumi.Input<string>;
+}
+
+/** Chain settings shared by the fleet. */
+export interface NetworkSettings {
+  /** RPC endpoint the controller (Pulumi) uses. */
+  readonly rpcUrl: string;
+  /** RPC endpoint the agents on the hosts use. Default: rpcUrl. */
+  readonly agentRpcUrl?: string;
+  /** "jsonrpc" (default) or "grpc". */
+  readonly transport?: "jsonrpc" | "grpc";
+  readonly packageId: string;
+  readonly poolId: string;
+  readonly registryId: string;
+}
+
+/** Arguments of a {@link StakedWorker}. */
+export interface StakedWorkerArgs {
+  /** Node id (DNS-1123), used on chain, as the k3s node name and by the control plane. */
+  readonly nodeId: string;
+  readonly connection: HostConnection;
+  readonly network: NetworkSettings;
+  /** The operator's wallet key (`suiprivkey1...`). Must be a secret. */
+  readonly walletKey: pulumi.Input<string>;
+  /** Stake for this node, in MIST. */
+  readonly stakeMist: bigint;
+  /** k3s server URL the agent joins (https://host:6443). */
+  readonly k3sServerUrl: string;
+  /** k3s join token. Must be a secret; reaches the host on stdin only. */
+  readonly k3sToken: pulumi.Input<string>;
+  /** Where hosts fetch the k3s binary (a local mirror for air-gapped hosts). */
+  readonly k3sBinUrl: string;
+  /** Expected sha256 of that binary, checked on the host when set. */
+  readonly k3sBinSha256?: string;
+  /** Extra `k3s agent` flags. Default none. */
+  readonly k3sExtraArgs?: readonly string[];
+  /** "containerd" (default) or "docker". */
+  readonly containerRuntime?: "containerd" | "docker";
+  /** A local apt source line for the runtime package (`deb [trusted=yes] http://mirror/ ./`). Default: the host's own sources. */
+  readonly aptSource?: string;
+  /** Agent API port. Default 9443 (never a k3s/kubelet port). */
+  readonly agentPort?: number;
+  /** Control-plane endpoint override for the agent. Default: the NautilusRegistry's. */
+  readonly controlPlaneEndpoint?: string;
+  /** Heartbeat interval in ms. Default 30000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Destroy skips the host steps of an unreachable host and still revokes and withdraws. Default false. */
+  readonly allowUnreachableHost?: boolean;
+  /** Destroy also purges the container runtime. Default false (left installed). */
+  readonly removeContainerRuntime?: boolean;
+  /** Seconds to wait for the agent to register. Default 180. */
+  readonly healthTimeoutSeconds?: number;
+  /** Project root holding dist/agent/agent.js and node_modules. Default: the working directory. */
+  readonly projectRoot?: string;
+}
+
+const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
+const RESERVED_PORTS = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
+
+/** Pure validation; returns one message per bad field, naming it. */
+export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
+  const errs: string[] = [];
+  if (!DNS1123.test(a.nodeId) || a.nodeId.length > 63) errs.push(`nodeId "${a.nodeId}" must be a DNS-1123 name of at most 63 characters`);
+  if (!a.connection?.address) errs.push("connection.address is required");
+  const port = a.connection?.port ?? 22;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) errs.push(`connection.port ${port} must be 1-65535`);
+  for (const k of ["packageId", "poolId", "registryId"] as const) {
+    if (!OBJECT_ID.test(a.network?.[k] ?? "")) errs.push(`network.${k} must be a 0x-prefixed Sui object id`);
+  }
+  for (const k of ["rpcUrl", "agentRpcUrl"] as const) {
+    const v = a.network?.[k];
+    if ((k === "rpcUrl" || v !== undefined) && !/^https?:\/\/[^\s]+$/.test(v ?? "")) errs.push(`network.${k} must be an http(s) URL`);
+  }
+  if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
+  if (!/^https:\/\/[^\s/]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push(`k3sServerUrl "${a.k3sServerUrl}" must be https://host:port`);
+  if (!/^(https?|file):\/\/\S+$/.test(a.k3sBinUrl)) errs.push("k3sBinUrl must be an http(s) or file URL");
+  if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
+  const agentPort = a.agentPort ?? 9443;
+  if (!Number.isInteger(agentPort) || agentPort < 1 || agentPort > 65535 || RESERVED_PORTS.has(agentPort)) errs.push(`agentPort ${agentPort} must be 1-65535 and not a k3s/kubelet port`);
+  if (a.containerRuntime !== undefined && !["containerd", "docker"].includes(a.containerRuntime)) errs.push(`containerRuntime "${a.containerRuntime}" must be containerd or docker`);
+  if (a.aptSource !== undefined && !/^deb (\[[^\]]*\] )?\S+ \S+/.test(a.aptSource)) errs.push("aptSource must be an apt source line: deb [options] URI suite [components]");
+  if (a.controlPlaneEndpoint !== undefined && !/^https?:\/\/\S+$/.test(a.controlPlaneEndpoint)) errs.push("controlPlaneEndpoint must be an http(s) URL");
+  return errs;
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * One worker host: its stake and seal token on chain, and over SSH Node 22, containerd, the k3s
+ * agent and our node agent, ending when the agent's /health says registered. Destroy runs in
+ * reverse: host teardown (agent deregisters, k3s uninstalled), seal token revoked, stake withdrawn.
+ */
+export class StakedWorker extends pulumi.ComponentResource {
+  /** The agent's monitoring API, e.g. http://10.0.0.5:9443. */
+  readonly endpoint: pulumi.Output<string>;
+  readonly stakeId: pulumi.Output<string>;
+  readonly stakeStatus: pulumi.Output<string>;
+  readonly stakedMist: pulumi.Output<string>;
+  readonly sealTokenId: pulumi.Output<string>;
+  readonly sealStatus: pulumi.Output<string>;
+  readonly workerPubkey: pulumi.Output<string>;
+  readonly registered: pulumi.Output<boolean>;
+
+  constructor(name: string, args: StakedWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-daas:index:StakedWorker", name, {}, opts);
+    const errs = validateStakedWorkerArgs(args);
+    if (errs.length) throw new Error(`StakedWorker ${name}: ${errs.join("; ")}`);
+
+    const root = args.projectRoot ?? process.cwd();
+    const agentPort = args.agentPort ?? 9443;
+    const runtime = args.containerRuntime ?? "containerd";
+    const runtimePackage = runtime === "docker" ? "docker.io" : "containerd";
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: args.connection.address,
+      port: args.connection.port ?? 22,
+      user: args.connection.user ?? "root",
+      privateKey: pulumi.secret(args.connection.privateKey),
+      dialErrorLimit: 5,
+      perDialTimeout: 10,
+    };
+    const chain = {
+      rpcUrl: args.network.rpcUrl,
+      transport: args.network.transport ?? "jsonrpc",
+      packageId: args.network.packageId,
+      poolId: args.network.poolId,
+      registryId: args.network.registryId,
+      walletKey: pulumi.secret(args.walletKey),
+    };
+    const child = { parent: this };
+
+    // Chain: the stake needs nothing from the host, so it runs while the host is prepared.
+    const stake = new Stake(`${name}-stake`, { ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString() }, child);
+
+    // Host: directories and architecture, then Node 22 for that architecture.
+    const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost }, child);
+    const nodeVersion = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string;
+    const nodeTarball = `${scripts.AGENT_DIR}/node-${nodeVersion}.tgz`;
+    const nodeUpload = new command.remote.CopyToRemote(
+      `${name}-node-upload`,
+      {
+        connection,
+        source: probe.stdout.apply((arch) => new pulumi.asset.FileAsset(ensureNodeTarball(arch, nodeVersion))),
+        remotePath: nodeTarball,
+        triggers: [nodeVersion],
+      },
+      child,
+    );
+    const node = new command.remote.Command(
+      `${name}-node`,
+      { connection, create: scripts.installNode(nodeVersion, nodeTarball) },
+      { ...child, dependsOn: [nodeUpload] },
+    );
+
+    // The agent bundle, then the worker key made on the host: only the public key comes back.
+    const bundlePath = join(root, "dist", "agent", "agent.js");
+    const bundleSha = sha256(readFileSync(bundlePath));
+    const bundle = new command.remote.CopyToRemote(
+      `${name}-agent-bundle`,
+      { connection, source: new pulumi.asset.FileAsset(bundlePath), remotePath: scripts.AGENT_BUNDLE, triggers: [bundleSha] },
+      { ...child, dependsOn: [probe] },
+    );
+    const workerKey = new command.remote.Command(
+      `${name}-worker-key`,
+      { connection, create: scripts.workerKeygen, logging: "none" },
+      { ...child, dependsOn: [node, bundle] },
+    );
+    const workerPubkey = workerKey.stdout.apply((s) => s.trim());
+
+    const seal = new SealToken(`${name}-seal-token`, { ...chain, nodeId: args.nodeId, stakeId: stake.stakeId, workerPubkey }, child);
+
+    // The agent's config: ids only, no secret.
+    const configJson = pulumi
+      .all([stake.stakeId, seal.sealTokenId])
+      .apply(([stakeId, sealTokenId]) =>
+        JSON.stringify(
+          {
+            nodeId: args.nodeId,
+            sui: { rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId },
+            stakeId,
+            sealTokenId,
+            ...(args.controlPlaneEndpoint ? { controlPlane: { endpoint: args.controlPlaneEndpoint } } : {}),
+            k3s: { manager: "systemd", unit: "k3s-agent.service" },
+            containerRuntime: { type: runtime, ...(runtime === "containerd" ? { socket: scripts.CONTAINERD_SOCKET } : {}) },
+            heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },
+            api: { host: "0.0.0.0", port: agentPort },
+          },
+          null,
+          2,
+        ),
+      );
+    const configSha = configJson.apply(sha256);
+    const config = new command.remote.CopyToRemote(
+      `${name}-agent-config`,
+      { connection, source: configJson.apply((j) => new pulumi.asset.StringAsset(j)), remotePath: scripts.AGENT_CONFIG },
+      { ...child, dependsOn: [probe] },
+    );
+
+    // Container runtime and k3s agent (installed, not started: the agent starts it).
+    const containerRuntime = new command.remote.Command(
+      `${name}-container-runtime`,
+      { connection, create: scripts.installContainerRuntime(runtimePackage, args.aptSource) },
+      { ...child, dependsOn: [probe] },
+    );
+    const installer = new command.remote.CopyToRemote(
+      `${name}-k3s-installer`,
+      { connection, source: new pulumi.asset.FileAsset(join(root, "src", "components", "scripts", "install-k3s-agent.sh")), remotePath: scripts.K3S_INSTALLER },
+      { ...child, dependsOn: [probe] },
+    );
+    const k3s = new command.remote.Command(
+      `${name}-k3s-agent`,
+      {
+        connection,
+        create: scripts.installK3sAgent({
+          serverUrl: args.k3sServerUrl,
+          nodeId: args.nodeId,
+          binUrl: args.k3sBinUrl,
+          binSha256: args.k3sBinSha256,
+          runtime,
+          extraArgs: args.k3sExtraArgs ?? [],
+        }),
+        stdin: pulumi.secret(args.k3sToken),
+      },
+      // On the seal token too, so destroy uninstalls k3s before the token is revoked.
+      { ...child, dependsOn: [containerRuntime, installer, seal] },
+    );
+
+    // The agent's unit, then start it; a new bundle or config restarts it.
+    const unit = new command.remote.CopyToRemote(
+      `${name}-agent-unit`,
+      { connection, source: new pulumi.asset.FileAsset(join(root, "agent", "systemd", "k3s-daas-agent.service")), remotePath: scripts.AGENT_UNIT },
+      { ...child, dependsOn: [probe] },
+    );
+    const service = new command.remote.Command(
+      `${name}-agent-service`,
+      { connection, create: configSha.apply((c) => scripts.startAgent(bundleSha, c)) },
+      { ...child, dependsOn: [k3s, config, unit, bundle, node, workerKey] },
+    );
+
+    // Wait for registration; read drift; ordered teardown on destroy.
+    const host = new HostState(
+      `${name}-host`,
+      {
+        host: args.connection.address,
+        port: args.connection.port ?? 22,
+        user: args.connection.user ?? "root",
+        privateKey: args.connection.privateKey,
+        nodeId: args.nodeId,
+        agentPort,
+        bundleSha256: bundleSha,
+        configSha256: configSha,
+        allowUnreachableHost: args.allowUnreachableHost ?? false,
+        removeContainerd: args.removeContainerRuntime ?? false,
+        containerPackage: runtimePackage,
+        healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
+        connectRetries: args.allowUnreachableHost ? 3 : 5,
+      },
+      { ...child, dependsOn: [service, seal, stake] },
+    );
+
+    this.endpoint = pulumi.output(`http://${args.connection.address}:${agentPort}`);
+    this.stakeId = stake.stakeId;
+    this.stakeStatus = stake.status;
+    this.stakedMist = stake.stakedMist;
+    this.sealTokenId = seal.sealTokenId;
+    this.sealStatus = seal.sealStatus;
+    this.workerPubkey = workerPubkey;
+    this.registered = host.registered;
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      stakeId: this.stakeId,
+      stakeStatus: this.stakeStatus,
+      sealTokenId: this.sealTokenId,
+      sealStatus: this.sealStatus,
+      registered: this.registered,
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import * as pulumi from "@pulumi/pulumi";
+import { StakedWorker, type HostConnection, type NetworkSettings, type StakedWorkerArgs } from "./staked-worker";
+
+/** One host of the fleet. */
+export interface FleetHost extends HostConnection {
+  /** Node id (DNS-1123); unique in the fleet. */
+  readonly name: string;
+}
+
+/** Arguments of a {@link WorkerFleet}. */
+export interface WorkerFleetArgs
+  extends Omit<StakedWorkerArgs, "nodeId" | "connection" | "projectRoot"> {
+  readonly hosts: readonly FleetHost[];
+  /** Workers provisioned at once; the rest wait for a slot. Default 4. */
+  readonly parallelism?: number;
+  readonly projectRoot?: string;
+}
+
+export interface WorkerSummary {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly stakeId: string;
+  readonly stakeStatus: string;
+  readonly stakedMist: string;
+  readonly sealTokenId: string;
+  readonly sealStatus: string;
+}
+
+/** Pure validation of the fleet-level arguments, naming each bad field. */
+export function validateWorkerFleetArgs(a: WorkerFleetArgs): string[] {
+  const errs: string[] = [];
+  if (!Array.isArray(a.hosts) || a.hosts.length === 0) errs.push("hosts must list at least one host");
+  const seen = new Set<string>();
+  (a.hosts ?? []).forEach((h, i) => {
+    if (seen.has(h.name)) errs.push(`hosts[${i}].name "${h.name}" is used twice`);
+    seen.add(h.name);
+  });
+  const p = a.parallelism ?? 4;
+  if (!Number.isInteger(p) || p < 1) errs.push(`parallelism ${p} must be a positive integer`);
+  return errs;
+}
+
+/**
+ * A staked worker fleet: one {@link StakedWorker} per host, at most `parallelism` provisioning at
+ * once (worker i waits for worker i - parallelism), with the fleet's totals as outputs.
+ */
+export class WorkerFleet extends pulumi.ComponentResource {
+  readonly workers: Record<string, StakedWorker>;
+  readonly summaries: pulumi.Output<WorkerSummary[]>;
+  /** Sum of the stakes still staked, in MIST (decimal string). */
+  readonly totalStakedMist: pulumi.Output<string>;
+  /** Workers by stake status, e.g. { active: 3 }. */
+  readonly countByStatus: pulumi.Output<Record<string, number>>;
+
+  constructor(name: string, args: WorkerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k3s-daas:index:WorkerFleet", name, {}, opts);
+    const errs = validateWorkerFleetArgs(args);
+    if (errs.length) throw new Error(`WorkerFleet ${name}: ${errs.join("; ")}`);
+
+    const { hosts, parallelism = 4, ...shared } = args;
+    const ordered: StakedWorker[] = [];
+    this.workers = {};
+    for (const [i, host] of hosts.entries()) {
+      const { name: nodeId, ...connection } = host;
+      const waitFor = i >= parallelism ? [ordered[i - parallelism]!] : [];
+      const worker = new StakedWorker(nodeId, { ...shared, nodeId, connection }, { parent: this, dependsOn: waitFor });
+      ordered.push(worker);
+      this.workers[nodeId] = worker;
+    }
+
+    this.summaries = pulumi.all(
+      ordered.map((w, i) =>
+        pulumi.all([w.endpoint, w.stakeId, w.stakeStatus, w.stakedMist, w.sealTokenId, w.sealStatus]).apply(
+          ([endpoint, stakeId, stakeStatus, stakedMist, sealTokenId, sealStatus]): WorkerSummary => ({
+            name: hosts[i]!.name, endpoint, stakeId, stakeStatus, stakedMist, sealTokenId, sealStatus,
+          }),
+        ),
+      ),
+    );
+    this.totalStakedMist = this.summaries.apply((ws) =>
+      ws.filter((w) => w.stakeStatus === "active").reduce((sum, w) => sum + BigInt(w.stakedMist), 0n).toString(),
+    );
+    this.countByStatus = this.summaries.apply((ws) => {
+      const counts: Record<string, number> = {};
+      for (const w of ws) counts[w.stakeStatus] = (counts[w.stakeStatus] ?? 0) + 1;
+      return counts;
+    });
+    this.registerOutputs({ summaries: this.summaries, totalStakedMist: this.totalStakedMist, countByStatus: this.countByStatus });
+  }
+}

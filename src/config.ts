@@ -1,0 +1,99 @@
+// The stack's configuration, validated with zod before anything is created: a bad key fails
+// `pulumi preview` with a message naming it. Pure: takes the raw config bag, returns FleetConfig.
+import { z } from "zod";
+
+export const PROJECT = "k3s-daas-fleet";
+
+const objectId = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
+const url = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL");
+
+/** "1.5" SUI -> 1500000000n MIST, exactly (no floating point). */
+export function suiToMist(sui: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(sui.trim());
+  if (!m) throw new Error(`"${sui}" is not an amount of SUI with at most 9 decimals`);
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+const hostSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name").max(63),
+    address: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1).default("root"),
+  })
+  .strict();
+
+export const fleetConfigSchema = z
+  .object({
+    network: z
+      .object({
+        rpcUrl: url,
+        agentRpcUrl: url.optional(),
+        transport: z.enum(["jsonrpc", "grpc"]).default("jsonrpc"),
+        packageId: objectId,
+        poolId: objectId,
+        registryId: objectId,
+      })
+      .strict(),
+    walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (set it with --secret)"),
+    sshPrivateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key (set it with --secret)" }),
+    stakePerNodeSui: z.string().refine((s) => /^\d+(\.\d{1,9})?$/.test(s.trim()) && suiToMist(s) > 0n, "must be a positive amount of SUI, e.g. \"1.5\""),
+    k3s: z
+      .object({
+        serverUrl: z.string().regex(/^https:\/\/[^\s/]+:\d+\/?$/, "must be https://host:port"),
+        version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must look like v1.31.4+k3s1").default("v1.31.4+k3s1"),
+        // A local mirror for air-gapped hosts; default: the official release of `version`.
+        binUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s) or file URL").optional(),
+        binSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        extraArgs: z.array(z.string()).default([]),
+      })
+      .strict(),
+    k3sToken: z.string().min(1, "must be the cluster's join token (set it with --secret)"),
+    containerRuntime: z.enum(["containerd", "docker"]).default("containerd"),
+    aptSource: z.string().regex(/^deb (\[[^\]]*\] )?\S+ \S+/, "must be an apt source line: deb [options] URI suite").optional(),
+    agentPort: z.number().int().min(1).max(65535).default(9443),
+    controlPlaneEndpoint: url.optional(),
+    heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
+    parallelism: z.number().int().min(1).default(4),
+    allowUnreachableHost: z.boolean().default(false),
+    removeContainerRuntime: z.boolean().default(false),
+    healthTimeoutSeconds: z.number().int().min(5).default(180),
+    hosts: z.array(hostSchema).min(1, "must list at least one host"),
+  })
+  .strict();
+
+export type FleetConfig = z.infer<typeof fleetConfigSchema>;
+
+/**
+ * Parses the project's config bag (as `pulumi.runtime.allConfig()` returns it: "project:key" ->
+ * string, objects as JSON). Throws one error naming every bad key; never quotes a value.
+ */
+export function readFleetConfig(raw: Record<string, string>): FleetConfig {
+  const bag: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const [ns, key] = fullKey.split(":", 2) as [string, string];
+    if (ns !== PROJECT) continue;
+    try {
+      bag[key] = JSON.parse(value);
+    } catch {
+      bag[key] = value;
+    }
+    if (typeof bag[key] === "number" && ["walletKey", "k3sToken", "stakePerNodeSui"].includes(key)) bag[key] = value;
+  }
+  const parsed = fleetConfigSchema.safeParse(bag);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const where = `${PROJECT}:${i.path.join(".")}`;
+      if (i.code === "unrecognized_keys") return `unknown config key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `${PROJECT}:${[...i.path, k].join(".")}`).join(", ")}`;
+      if (i.code === "invalid_type" && i.received === "undefined") return `missing config key ${where}`;
+      return `config key ${where}: ${i.message}`;
+    });
+    throw new Error(`invalid stack configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return parsed.data;
+}
+
+/** The k3s binary URL: the configured mirror, else the official release for the version. */
+export function k3sBinUrl(c: FleetConfig): string {
+  return c.k3s.binUrl ?? `https://github.com/k3s-io/k3s/releases/download/${encodeURIComponent(c.k3s.version)}/k3s`;
+}

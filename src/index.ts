@@ -1,0 +1,40 @@
+// The program: validate the stack config, build the fleet, export what an operator watches.
+import * as pulumi from "@pulumi/pulumi";
+import { readFleetConfig, k3sBinUrl, suiToMist, type FleetConfig } from "./config";
+import { WorkerFleet, type WorkerSummary } from "./components";
+
+let cfg: FleetConfig;
+try {
+  cfg = readFleetConfig(pulumi.runtime.allConfig());
+} catch (err) {
+  // RunError: the message alone, no stack trace.
+  throw new pulumi.RunError((err as Error).message);
+}
+
+const fleet = new WorkerFleet("fleet", {
+  hosts: cfg.hosts.map((h) => ({ ...h, privateKey: pulumi.secret(cfg.sshPrivateKey) })),
+  network: cfg.network,
+  walletKey: pulumi.secret(cfg.walletKey),
+  stakeMist: suiToMist(cfg.stakePerNodeSui),
+  k3sServerUrl: cfg.k3s.serverUrl,
+  k3sToken: pulumi.secret(cfg.k3sToken),
+  k3sBinUrl: k3sBinUrl(cfg),
+  k3sBinSha256: cfg.k3s.binSha256,
+  k3sExtraArgs: cfg.k3s.extraArgs,
+  containerRuntime: cfg.containerRuntime,
+  aptSource: cfg.aptSource,
+  agentPort: cfg.agentPort,
+  controlPlaneEndpoint: cfg.controlPlaneEndpoint,
+  heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+  allowUnreachableHost: cfg.allowUnreachableHost,
+  removeContainerRuntime: cfg.removeContainerRuntime,
+  healthTimeoutSeconds: cfg.healthTimeoutSeconds,
+  parallelism: cfg.parallelism,
+});
+
+/** Per worker: monitoring endpoint, stake object and status, seal token and status. */
+export const workers = fleet.summaries.apply((ws) =>
+  Object.fromEntries(ws.map((w: WorkerSummary) => [w.name, { endpoint: w.endpoint, stakeId: w.stakeId, stakeStatus: w.stakeStatus, sealTokenId: w.sealTokenId, sealStatus: w.sealStatus }])),
+);
+export const totalStakedMist = fleet.totalStakedMist;
+export const workersByStatus = fleet.countByStatus;
