@@ -66,6 +66,11 @@ export class ProcessK3s implements K3sService {
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.child = child;
+    // Whatever way the agent ends (forced second signal, bounded shutdown, crash), its child
+    // k3s must not outlive it; an exit handler is the one place that runs on every path.
+    const reap = () => child.kill("SIGKILL");
+    process.once("exit", reap);
+    child.once("exit", () => process.removeListener("exit", reap));
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
         if (this.child === child) this.child = undefined;

@@ -2,14 +2,14 @@
 // the agent still exits 0 once shutdownTimeoutMs has passed; a second signal exits at once.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
-import { stakeNode, startChain, startCp, waitFor, type Chain, type Node } from "./helpers";
+import { processAlive, stakeNode, startChain, startCp, waitFor, type Chain, type Node } from "./helpers";
 
 const MAIN = resolve(__dirname, "../../agent/src/main.ts");
 let chain: Chain, cp: ControlPlane, node: Node, hanging: Server;
@@ -36,6 +36,7 @@ after(async () => {
 
 async function startStuckAgent(shutdownTimeoutMs: number) {
   const before = requests;
+  rmSync(node.k3sState, { force: true });
   writeFileSync(join(node.dir, "agent.json"), JSON.stringify({ ...node.cfgInput, shutdownTimeoutMs }));
   const c = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: { ...process.env, STAKER_CONFIG_PATH: join(node.dir, "agent.json") },
@@ -45,22 +46,25 @@ async function startStuckAgent(shutdownTimeoutMs: number) {
   createInterface({ input: c.stdout! }).on("line", (l) => lines.push(l));
   const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
   await waitFor("a request stuck at the hanging control plane", () => requests > before);
-  return { c, lines, exited };
+  const k3sPid = await waitFor("k3s stand-in", () => /pid=(\d+)/.exec(readFileSync(node.k3sState, "utf8"))?.[1]);
+  return { c, lines, exited, k3sPid: Number(k3sPid) };
 }
 
 test("one SIGTERM: bounded graceful shutdown, exit 0", async () => {
-  const { c, lines, exited } = await startStuckAgent(500);
+  const { c, lines, exited, k3sPid } = await startStuckAgent(500);
   c.kill("SIGTERM");
   assert.equal(await exited, 0);
+  await waitFor("the child k3s not to outlive the agent", () => !processAlive(k3sPid), 5_000);
   assert.ok(lines.some((l) => l.includes('"agent stopped"')));
 });
 
 test("a second signal forces exit", async () => {
   // A bound far beyond the test: only the second signal can end it.
-  const { c, lines, exited } = await startStuckAgent(600_000);
+  const { c, lines, exited, k3sPid } = await startStuckAgent(600_000);
   c.kill("SIGTERM");
   await waitFor("shutdown started", () => lines.some((l) => l.includes('"shutting down"')));
   c.kill("SIGINT");
   assert.equal(await exited, 130);
+  await waitFor("the child k3s not to outlive the agent", () => !processAlive(k3sPid), 5_000);
   assert.ok(lines.some((l) => l.includes("second signal")));
 });
