@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { currentEpoch, readSealToken, ChainError } from "../../sui";
 import { chainInputsShape, checkFailures, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
-import { clientFor, sessionFor } from "./sessions";
+import { clientFor, withSession } from "./sessions";
 
 const sealInputsSchema = z
   .object({
@@ -44,8 +44,10 @@ export const sealTokenProvider = {
   },
 
   async create(inputs: SealTokenInputs) {
-    const { client, session } = sessionFor(inputs);
-    const { sealTokenId } = await session.mintSealToken({ stakeId: inputs.stakeId, workerPubkey: inputs.workerPubkey });
+    const { client, sealTokenId } = await withSession(inputs, {}, async ({ client, session }) => ({
+      client,
+      ...(await session.mintSealToken({ stakeId: inputs.stakeId, workerPubkey: inputs.workerPubkey })),
+    }));
     const token = await readSealToken(client, sealTokenId, inputs.packageId);
     if (!token) throw new ChainError(`seal token for node ${inputs.nodeId} was minted but cannot be read back`, "NotFound");
     return {
@@ -70,8 +72,9 @@ export const sealTokenProvider = {
 
   /** Revoke (delete) the token; one that is already gone is fine. */
   async delete(id: string, props: SealTokenOutputs) {
-    const { client, session } = sessionFor(props);
-    if (!(await readSealToken(client, id, props.packageId))) return;
-    await session.revokeSealToken(id);
+    await withSession(props, {}, async ({ client, session }) => {
+      if (!(await readSealToken(client, id, props.packageId))) return;
+      await session.revokeSealToken(id);
+    });
   },
 };

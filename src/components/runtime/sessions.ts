@@ -39,3 +39,26 @@ export function sessionFor(i: ChainInputs, opts: { gasCoinMist?: bigint } = {}):
   }
   return e;
 }
+
+/** Forget every cached session, as a fresh provider process would start. */
+export function resetSessions(): void {
+  sessions.clear();
+}
+
+const STALE_INPUTS = /not available for consumption|validator signing failed|equivocat|locked by a different transaction/i;
+
+/**
+ * Runs `fn` with the wallet's session. If the chain refuses the transaction because a gas coin
+ * the session cached was spent elsewhere (the same wallet used by another process, such as the
+ * run that crashed before this one), the session is rebuilt from the chain and `fn` retried once.
+ */
+export async function withSession<T>(i: ChainInputs, opts: { gasCoinMist?: bigint }, fn: (e: Entry) => Promise<T>): Promise<T> {
+  try {
+    return await fn(sessionFor(i, opts));
+  } catch (err) {
+    if (!(err instanceof Error) || !STALE_INPUTS.test(err.message)) throw err;
+    const signer = keypairFromSecret(i.walletKey);
+    sessions.delete([i.transport, i.rpcUrl, i.packageId, i.poolId, signer.toSuiAddress()].join("|"));
+    return fn(sessionFor(i, opts));
+  }
+}

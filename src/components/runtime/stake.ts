@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { findLiveStake, readStakeRecord, ChainError, formatSui, currentEpoch, type StakeRecord } from "../../sui";
 import { chainInputsShape, checkFailures, nodeIdSchema, type ChainInputs } from "./chain-inputs";
-import { chainIds, clientFor, sessionFor } from "./sessions";
+import { chainIds, clientFor, withSession } from "./sessions";
 
 const stakeInputsSchema = z
   .object({
@@ -66,16 +66,16 @@ export const stakeProvider = {
    * after its transaction), adopt it instead of staking twice.
    */
   async create(inputs: StakeInputs) {
-    const { client, session } = sessionFor(inputs, { gasCoinMist: BigInt(inputs.amountMist) + 100_000_000n });
-    const ids = chainIds(inputs);
-    const existing = await findLiveStake(client, ids, { nodeId: inputs.nodeId, staker: session.address });
-    if (existing && existing.status === "active") {
-      return { id: existing.id, outs: outputsFrom(inputs, existing, true) };
-    }
-    const { stakeId } = await session.stakeForNode({ nodeId: inputs.nodeId, amountMist: BigInt(inputs.amountMist) });
-    const rec = await readStakeRecord(client, stakeId, inputs.packageId);
-    if (!rec) throw new ChainError(`stake ${stakeId} for node ${inputs.nodeId} was created but cannot be read back`, "NotFound");
-    return { id: stakeId, outs: outputsFrom(inputs, rec, false) };
+    return withSession(inputs, { gasCoinMist: BigInt(inputs.amountMist) + 100_000_000n }, async ({ client, session }) => {
+      const existing = await findLiveStake(client, chainIds(inputs), { nodeId: inputs.nodeId, staker: session.address });
+      if (existing && existing.status === "active") {
+        return { id: existing.id, outs: outputsFrom(inputs, existing, true) };
+      }
+      const { stakeId } = await session.stakeForNode({ nodeId: inputs.nodeId, amountMist: BigInt(inputs.amountMist) });
+      const rec = await readStakeRecord(client, stakeId, inputs.packageId);
+      if (!rec) throw new ChainError(`stake ${stakeId} for node ${inputs.nodeId} was created but cannot be read back`, "NotFound");
+      return { id: stakeId, outs: outputsFrom(inputs, rec, false) };
+    });
   },
 
   /** Refresh: the on-chain status and amount, so a slash shows up as drift. */
@@ -91,7 +91,7 @@ export const stakeProvider = {
 
   /** Withdraw the stake back to the wallet; a clear error while it is still locked. */
   async delete(id: string, props: StakeOutputs) {
-    const { client, session } = sessionFor(props);
+    await withSession(props, {}, async ({ client, session }) => {
     const rec = await readStakeRecord(client, id, props.packageId);
     if (!rec || rec.status === "withdrawn") return;
     if (rec.staker !== session.address) {
@@ -107,5 +107,6 @@ export const stakeProvider = {
       );
     }
     await session.withdrawStake(id);
+    });
   },
 };

@@ -1,0 +1,147 @@
+// The dynamic providers' logic (check/diff/create/read/update/delete) against the devnet chain,
+// called the way the engine calls them. Under Pulumi mocks a dynamic resource never reaches its
+// provider, so the provider objects are exercised directly here.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { stakeProvider, type StakeInputs, type StakeOutputs } from "../../src/components/runtime/stake";
+import { sealTokenProvider, type SealTokenInputs, type SealTokenOutputs } from "../../src/components/runtime/seal-token";
+import { ChainSession, readStakeRecord, readSealToken, keypairFromSecret, readPool } from "../../src/sui";
+import { startEnv, fundedWallet, balanceOf, workerKey, ONE_SUI, type Env } from "../chain/helpers";
+
+let env: Env;
+let wallet: Ed25519Keypair;
+let walletKey: string;
+
+before(async () => {
+  env = await startEnv({ lockEpochs: 2 });
+  wallet = await fundedWallet(env);
+  walletKey = wallet.getSecretKey();
+});
+after(async () => env?.devnet.close());
+
+function stakeInputs(nodeId: string, amountMist = 2n * ONE_SUI): StakeInputs {
+  const { packageId, poolId, registryId } = env.devnet.ids;
+  return { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId, amountMist: amountMist.toString() };
+}
+
+describe("stake provider", () => {
+  test("check names each bad field and never quotes the wallet key", async () => {
+    const bad = { ...stakeInputs("Bad_Node"), amountMist: "-5", walletKey: "not-a-key-SECRET123", poolId: "pool" };
+    const res = await stakeProvider.check({}, bad);
+    const props = (res.failures ?? []).map((f) => f.property).sort();
+    assert.deepEqual(props, ["amountMist", "nodeId", "poolId", "walletKey"]);
+    assert.equal(JSON.stringify(res.failures).includes("SECRET123"), false);
+    const ok = await stakeProvider.check({}, stakeInputs("worker-a"));
+    assert.equal(ok.failures, undefined);
+  });
+
+  test("check refuses unknown inputs by name", async () => {
+    const res = await stakeProvider.check({}, { ...stakeInputs("worker-a"), amountSui: "1" });
+    assert.match(JSON.stringify(res.failures), /amountSui/);
+  });
+
+  test("diff: node id or amount replace (delete first); endpoint updates in place; same is no change", async () => {
+    const olds = { ...stakeInputs("worker-a"), stakeId: "0x1", staker: "0x2", status: "active", stakedMist: "1", lockedUntilEpoch: "1", adopted: false } as StakeOutputs;
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a")), { changes: false, replaces: [], deleteBeforeReplace: true });
+    const renamed = await stakeProvider.diff("0x1", olds, stakeInputs("worker-b"));
+    assert.deepEqual(renamed.replaces, ["nodeId"]);
+    const more = await stakeProvider.diff("0x1", olds, stakeInputs("worker-a", 3n * ONE_SUI));
+    assert.deepEqual(more.replaces, ["amountMist"]);
+    const moved = await stakeProvider.diff("0x1", olds, { ...stakeInputs("worker-a"), rpcUrl: "http://127.0.0.2:9000" });
+    assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: true });
+  });
+
+  test("create stakes from the wallet and reports the on-chain record", async () => {
+    const before = await balanceOf(env, wallet.toSuiAddress());
+    const { id, outs } = await stakeProvider.create(stakeInputs("worker-create"));
+    assert.equal(outs.stakeId, id);
+    assert.equal(outs.status, "active");
+    assert.equal(outs.stakedMist, (2n * ONE_SUI).toString());
+    assert.equal(outs.staker, wallet.toSuiAddress());
+    assert.equal(outs.adopted, false);
+    const rec = await readStakeRecord(env.client, id);
+    assert.equal(rec?.nodeId, "worker-create");
+    assert.ok((await balanceOf(env, wallet.toSuiAddress())) < before - 2n * ONE_SUI);
+  });
+
+  test("create adopts a live stake an earlier, crashed run already made", async () => {
+    // The crashed run: the transaction went through, the engine never recorded it.
+    const crashed = new ChainSession(env.client, keypairFromSecret(walletKey), env.devnet.ids);
+    const { stakeId } = await crashed.stakeForNode({ nodeId: "worker-crash", amountMist: 2n * ONE_SUI });
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const { id, outs } = await stakeProvider.create(stakeInputs("worker-crash"));
+    assert.equal(id, stakeId);
+    assert.equal(outs.adopted, true);
+    const poolAfter = await readPool(env.client, env.devnet.ids.poolId);
+    assert.equal(poolAfter.activeStakes, poolBefore.activeStakes, "no second stake was made");
+  });
+
+  test("read shows a slash as drift", async () => {
+    const { id, outs } = await stakeProvider.create(stakeInputs("worker-slashed"));
+    const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+    await admin.slashStake({ stakeId: id, amountMist: ONE_SUI, reason: "test misbehaviour" });
+    const read = await stakeProvider.read(id, outs);
+    assert.equal(read.id, id);
+    assert.equal(read.props.status, "slashed");
+    assert.equal(read.props.stakedMist, ONE_SUI.toString());
+  });
+
+  test("delete while locked says when it can be withdrawn; after the lock it returns the coin", async () => {
+    const { id, outs } = await stakeProvider.create(stakeInputs("worker-withdraw"));
+    await assert.rejects(stakeProvider.delete(id, outs), /locked until epoch \d+ \(now \d+\).*destroy. again/s);
+    env.devnet.advanceEpoch(2);
+    const before = await balanceOf(env, wallet.toSuiAddress());
+    await stakeProvider.delete(id, outs);
+    const rec = await readStakeRecord(env.client, id);
+    assert.equal(rec?.status, "withdrawn");
+    const after = await balanceOf(env, wallet.toSuiAddress());
+    assert.ok(after > before + ONE_SUI, "the stake came back to the wallet (minus gas)");
+    await stakeProvider.delete(id, outs); // idempotent: already withdrawn
+  });
+
+  test("many creates from one wallet at once do not collide on gas coins", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => stakeProvider.create(stakeInputs(`worker-par-${i}`))));
+    assert.equal(new Set(results.map((r) => r.id)).size, 8);
+    for (const r of results) assert.equal(r.outs.status, "active");
+  });
+});
+
+describe("seal token provider", () => {
+  let stake: { id: string; outs: StakeOutputs };
+  before(async () => {
+    stake = await stakeProvider.create(stakeInputs("worker-seal"));
+  });
+
+  function sealInputs(pubkey = workerKey()): SealTokenInputs {
+    const { packageId, poolId, registryId } = env.devnet.ids;
+    return { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId: "worker-seal", stakeId: stake.id, workerPubkey: pubkey };
+  }
+
+  test("check refuses a worker key that is not 32 bytes of base64", async () => {
+    const res = await sealTokenProvider.check({}, { ...sealInputs(), workerPubkey: "abc" });
+    assert.deepEqual(res.failures?.map((f) => f.property), ["workerPubkey"]);
+  });
+
+  test("create mints for the worker key; read reports expiry; delete revokes; read then drops it", async () => {
+    const pubkey = workerKey();
+    const { id, outs } = await sealTokenProvider.create(sealInputs(pubkey));
+    const token = await readSealToken(env.client, id);
+    assert.equal(token?.workerPubkey, pubkey);
+    assert.equal(token?.nodeId, "worker-seal");
+    assert.equal(outs.sealStatus, "active");
+    const read = await sealTokenProvider.read(id, outs as SealTokenOutputs);
+    assert.equal(read.id, id);
+    assert.equal(read.props.expiresAtEpoch, token?.expiresAtEpoch.toString());
+    await sealTokenProvider.delete(id, outs as SealTokenOutputs);
+    assert.equal(await readSealToken(env.client, id), null);
+    assert.deepEqual(await sealTokenProvider.read(id, outs as SealTokenOutputs), { id: "", props: {} });
+    await sealTokenProvider.delete(id, outs as SealTokenOutputs); // already gone is fine
+  });
+
+  test("diff: a new worker key replaces the token", async () => {
+    const olds = { ...sealInputs("AAAA"), sealTokenId: "0x1", expiresAtEpoch: "9", sealStatus: "active" } as SealTokenOutputs;
+    const d = await sealTokenProvider.diff("0x1", olds, sealInputs(workerKey()));
+    assert.deepEqual(d.replaces, ["workerPubkey"]);
+  });
+});
