@@ -18,3 +18,5 @@ bash scripts/setup-toolchain.sh
 
 source scripts/env.sh
 npm run --silent build
+node --import tsx scripts/prefetch-node.ts
+npm run --silent hosts -- setup >/dev/null

@@ -70,7 +70,7 @@ export interface StakedWorkerArgs {
   readonly removeContainerRuntime?: boolean;
   /** Seconds to wait for the agent to register. Default 180. */
   readonly healthTimeoutSeconds?: number;
-  /** Project root holding dist/agent/agent.js and node_modules. Default: the working directory. */
+  /** Project root holding dist/agent/agent.js and node_modules. Default: this package's root. */
   readonly projectRoot?: string;
 }
 
@@ -129,7 +129,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const errs = validateStakedWorkerArgs(args);
     if (errs.length) throw new Error(`StakedWorker ${name}: ${errs.join("; ")}`);
 
-    const root = args.projectRoot ?? process.cwd();
+    const root = args.projectRoot ?? join(__dirname, "..", "..");
     const agentPort = args.agentPort ?? 9443;
     const runtime = args.containerRuntime ?? "containerd";
     const runtimePackage = runtime === "docker" ? "docker.io" : "containerd";

@@ -83,8 +83,10 @@ describe("stake provider", () => {
     await admin.slashStake({ stakeId: id, amountMist: ONE_SUI, reason: "test misbehaviour" });
     const read = await stakeProvider.read(id, outs);
     assert.equal(read.id, id);
-    assert.equal(read.props.status, "slashed");
-    assert.equal(read.props.stakedMist, ONE_SUI.toString());
+    assert.equal((read.props as StakeOutputs).status, "slashed");
+    assert.equal((read.props as StakeOutputs).stakedMist, ONE_SUI.toString());
+    const d = await stakeProvider.diff(id, read.props as StakeOutputs, stakeInputs("worker-slashed"));
+    assert.deepEqual(d, { changes: true, replaces: [], deleteBeforeReplace: true }, "the slash is drift");
   });
 
   test("delete while locked says when it can be withdrawn; after the lock it returns the coin", async () => {
@@ -132,7 +134,7 @@ describe("seal token provider", () => {
     assert.equal(outs.sealStatus, "active");
     const read = await sealTokenProvider.read(id, outs as SealTokenOutputs);
     assert.equal(read.id, id);
-    assert.equal(read.props.expiresAtEpoch, token?.expiresAtEpoch.toString());
+    assert.equal((read.props as SealTokenOutputs).expiresAtEpoch, token?.expiresAtEpoch.toString());
     await sealTokenProvider.delete(id, outs as SealTokenOutputs);
     assert.equal(await readSealToken(env.client, id), null);
     assert.deepEqual(await sealTokenProvider.read(id, outs as SealTokenOutputs), { id: "", props: {} });

@@ -17,7 +17,7 @@ function cliRoot(): string {
   return dirname(bin);
 }
 
-export async function createTestStack(workDir: string, config: ConfigMap, stackName = "test"): Promise<TestStack> {
+export async function createTestStack(workDir: string, config: ConfigMap, stackName = "test", stackConfigFile?: string): Promise<TestStack> {
   const backendDir = mkdtempSync(join(tmpdir(), "k3s-daas-backend-"));
   const pulumiCommand = await PulumiCommand.get({ root: cliRoot() });
   const envVars = {
@@ -36,6 +36,8 @@ export async function createTestStack(workDir: string, config: ConfigMap, stackN
         await stack.workspace.removeStack(stackName, { force: true });
       } finally {
         rmSync(backendDir, { recursive: true, force: true });
+        // A project with stackConfigDir keeps the stack's settings in the repo: remove them.
+        if (stackConfigFile) rmSync(stackConfigFile, { force: true });
       }
     },
   };

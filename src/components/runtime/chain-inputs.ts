@@ -42,3 +42,9 @@ export function checkFailures(error: z.ZodError): CheckFailure[] {
     reason: i.code === "invalid_type" && i.received === "undefined" ? `${i.path.join(".")} is required` : i.message,
   }));
 }
+
+/** The engine adds `__provider` (the serialized provider) to every input bag; validate the rest. */
+export function userInputs(news: unknown): Record<string, unknown> {
+  const bag = (typeof news === "object" && news !== null ? news : {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(bag).filter(([k]) => !k.startsWith("__")));
+}

@@ -7,7 +7,7 @@
 //    agent files removed, containerd removed if asked), and with allowUnreachableHost skips a host
 //    that does not answer after a bounded retry, so the stake behind it can still be withdrawn.
 import { z } from "zod";
-import { nodeIdSchema, checkFailures } from "./chain-inputs";
+import { nodeIdSchema, checkFailures, userInputs } from "./chain-inputs";
 
 const hostInputsSchema = z
   .object({
@@ -134,17 +134,17 @@ function teardownScript(p: HostStateInputs): string {
 }
 
 export const hostStateProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>) {
-    const parsed = hostInputsSchema.safeParse(news);
+  async check(_olds: unknown, news: unknown) {
+    const parsed = hostInputsSchema.safeParse(userInputs(news));
     if (!parsed.success) {
-      return { inputs: news, failures: checkFailures(parsed.error).map((f) => (f.property === "privateKey" ? { ...f, reason: "must be a PEM/OpenSSH private key" } : f)) };
+      return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error).map((f) => (f.property === "privateKey" ? { ...f, reason: "must be a PEM/OpenSSH private key" } : f)) };
     }
     return { inputs: parsed.data };
   },
 
   async diff(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
     const replaces = (["host", "port", "nodeId"] as const).filter((k) => olds[k] !== news[k]);
-    const changed = (Object.keys(news) as (keyof HostStateInputs)[]).filter((k) => olds[k] !== news[k]);
+    const changed = (Object.keys(userInputs(news)) as (keyof HostStateInputs)[]).filter((k) => olds[k] !== news[k]);
     // Drift seen by refresh (agent stopped, bundle changed by hand) makes the next `up` update.
     const drifted = olds.agentActive === false || (olds.hostBundleSha256 !== "" && olds.hostBundleSha256 !== news.bundleSha256);
     return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };

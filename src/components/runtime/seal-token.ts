@@ -1,7 +1,7 @@
 // The seal-token resource's provider logic: mint a token from a stake for the worker's public key.
 import { z } from "zod";
 import { currentEpoch, readSealToken, ChainError } from "../../sui";
-import { chainInputsShape, checkFailures, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkFailures, userInputs, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
 import { clientFor, withSession } from "./sessions";
 
 const sealInputsSchema = z
@@ -31,16 +31,17 @@ const REPLACE_KEYS = ["nodeId", "stakeId", "workerPubkey", "packageId", "walletK
 const UPDATE_KEYS = ["rpcUrl", "transport", "poolId", "registryId", "adminCapId"] as const;
 
 export const sealTokenProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>) {
-    const parsed = sealInputsSchema.safeParse(news);
-    if (!parsed.success) return { inputs: news, failures: checkFailures(parsed.error) };
+  async check(_olds: unknown, news: unknown) {
+    const parsed = sealInputsSchema.safeParse(userInputs(news));
+    if (!parsed.success) return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error) };
     return { inputs: parsed.data as SealTokenInputs };
   },
 
   async diff(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
     const replaces = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
     const updates = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
-    return { changes: replaces.length + updates.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+    const drifted = olds.sealStatus === "expired"; // seen by refresh; only a new token fixes it
+    return { changes: replaces.length + updates.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
   async create(inputs: SealTokenInputs) {

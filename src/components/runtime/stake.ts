@@ -2,7 +2,7 @@
 // Loaded by the dynamic provider through the bundled runtime (see ../stake.ts for why).
 import { z } from "zod";
 import { findLiveStake, readStakeRecord, ChainError, formatSui, currentEpoch, type StakeRecord } from "../../sui";
-import { chainInputsShape, checkFailures, nodeIdSchema, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkFailures, userInputs, nodeIdSchema, type ChainInputs } from "./chain-inputs";
 import { chainIds, clientFor, withSession } from "./sessions";
 
 const stakeInputsSchema = z
@@ -45,17 +45,21 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
 }
 
 export const stakeProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>) {
-    const parsed = stakeInputsSchema.safeParse(news);
-    if (!parsed.success) return { inputs: news, failures: checkFailures(parsed.error) };
+  async check(_olds: unknown, news: unknown) {
+    const parsed = stakeInputsSchema.safeParse(userInputs(news));
+    if (!parsed.success) return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error) };
     return { inputs: parsed.data as StakeInputs };
   },
 
   async diff(_id: string, olds: StakeOutputs, news: StakeInputs) {
     const replaces = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
     const updates = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
+    // After a refresh, a stake that is no longer active (slashed on chain) is drift from what the
+    // program asks for. `up` cannot undo a slash, so it only keeps reporting it until the
+    // operator replaces the worker or destroys it.
+    const drifted = olds.status !== undefined && olds.status !== "active";
     return {
-      changes: replaces.length + updates.length > 0,
+      changes: replaces.length + updates.length > 0 || drifted,
       replaces: [...replaces],
       deleteBeforeReplace: true,
     };

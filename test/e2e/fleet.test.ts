@@ -1,0 +1,167 @@
+// End to end, for real: `pulumi up` (the real engine, this project's program) provisions three
+// nspawn hosts over SSH with stakes on the devnet chain; the agents register and heartbeat with
+// the control plane; a slash stops a worker; destroy gives the stake back and leaves the hosts
+// clean. The only stand-ins are the devnet chain, the control plane and the k3s binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
+import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
+import { createTestStack, type TestStack } from "../support/engine";
+import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../support/fleet-env";
+import { sshRun } from "../support/ssh";
+
+const root = resolve(__dirname, "../..");
+const ONE_SUI = 1_000_000_000n;
+let env: FleetEnv;
+let ts: TestStack;
+let startBalance: bigint;
+let slashedMist = 0n;
+const stakeIds: Record<string, string> = {};
+const sealIds: Record<string, string> = {};
+
+type WorkerOut = { endpoint: string; stakeId: string; stakeStatus: string; sealTokenId: string; sealStatus: string };
+
+async function balance(): Promise<bigint> {
+  const { balance } = await createSuiClient(env.devnet.url).core.getBalance({ owner: env.wallet.toSuiAddress() });
+  return BigInt(balance.balance);
+}
+
+/** Every MIST the wallet paid in gas, summed from the effects of all its transactions. */
+async function gasPaid(): Promise<bigint> {
+  const rpc = new SuiJsonRpcClient({ url: env.devnet.url, network: "localnet" });
+  let total = 0n;
+  let cursor: string | null | undefined = null;
+  do {
+    const page = await rpc.queryTransactionBlocks({ filter: { FromAddress: env.wallet.toSuiAddress() }, options: { showEffects: true }, cursor });
+    for (const tx of page.data) {
+      const g = tx.effects!.gasUsed;
+      total += BigInt(g.computationCost) + BigInt(g.storageCost) - BigInt(g.storageRebate);
+    }
+    cursor = page.hasNextPage ? page.nextCursor : null;
+  } while (cursor);
+  return total;
+}
+
+before(async () => {
+  env = await startFleetEnv({ count: 3, namePrefix: "e2e", subnet: "10.97.0.0/24" });
+  startBalance = await balance();
+  ts = await createTestStack(root, env.stackConfig(), "e2e", resolve(root, "stacks/Pulumi.e2e.yaml"));
+});
+
+after(async () => {
+  try {
+    await ts?.dispose();
+  } finally {
+    await env?.stop();
+  }
+});
+
+test("pulumi up provisions three workers with active stakes and seal tokens", async () => {
+  const started = Date.now();
+  const up = await ts.stack.up({ onOutput: (s) => process.env.E2E_VERBOSE && process.stdout.write(s) });
+  console.log(`# up for 3 hosts took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(up.summary.result, "succeeded");
+  const workers = up.outputs.workers!.value as Record<string, WorkerOut>;
+  assert.deepEqual(Object.keys(workers).sort(), ["e2e-1", "e2e-2", "e2e-3"]);
+  for (const [name, w] of Object.entries(workers)) {
+    const host = env.hosts.hosts.find((h) => h.name === name)!;
+    assert.equal(w.endpoint, `http://${host.ip}:9443`);
+    assert.equal(w.stakeStatus, "active");
+    assert.equal(w.sealStatus, "active");
+    stakeIds[name] = w.stakeId;
+    sealIds[name] = w.sealTokenId;
+    assert.equal((await readStakeRecord(createSuiClient(env.devnet.url), w.stakeId))?.status, "active");
+    assert.equal((await readSealToken(createSuiClient(env.devnet.url), w.sealTokenId))?.nodeId, name);
+  }
+  assert.equal(up.outputs.totalStakedMist!.value, (6n * ONE_SUI).toString());
+  assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
+});
+
+test("each agent's /health answers from this machine: registered", async () => {
+  for (const h of env.hosts.hosts) {
+    const res = await fetch(`http://${h.ip}:9443/health`);
+    const body = (await res.json()) as { registered: boolean; stake_status: string };
+    assert.equal(res.status, 200, `${h.name}: ${JSON.stringify(body)}`);
+    assert.equal(body.registered, true);
+    assert.equal(body.stake_status, "active");
+  }
+});
+
+test("the control plane lists three workers heartbeating", async () => {
+  const seen = () => env.controlPlane.workers().filter((w) => w.heartbeats > 0 && w.last_heartbeat_at !== null);
+  const deadline = Date.now() + 15_000;
+  while (seen().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(seen().map((w) => w.node_id).sort(), ["e2e-1", "e2e-2", "e2e-3"]);
+});
+
+test("containerd and the (stand-in) k3s agent are active on every host; no token in a process argument", async () => {
+  for (const h of env.hosts.hosts) {
+    const r = await sshRun(h, "systemctl is-active containerd k3s-agent k3s-daas-agent; ps -eo args");
+    const [containerd, k3s, agent] = r.stdout.split("\n");
+    assert.deepEqual([containerd, k3s, agent], ["active", "active", "active"], `${h.name}: ${r.stdout}`);
+    assert.equal(r.stdout.includes(K3S_TEST_TOKEN), false);
+  }
+});
+
+test("a second up changes nothing", async () => {
+  const up = await ts.stack.up();
+  const changes = up.summary.resourceChanges ?? {};
+  assert.deepEqual(Object.keys(changes), ["same"], JSON.stringify(changes));
+});
+
+test("slashing one node's stake stops its k3s agent within 3 s, and refresh shows the drift", async () => {
+  const victim = env.hosts.hosts[1]!;
+  const admin = new ChainSession(createSuiClient(env.devnet.url), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+  await admin.slashStake({ stakeId: stakeIds[victim.name]!, amountMist: ONE_SUI, reason: "e2e: misbehaviour" });
+  slashedMist += ONE_SUI;
+  const slashedAt = Date.now();
+  let state = "";
+  while (Date.now() - slashedAt < 3_000) {
+    state = (await sshRun(victim, "systemctl is-active k3s-agent")).stdout.trim();
+    if (state !== "active") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.notEqual(state, "active", "k3s-agent still active 3 s after the slash");
+  for (const other of [env.hosts.hosts[0]!, env.hosts.hosts[2]!]) {
+    assert.equal((await sshRun(other, "systemctl is-active k3s-agent")).stdout.trim(), "active");
+  }
+
+  const refresh = await ts.stack.refresh();
+  assert.ok((refresh.summary.resourceChanges?.update ?? 0) >= 1, JSON.stringify(refresh.summary.resourceChanges));
+  const deployment = await ts.stack.exportStack();
+  const stake = deployment.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:Stake" && r.outputs?.nodeId === victim.name);
+  assert.equal(stake.outputs.status, "slashed");
+  assert.equal(stake.outputs.stakedMist, ONE_SUI.toString());
+});
+
+test("destroy withdraws every stake to the wallet (to the MIST, gas and slash accounted), revokes every token, and leaves the hosts clean", async () => {
+  env.devnet.advanceEpoch(1); // past the pool's lock
+  const destroy = await ts.stack.destroy();
+  assert.equal(destroy.summary.result, "succeeded");
+  const client = createSuiClient(env.devnet.url);
+  for (const name of Object.keys(stakeIds)) {
+    assert.equal((await readStakeRecord(client, stakeIds[name]!))?.status, "withdrawn", name);
+    assert.equal(await readSealToken(client, sealIds[name]!), null, name);
+  }
+  assert.equal(await balance(), startBalance - (await gasPaid()) - slashedMist);
+  for (const h of env.hosts.hosts) {
+    const r = await sshRun(h, "ls -d /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service* /etc/systemd/system/k3s-daas-agent.service /opt/k3s-daas /etc/k3s-daas /var/lib/k3s-daas 2>/dev/null; systemctl is-active k3s-agent k3s-daas-agent");
+    assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("/")).join(","), "", `${h.name} still has files`);
+  }
+});
+
+test("destroy with a dead host and allowUnreachableHost still withdraws that host's stake", async () => {
+  await ts.stack.setAllConfig(env.stackConfig({ hostNames: ["e2e-1", "e2e-3"], allowUnreachableHost: true }));
+  const up = await ts.stack.up();
+  const workers = up.outputs.workers!.value as Record<string, WorkerOut>;
+  const deadStake = workers["e2e-3"]!.stakeId;
+  await env.hosts.kill("e2e-3");
+  env.devnet.advanceEpoch(1);
+  const destroy = await ts.stack.destroy();
+  assert.equal(destroy.summary.result, "succeeded");
+  const client = createSuiClient(env.devnet.url);
+  assert.equal((await readStakeRecord(client, deadStake))?.status, "withdrawn");
+  assert.equal((await readStakeRecord(client, workers["e2e-1"]!.stakeId))?.status, "withdrawn");
+  assert.equal(await readSealToken(client, workers["e2e-3"]!.sealTokenId), null);
+});

@@ -1,0 +1,73 @@
+// The whole local world for an end-to-end run: real nspawn hosts on a private bridge, the devnet
+// chain and the control-plane stand-in listening on that bridge, and a wallet funded from the
+// faucet. Used by the end-to-end test and the `npm run dev` local stack alike.
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { startHosts, type Hosts } from "../../devnet/hosts";
+import { startDevnet, type Devnet } from "../../devnet/chain";
+import { startControlPlane, type ControlPlane } from "../../devnet/control-plane";
+
+export interface FleetEnv {
+  hosts: Hosts;
+  devnet: Devnet;
+  controlPlane: ControlPlane;
+  wallet: Ed25519Keypair;
+  /** Stack config for the project, as Automation API ConfigMap entries. */
+  stackConfig(opts?: { hostNames?: string[]; allowUnreachableHost?: boolean; heartbeatIntervalMs?: number }): Record<string, { value: string; secret?: boolean }>;
+  stop(): Promise<void>;
+}
+
+export const K3S_TEST_TOKEN = "K10e2e-test-join-token::server:0123456789abcdef";
+
+export async function startFleetEnv(opts: { count: number; namePrefix: string; subnet: string; lockEpochs?: number }): Promise<FleetEnv> {
+  const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet });
+  let devnet: Devnet | undefined;
+  let controlPlane: ControlPlane | undefined;
+  try {
+    devnet = await startDevnet({ host: hosts.bridgeIp, port: 0, lockEpochs: opts.lockEpochs ?? 1 });
+    controlPlane = await startControlPlane({
+      host: hosts.bridgeIp,
+      port: 0,
+      chainUrl: devnet.url,
+      ids: devnet.ids,
+      adminSecretKey: devnet.adminSecretKey,
+      log: () => {},
+    });
+    const wallet = Ed25519Keypair.generate();
+    await devnet.faucet(wallet.toSuiAddress(), 1000n * 1_000_000_000n);
+    const d = devnet;
+    const cp = controlPlane;
+    return {
+      hosts,
+      devnet: d,
+      controlPlane: cp,
+      wallet,
+      stackConfig(o = {}) {
+        const names = o.hostNames ?? hosts.hosts.map((h) => h.name);
+        const json = (v: unknown) => ({ value: JSON.stringify(v) });
+        return {
+          network: json({ rpcUrl: d.url, packageId: d.ids.packageId, poolId: d.ids.poolId, registryId: d.ids.registryId }),
+          walletKey: { value: wallet.getSecretKey(), secret: true },
+          sshPrivateKey: { value: hosts.hosts[0]!.privateKey, secret: true },
+          stakePerNodeSui: { value: "2" },
+          k3s: json({ serverUrl: `https://${hosts.bridgeIp}:6443`, binUrl: hosts.k3sBinaryUrl }),
+          k3sToken: { value: K3S_TEST_TOKEN, secret: true },
+          aptSource: { value: hosts.aptSourcesLine },
+          heartbeatIntervalMs: json(o.heartbeatIntervalMs ?? 3000),
+          allowUnreachableHost: json(o.allowUnreachableHost ?? false),
+          healthTimeoutSeconds: json(120),
+          hosts: json(hosts.hosts.filter((h) => names.includes(h.name)).map((h) => ({ name: h.name, address: h.ip }))),
+        };
+      },
+      async stop() {
+        await cp.close().catch(() => {});
+        await d.close().catch(() => {});
+        await hosts.stop();
+      },
+    };
+  } catch (err) {
+    await controlPlane?.close().catch(() => {});
+    await devnet?.close().catch(() => {});
+    await hosts.stop();
+    throw err;
+  }
+}
