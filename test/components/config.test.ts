@@ -1,0 +1,192 @@
+// The stack configuration (src/config.ts): pure parsing of the config bag as
+// `pulumi.runtime.allConfig()` returns it, errors naming each key, exact SUI -> MIST.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { readFleetConfig, suiToMist, k3sBinUrl, PROJECT } from "../../src/config";
+
+const WALLET_KEY = "suiprivkey1qqconfigWALLETsecretconfigWALLETsecret00000000000000000";
+const K3S_TOKEN = "K10configJOIN::server:configjoinsecret";
+const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nconfigSSHsecret\n-----END OPENSSH PRIVATE KEY-----";
+const SECRETS = [WALLET_KEY, "configWALLETsecret", K3S_TOKEN, "configjoinsecret", "configSSHsecret"];
+
+const k = (key: string) => `${PROJECT}:${key}`;
+
+/** A good bag: every value a string, objects as JSON, as `pulumi config set` stores them. */
+function goodBag(): Record<string, string> {
+  return {
+    [k("network")]: JSON.stringify({ rpcUrl: "http://127.0.0.1:9000", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" }),
+    [k("walletKey")]: WALLET_KEY,
+    [k("sshPrivateKey")]: SSH_KEY,
+    [k("stakePerNodeSui")]: "1.5",
+    [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443" }),
+    [k("k3sToken")]: K3S_TOKEN,
+    [k("hosts")]: JSON.stringify([{ name: "worker-1", address: "10.0.0.2" }, { name: "worker-2", address: "10.0.0.3", port: 2222, user: "admin" }]),
+    // Other projects' keys are not ours to judge.
+    "aws:region": "us-east-1",
+  };
+}
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  assert.fail("expected an error");
+}
+
+function assertNoSecret(msg: string): void {
+  for (const s of SECRETS) assert.ok(!msg.includes(s), `message leaks a secret: ${msg}`);
+}
+
+describe("readFleetConfig", () => {
+  test("a good bag: values parsed and defaults applied", () => {
+    const c = readFleetConfig(goodBag());
+    assert.equal(c.walletKey, WALLET_KEY);
+    assert.equal(c.k3sToken, K3S_TOKEN);
+    assert.equal(c.sshPrivateKey, SSH_KEY);
+    assert.equal(c.stakePerNodeSui, "1.5");
+    assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "jsonrpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
+    assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [] });
+    assert.deepEqual(c.hosts, [
+      { name: "worker-1", address: "10.0.0.2", port: 22, user: "root" },
+      { name: "worker-2", address: "10.0.0.3", port: 2222, user: "admin" },
+    ]);
+    assert.equal(c.containerRuntime, "containerd");
+    assert.equal(c.agentPort, 9443);
+    assert.equal(c.heartbeatIntervalMs, 30_000);
+    assert.equal(c.parallelism, 4);
+    assert.equal(c.allowUnreachableHost, false);
+    assert.equal(c.removeContainerRuntime, false);
+    assert.equal(c.healthTimeoutSeconds, 180);
+    assert.equal(c.aptSource, undefined);
+    assert.equal(c.controlPlaneEndpoint, undefined);
+  });
+
+  test("scalars arrive as strings and are typed; numeric-looking strings stay strings for amounts and secrets", () => {
+    const c = readFleetConfig({
+      ...goodBag(),
+      [k("stakePerNodeSui")]: "2",
+      [k("k3sToken")]: "12345",
+      [k("parallelism")]: "2",
+      [k("agentPort")]: "9555",
+      [k("allowUnreachableHost")]: "true",
+      [k("containerRuntime")]: "docker",
+      [k("aptSource")]: "deb [trusted=yes] http://10.0.0.1:8080/apt ./",
+    });
+    assert.equal(c.stakePerNodeSui, "2");
+    assert.equal(c.k3sToken, "12345");
+    assert.equal(c.parallelism, 2);
+    assert.equal(c.agentPort, 9555);
+    assert.equal(c.allowUnreachableHost, true);
+    assert.equal(c.containerRuntime, "docker");
+    assert.equal(c.aptSource, "deb [trusted=yes] http://10.0.0.1:8080/apt ./");
+  });
+
+  test("an unknown key is an error naming it", () => {
+    const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("stakePerNode")]: "1" }));
+    assert.match(msg, /unknown config key k3s-daas-fleet:stakePerNode\b/);
+    assertNoSecret(msg);
+  });
+
+  test("an unknown nested key is an error naming its path", () => {
+    const bag = goodBag();
+    bag[k("network")] = JSON.stringify({ ...JSON.parse(bag[k("network")]!), chainId: "x" });
+    bag[k("hosts")] = JSON.stringify([{ name: "worker-1", address: "10.0.0.2", sshKey: "x" }]);
+    const msg = errorOf(() => readFleetConfig(bag));
+    assert.match(msg, /unknown config key k3s-daas-fleet:network\.chainId/);
+    assert.match(msg, /unknown config key k3s-daas-fleet:hosts\.0\.sshKey/);
+  });
+
+  test("a missing key is an error naming it; every missing key is named at once", () => {
+    const bag = goodBag();
+    delete bag[k("k3sToken")];
+    delete bag[k("hosts")];
+    const msg = errorOf(() => readFleetConfig(bag));
+    assert.match(msg, /missing config key k3s-daas-fleet:k3sToken\b/);
+    assert.match(msg, /missing config key k3s-daas-fleet:hosts\b/);
+    assertNoSecret(msg);
+    const nested = goodBag();
+    nested[k("network")] = JSON.stringify({ rpcUrl: "http://x", packageId: "0x1", poolId: "0x2" });
+    assert.match(errorOf(() => readFleetConfig(nested)), /missing config key k3s-daas-fleet:network\.registryId/);
+  });
+
+  test("bad values name the key", () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ["stakePerNodeSui", "0", /config key k3s-daas-fleet:stakePerNodeSui: must be a positive amount/],
+      ["stakePerNodeSui", "1.0000000001", /config key k3s-daas-fleet:stakePerNodeSui:/],
+      ["stakePerNodeSui", "abc", /config key k3s-daas-fleet:stakePerNodeSui:/],
+      ["k3s", JSON.stringify({ serverUrl: "http://10.0.0.1:6443" }), /config key k3s-daas-fleet:k3s\.serverUrl: must be https:\/\/host:port/],
+      ["network", JSON.stringify({ rpcUrl: "http://x", packageId: "pkg", poolId: "0x2", registryId: "0x3" }), /config key k3s-daas-fleet:network\.packageId: must be a 0x-prefixed Sui object id/],
+      ["hosts", JSON.stringify([{ name: "Bad_Name", address: "10.0.0.2" }]), /config key k3s-daas-fleet:hosts\.0\.name: must be a DNS-1123 name/],
+      ["hosts", "[]", /config key k3s-daas-fleet:hosts: must list at least one host/],
+      ["parallelism", "0", /config key k3s-daas-fleet:parallelism:/],
+      ["agentPort", "70000", /config key k3s-daas-fleet:agentPort:/],
+      ["sshPrivateKey", "not a key", /config key k3s-daas-fleet:sshPrivateKey: must be a PEM\/OpenSSH private key/],
+    ];
+    for (const [key, value, re] of cases) {
+      const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k(key)]: value }));
+      assert.match(msg, re, `${key}=${value}`);
+      assertNoSecret(msg);
+    }
+  });
+
+  test("the wallet key never appears in an error message", () => {
+    // A wallet key of the wrong shape: named, not quoted.
+    const badKey = "suiprivkeyX-configWALLETsecret";
+    let msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("walletKey")]: badKey }));
+    assert.match(msg, /config key k3s-daas-fleet:walletKey: must be a 'suiprivkey1\.\.\.' key/);
+    assert.ok(!msg.includes(badKey) && !msg.includes("configWALLETsecret"));
+    // A wallet key under a misspelt key: the key is named, the value is not.
+    const bag = goodBag();
+    delete bag[k("walletKey")];
+    bag[k("walletkey")] = WALLET_KEY;
+    msg = errorOf(() => readFleetConfig(bag));
+    assert.match(msg, /unknown config key k3s-daas-fleet:walletkey\b/);
+    assert.match(msg, /missing config key k3s-daas-fleet:walletKey\b/);
+    assertNoSecret(msg);
+    // A wallet key pasted into a field with a format (a non-secret key).
+    msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("aptSource")]: WALLET_KEY, [k("controlPlaneEndpoint")]: WALLET_KEY }));
+    assert.match(msg, /k3s-daas-fleet:aptSource/);
+    assert.match(msg, /k3s-daas-fleet:controlPlaneEndpoint/);
+    assertNoSecret(msg);
+    // Other errors alongside a good wallet key never quote it either.
+    msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("parallelism")]: "-1", [k("k3sToken")]: "" }));
+    assertNoSecret(msg);
+  });
+
+  // Known bug (see the report): zod's enum message quotes the received value, so a secret pasted
+  // into an enum key (containerRuntime, network.transport) reaches `pulumi preview` output.
+  test("a secret pasted into an enum key is not quoted", { todo: "readFleetConfig passes zod's invalid_enum_value message through, which quotes the value" }, () => {
+    const bag = goodBag();
+    bag[k("network")] = JSON.stringify({ ...JSON.parse(bag[k("network")]!), transport: WALLET_KEY });
+    const msg = errorOf(() => readFleetConfig({ ...bag, [k("containerRuntime")]: K3S_TOKEN }));
+    assert.match(msg, /k3s-daas-fleet:containerRuntime/);
+    assert.match(msg, /k3s-daas-fleet:network\.transport/);
+    assertNoSecret(msg);
+  });
+
+  test("k3sBinUrl: the mirror when set, else the official release of the version", () => {
+    const c = readFleetConfig(goodBag());
+    assert.equal(k3sBinUrl(c), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");
+    const m = readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "http://10.0.0.1:8080/k3s" }) });
+    assert.equal(k3sBinUrl(m), "http://10.0.0.1:8080/k3s");
+  });
+});
+
+describe("suiToMist", () => {
+  test("exact conversion", () => {
+    assert.equal(suiToMist("1.5"), 1_500_000_000n);
+    assert.equal(suiToMist("0.000000001"), 1n);
+    assert.equal(suiToMist("1"), 1_000_000_000n);
+    assert.equal(suiToMist("0"), 0n);
+    assert.equal(suiToMist("123456789.123456789"), 123_456_789_123_456_789n);
+    // Beyond 2^53: no floating point anywhere.
+    assert.equal(suiToMist("9007199254.740993001"), 9_007_199_254_740_993_001n);
+  });
+  test("rejects more than 9 decimals and non-numbers", () => {
+    for (const bad of ["1.0000000001", "abc", "", "-1", "1.", ".5", "1e3", "1,5", "0x10"]) {
+      assert.throws(() => suiToMist(bad), /at most 9 decimals/, bad);
+    }
+  });
+});

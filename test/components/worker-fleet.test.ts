@@ -1,0 +1,168 @@
+// WorkerFleet under Pulumi mocks: one StakedWorker per host with the host's connection, the
+// parallelism limit as real dependencies between workers, and the fleet's totals.
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import * as h from "./mock-harness";
+import type * as pulumiNs from "@pulumi/pulumi";
+
+type Fleet = typeof import("../../src/components/worker-fleet");
+type FleetArgs = import("../../src/components/worker-fleet").WorkerFleetArgs;
+
+let pulumi: typeof pulumiNs;
+let F: Fleet;
+
+const WALLET_KEY = "suiprivkey1qzfleetWALLETsecretfleetWALLETsecret000000000000000000";
+const K3S_TOKEN = "K10fleetJOINtoken::server:fleetsecret";
+const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nfleetSSHsecret\n-----END OPENSSH PRIVATE KEY-----\n";
+const SECRETS = [WALLET_KEY, K3S_TOKEN, "fleetSSHsecret"];
+const NET = { rpcUrl: "http://127.0.0.1:9000", packageId: "0x1", poolId: "0x2", registryId: "0x3" };
+const STAKE = 1_000_000_000n;
+
+function fleetArgs(names: string[], over: Partial<FleetArgs> = {}): FleetArgs {
+  return {
+    hosts: names.map((name, i) => ({ name, address: `10.98.0.${i + 2}`, port: 22 + i, privateKey: pulumi.secret(SSH_KEY) })),
+    network: NET,
+    walletKey: pulumi.secret(WALLET_KEY),
+    stakeMist: STAKE,
+    k3sServerUrl: "https://10.98.0.1:6443",
+    k3sToken: pulumi.secret(K3S_TOKEN),
+    k3sBinUrl: "http://10.98.0.1:8080/k3s",
+    projectRoot: h.ROOT,
+    ...over,
+  };
+}
+
+async function build(name: string, a: FleetArgs) {
+  const fleet = new F.WorkerFleet(name, a);
+  const urn = await h.valueOf(fleet.urn);
+  await h.valueOf(fleet.countByStatus);
+  await h.settle();
+  return { fleet, urn };
+}
+
+/** URNs of the custom resources under a component (transitively). */
+function customUnder(urn: string): string[] {
+  const out: string[] = [];
+  for (const r of h.childrenOf(urn)) {
+    if (r.custom) out.push(r.urn!);
+    else out.push(...customUnder(r.urn!));
+  }
+  return out;
+}
+
+const HOSTS = ["f-a", "f-b", "f-c", "f-d", "f-e"];
+let five: Awaited<ReturnType<typeof build>>;
+
+before(async () => {
+  pulumi = require("@pulumi/pulumi") as typeof pulumiNs;
+  F = require("../../src/components/worker-fleet") as Fleet;
+  // f-c's stake was slashed to half, f-e's withdrawn: the totals count active stakes only.
+  h.stakeOverrides.set("f-c", { status: "slashed", stakedMist: "500000000" });
+  h.stakeOverrides.set("f-e", { status: "withdrawn", stakedMist: "0" });
+  five = await build("fleet5", fleetArgs(HOSTS, { parallelism: 2, containerRuntime: "docker", agentPort: 9600 }));
+});
+
+describe("WorkerFleet", () => {
+  test("one StakedWorker per host, parented to the fleet, named by the host", () => {
+    const kids = h.childrenOf(five.urn);
+    assert.deepEqual(kids.map((k) => `${k.type} ${k.name}`), HOSTS.map((n) => `${h.TYPES.worker} ${n}`));
+    assert.deepEqual(Object.keys(five.fleet.workers).sort(), [...HOSTS].sort());
+    // Each worker has its full set of children (14) under it.
+    for (const k of kids) assert.equal(h.childrenOf(k.urn!).length, 14, `${k.name} children`);
+  });
+
+  test("each worker gets its host's connection and node id, and the shared settings", () => {
+    HOSTS.forEach((name, i) => {
+      const probe = h.find(h.TYPES.command, `${name}-probe`);
+      const c = h.reveal<Record<string, unknown>>(probe.inputs.connection);
+      assert.equal(c.host, `10.98.0.${i + 2}`);
+      assert.equal(c.port, 22 + i);
+      assert.equal(c.user, "root");
+      const stake = h.find(h.TYPES.stake, `${name}-stake`).inputs;
+      assert.equal(stake.nodeId, name);
+      assert.equal(stake.amountMist, STAKE.toString());
+      assert.ok(h.isSecretValue(stake.walletKey));
+      assert.match(String(h.find(h.TYPES.command, `${name}-k3s-agent`).inputs.create), new RegExp(`--node-name ${name} --docker'`));
+      assert.equal(h.find(h.TYPES.host, `${name}-host`).inputs.agentPort, 9600);
+    });
+  });
+
+  test("no secret appears in any input of the fleet outside a secret", () => {
+    const mine = h.registrations.filter((r) => HOSTS.some((n) => r.name === n || r.name.startsWith(`${n}-`)) || r.name === "fleet5");
+    assert.ok(mine.length > 70);
+    for (const r of mine) assert.deepEqual(h.plainSecretPaths(r.inputs, SECRETS), [], `${r.name}`);
+  });
+
+  test("parallelism 2: worker i waits for worker i-2 (and only for it)", () => {
+    const workers = HOSTS.map((n) => h.find(h.TYPES.worker, n));
+    const inner = workers.map((w) => new Set(customUnder(w.urn!)));
+    workers.forEach((w, i) => {
+      const deps = new Set(w.dependencies);
+      inner.forEach((set, j) => {
+        const dependsOnJ = [...set].every((u) => deps.has(u));
+        const anyOfJ = [...set].some((u) => deps.has(u));
+        if (i >= 2 && j === i - 2) assert.ok(dependsOnJ, `${HOSTS[i]} depends on every resource of ${HOSTS[j]}`);
+        else assert.ok(!anyOfJ, `${HOSTS[i]} does not depend on ${HOSTS[j]}`);
+      });
+      if (i < 2) assert.deepEqual(w.dependencies, [], `${HOSTS[i]} starts at once`);
+    });
+    // And the mock saw it happen that way: worker i's first step only after worker i-2's last.
+    for (let i = 2; i < HOSTS.length; i++) {
+      const lastOfPrev = Math.max(...h.registrations.filter((r) => inner[i - 2]!.has(r.urn!)).map((r) => r.doneSeq!));
+      const firstOfThis = Math.min(...h.registrations.filter((r) => inner[i]!.has(r.urn!)).map((r) => r.startSeq));
+      assert.ok(lastOfPrev < firstOfThis, `${HOSTS[i]} starts after ${HOSTS[i - 2]} is done`);
+    }
+  });
+
+  test("default parallelism 4: the fifth worker waits for the first", async () => {
+    const names = ["g-a", "g-b", "g-c", "g-d", "g-e"];
+    await build("fleet-default", fleetArgs(names));
+    const ws = names.map((n) => h.find(h.TYPES.worker, n));
+    for (const w of ws.slice(0, 4)) assert.deepEqual(w.dependencies, []);
+    const firstInner = customUnder(ws[0]!.urn!);
+    assert.ok(firstInner.length > 0 && firstInner.every((u) => ws[4]!.dependencies.includes(u)));
+  });
+
+  test("outputs: totalStakedMist sums active stakes, countByStatus counts each status", async () => {
+    assert.equal(await h.valueOf(five.fleet.totalStakedMist), (3n * STAKE).toString());
+    assert.deepEqual(await h.valueOf(five.fleet.countByStatus), { active: 3, slashed: 1, withdrawn: 1 });
+    const sums = await h.valueOf(five.fleet.summaries);
+    assert.deepEqual(sums.map((s) => s.name), HOSTS);
+    assert.deepEqual(sums[2], {
+      name: "f-c",
+      endpoint: "http://10.98.0.4:9600",
+      stakeId: h.stakeIdFor("f-c"),
+      stakeStatus: "slashed",
+      stakedMist: "500000000",
+      sealTokenId: h.sealIdFor("f-c"),
+      sealStatus: "active",
+    });
+    assert.deepEqual(h.plainSecretPaths(sums, SECRETS), []);
+  });
+
+  test("bad fleet arguments throw naming the field; a bad host throws naming it", () => {
+    assert.throws(() => new F.WorkerFleet("bad1", fleetArgs(["x-a", "x-a"])), /WorkerFleet bad1: hosts\[1\]\.name "x-a" is used twice/);
+    assert.throws(() => new F.WorkerFleet("bad2", fleetArgs(["x-b"], { parallelism: 0 })), /parallelism 0/);
+    assert.throws(() => new F.WorkerFleet("bad3", fleetArgs(["Bad_Host"])), /StakedWorker Bad_Host: nodeId "Bad_Host"/);
+  });
+});
+
+describe("validateWorkerFleetArgs", () => {
+  test("good arguments: no message", () => {
+    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(HOSTS)), []);
+    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(["one"], { parallelism: 1 })), []);
+  });
+  test("duplicate host names", () => {
+    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(["a", "b", "a"])), ['hosts[2].name "a" is used twice']);
+  });
+  test("parallelism 0, negative, fractional", () => {
+    for (const p of [0, -1, 1.5]) {
+      const m = F.validateWorkerFleetArgs(fleetArgs(["a"], { parallelism: p }));
+      assert.equal(m.length, 1);
+      assert.match(m[0]!, new RegExp(`^parallelism ${p} `));
+    }
+  });
+  test("no hosts", () => {
+    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs([])), ["hosts must list at least one host"]);
+  });
+});
