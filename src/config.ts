@@ -1,6 +1,7 @@
 // The stack's configuration, validated with zod before anything is created: a bad key fails
 // `pulumi preview` with a message naming it. Pure: takes the raw config bag, returns FleetConfig.
 import { z } from "zod";
+import { RESERVED_PORTS } from "./components/staked-worker";
 
 export const PROJECT = "k3s-daas-fleet";
 
@@ -51,7 +52,13 @@ export const fleetConfigSchema = z
     k3sToken: z.string().min(1, "must be the cluster's join token (set it with --secret)"),
     containerRuntime: z.enum(["containerd", "docker"]).default("containerd"),
     aptSource: z.string().regex(/^deb (\[[^\]]*\] )?\S+ \S+/, "must be an apt source line: deb [options] URI suite").optional(),
-    agentPort: z.number().int().min(1).max(65535).default(9443),
+    agentPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .refine((p) => !RESERVED_PORTS.has(p), "must not be a k3s/kubelet port (10250, 6443, ...)")
+      .default(9443),
     controlPlaneEndpoint: url.optional(),
     heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
     parallelism: z.number().int().min(1).default(4),
@@ -63,6 +70,21 @@ export const fleetConfigSchema = z
   .strict();
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
+
+/** zod's message for an issue, rebuilt so that it never contains the value it received. */
+function safeMessage(i: z.ZodIssue): string {
+  switch (i.code) {
+    case "invalid_enum_value":
+      return `must be one of ${i.options.map((o) => JSON.stringify(o)).join(", ")}`;
+    case "invalid_literal":
+      return `must be ${JSON.stringify(i.expected)}`;
+    case "invalid_type":
+      return `must be ${i.expected === "array" ? "a list" : `a ${i.expected}`}`;
+    default:
+      // Every other zod message (string, number, custom refinements) names limits, not values.
+      return i.message;
+  }
+}
 
 /**
  * Parses the project's config bag (as `pulumi.runtime.allConfig()` returns it: "project:key" ->
@@ -86,7 +108,7 @@ export function readFleetConfig(raw: Record<string, string>): FleetConfig {
       const where = `${PROJECT}:${i.path.join(".")}`;
       if (i.code === "unrecognized_keys") return `unknown config key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `${PROJECT}:${[...i.path, k].join(".")}`).join(", ")}`;
       if (i.code === "invalid_type" && i.received === "undefined") return `missing config key ${where}`;
-      return `config key ${where}: ${i.message}`;
+      return `config key ${where}: ${safeMessage(i)}`;
     });
     throw new Error(`invalid stack configuration:\n  ${lines.join("\n  ")}`);
   }

@@ -33,11 +33,14 @@ export function installNode(version: string, tarball: string): string {
 /** Creates the worker key if missing (0600) and prints only its public key. */
 export const workerKeygen = `${NODE_BIN} ${AGENT_BUNDLE} keygen --key ${WORKER_KEY}`;
 
+/** One POSIX shell word holding `s` exactly (validation already refuses most oddities). */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'"'"'`)}'`;
+}
+
 /** Installs the container runtime from the host's package source (optionally a local one). */
 export function installContainerRuntime(pkg: string, aptSourceLine: string | undefined): string {
-  const src = aptSourceLine
-    ? `printf '%s\\n' '${aptSourceLine.replace(/'/g, "")}' > /etc/apt/sources.list.d/k3s-daas.list; `
-    : "";
+  const src = aptSourceLine ? `printf '%s\\n' ${shellQuote(aptSourceLine)} > /etc/apt/sources.list.d/k3s-daas.list; ` : "";
   const service = pkg === "docker.io" ? "docker" : "containerd";
   return [
     "set -e",
@@ -65,11 +68,11 @@ export interface K3sInstallOptions {
 export function installK3sAgent(o: K3sInstallOptions): string {
   const exec = ["agent", "--node-name", o.nodeId, ...(o.runtime === "docker" ? ["--docker"] : ["--container-runtime-endpoint", `unix://${CONTAINERD_SOCKET}`]), ...o.extraArgs];
   const env = [
-    `K3S_URL='${o.serverUrl}'`,
+    `K3S_URL=${shellQuote(o.serverUrl)}`,
     "K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token",
-    `INSTALL_K3S_EXEC='${exec.join(" ")}'`,
-    `INSTALL_K3S_BIN_URL='${o.binUrl}'`,
-    ...(o.binSha256 ? [`INSTALL_K3S_BIN_SHA256='${o.binSha256}'`] : []),
+    `INSTALL_K3S_EXEC=${shellQuote(exec.join(" "))}`,
+    `INSTALL_K3S_BIN_URL=${shellQuote(o.binUrl)}`,
+    ...(o.binSha256 ? [`INSTALL_K3S_BIN_SHA256=${shellQuote(o.binSha256)}`] : []),
     "INSTALL_K3S_SKIP_ENABLE=true",
     "INSTALL_K3S_SKIP_START=true",
   ];

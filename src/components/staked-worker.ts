@@ -76,7 +76,8 @@ export interface StakedWorkerArgs {
 
 const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
-const RESERVED_PORTS = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
+/** Ports of k3s and the kubelet; the agent's API never takes one (the original used 10250). */
+export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
 
 /** Pure validation; returns one message per bad field, naming it. */
 export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
@@ -93,8 +94,14 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
     if ((k === "rpcUrl" || v !== undefined) && !/^https?:\/\/[^\s]+$/.test(v ?? "")) errs.push(`network.${k} must be an http(s) URL`);
   }
   if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
-  if (!/^https:\/\/[^\s/]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push(`k3sServerUrl "${a.k3sServerUrl}" must be https://host:port`);
-  if (!/^(https?|file):\/\/\S+$/.test(a.k3sBinUrl)) errs.push("k3sBinUrl must be an http(s) or file URL");
+  if (!/^https:\/\/[A-Za-z0-9.:\[\]-]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push("k3sServerUrl must be https://host:port");
+  if (!/^(https?|file):\/\/[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+$/.test(a.k3sBinUrl) || a.k3sBinUrl.includes("'")) errs.push("k3sBinUrl must be an http(s) or file URL without quotes or spaces");
+  for (const [i, arg] of (a.k3sExtraArgs ?? []).entries()) {
+    if (/['"\s\\`$]/.test(arg)) errs.push(`k3sExtraArgs[${i}] must not contain quotes, spaces, backslashes, backticks or $`);
+    if (/^(--token|-t|--token-file|--agent-token|--agent-token-file)(=|$)/.test(arg)) errs.push(`k3sExtraArgs[${i}] must not pass a token: the join token goes through k3sToken only`);
+  }
+  if (a.heartbeatIntervalMs !== undefined && (!Number.isInteger(a.heartbeatIntervalMs) || a.heartbeatIntervalMs < 1000)) errs.push("heartbeatIntervalMs must be a whole number of at least 1000");
+  if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
   const agentPort = a.agentPort ?? 9443;
   if (!Number.isInteger(agentPort) || agentPort < 1 || agentPort > 65535 || RESERVED_PORTS.has(agentPort)) errs.push(`agentPort ${agentPort} must be 1-65535 and not a k3s/kubelet port`);
