@@ -12,10 +12,11 @@ unset -f _pkg_version
 
 export K3S_DAAS_PULUMI_BIN="$K3S_DAAS_CACHE/pulumi-cli-v$PULUMI_VERSION/bin"
 export K3S_DAAS_PLUGIN_BIN="$K3S_DAAS_CACHE/pulumi-plugins-v$PULUMI_VERSION-command-v$PULUMI_COMMAND_VERSION/bin"
-export PATH="$K3S_DAAS_ROOT/node_modules/.bin:$K3S_DAAS_PULUMI_BIN:$K3S_DAAS_PLUGIN_BIN:$PATH"
+export PATH="$K3S_DAAS_ROOT/node_modules/.bin:$K3S_DAAS_PULUMI_BIN:$PATH"
 
 export PULUMI_HOME="${PULUMI_HOME:-$K3S_DAAS_CACHE/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$K3S_DAAS_ROOT/.pulumi-state}"
+mkdir -p "$K3S_DAAS_ROOT/.pulumi-state"
 export PULUMI_SKIP_UPDATE_CHECK=true
 # A missing plugin must be an error naming the setup step, never a download attempt.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

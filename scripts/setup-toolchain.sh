@@ -34,7 +34,7 @@ go_build() { # <output> <package> <ldflags>
 mkdir -p "$K3S_DAAS_PULUMI_BIN" "$K3S_DAAS_PLUGIN_BIN" "$PULUMI_HOME"
 
 if ! cli_ok; then
-  ambient="$(PATH="${PATH#*$K3S_DAAS_PLUGIN_BIN:}" command -v pulumi || true)"
+  ambient="$(PATH="${PATH#*$K3S_DAAS_PULUMI_BIN:}" command -v pulumi || true)"
   if [ -n "$ambient" ] && [ "$("$ambient" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
     log "using the pulumi v$PULUMI_VERSION already on PATH ($ambient)"
     cp -f "$(dirname "$ambient")"/pulumi* "$K3S_DAAS_PULUMI_BIN/"
@@ -65,6 +65,10 @@ if ! plugins_ok; then
   echo "$plugins_sha" >"$plugins_stamp"
   rm -rf "$PULUMI_HOME/plugins/resource-command-v$PULUMI_COMMAND_VERSION"*
 fi
+
+# The language host beside the CLI: found without a download and without PATH lookups (which
+# the CLI warns about). The command provider is registered below instead.
+ln -sf "$K3S_DAAS_PLUGIN_BIN/pulumi-language-nodejs" "$K3S_DAAS_PULUMI_BIN/pulumi-language-nodejs"
 
 # The dynamic-provider launcher ships in the npm package; beside the CLI it is found without a download.
 cp -f node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$K3S_DAAS_PULUMI_BIN/"

@@ -147,3 +147,16 @@ describe("seal token provider", () => {
     assert.deepEqual(d.replaces, ["workerPubkey"]);
   });
 });
+
+describe("check during preview", () => {
+  test("inputs not known yet are not validated, known ones still are", async () => {
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const { packageId, poolId, registryId } = env.devnet.ids;
+    const base = { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId: "worker-preview", __provider: "serialized" };
+    const ok = await sealTokenProvider.check({}, { ...base, stakeId: UNKNOWN, workerPubkey: UNKNOWN });
+    assert.equal(ok.failures, undefined);
+    assert.equal(ok.inputs.stakeId, UNKNOWN);
+    const bad = await sealTokenProvider.check({}, { ...base, nodeId: "Bad!", stakeId: UNKNOWN, workerPubkey: UNKNOWN });
+    assert.deepEqual(bad.failures?.map((f) => f.property), ["nodeId"]);
+  });
+});

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
 import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
-import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../support/fleet-env";
+import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { sshRun } from "../support/ssh";
 
 const root = resolve(__dirname, "../..");

@@ -48,3 +48,21 @@ export function userInputs(news: unknown): Record<string, unknown> {
   const bag = (typeof news === "object" && news !== null ? news : {}) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(bag).filter(([k]) => !k.startsWith("__")));
 }
+
+/** The value the engine passes for an input not known yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * A provider's check: validates the user's inputs with `schema`, leaving out those not known
+ * yet (preview) and the engine's own `__` keys. Returns Pulumi's { inputs, failures } shape.
+ */
+export function checkInputs<T extends z.ZodRawShape>(schema: z.ZodObject<T>, news: unknown): { inputs: Record<string, unknown>; failures?: CheckFailure[] } {
+  const bag = userInputs(news);
+  const unknownKeys = Object.keys(bag).filter((k) => bag[k] === UNKNOWN && k in schema.shape);
+  const known = Object.fromEntries(Object.entries(bag).filter(([k]) => !unknownKeys.includes(k)));
+  const loose = schema as unknown as z.AnyZodObject;
+  const effective = unknownKeys.length ? loose.partial(Object.fromEntries(unknownKeys.map((k) => [k, true])) as Record<string, true>) : loose;
+  const parsed = effective.safeParse(known);
+  if (!parsed.success) return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error) };
+  return { inputs: { ...(parsed.data as Record<string, unknown>), ...Object.fromEntries(unknownKeys.map((k) => [k, UNKNOWN])) } };
+}

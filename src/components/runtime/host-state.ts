@@ -7,7 +7,7 @@
 //    agent files removed, containerd removed if asked), and with allowUnreachableHost skips a host
 //    that does not answer after a bounded retry, so the stake behind it can still be withdrawn.
 import { z } from "zod";
-import { nodeIdSchema, checkFailures, userInputs } from "./chain-inputs";
+import { nodeIdSchema, checkInputs, userInputs } from "./chain-inputs";
 
 const hostInputsSchema = z
   .object({
@@ -135,11 +135,7 @@ function teardownScript(p: HostStateInputs): string {
 
 export const hostStateProvider = {
   async check(_olds: unknown, news: unknown) {
-    const parsed = hostInputsSchema.safeParse(userInputs(news));
-    if (!parsed.success) {
-      return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error).map((f) => (f.property === "privateKey" ? { ...f, reason: "must be a PEM/OpenSSH private key" } : f)) };
-    }
-    return { inputs: parsed.data };
+    return checkInputs(hostInputsSchema, news);
   },
 
   async diff(_id: string, olds: HostStateOutputs, news: HostStateInputs) {

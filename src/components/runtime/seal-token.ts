@@ -1,7 +1,7 @@
 // The seal-token resource's provider logic: mint a token from a stake for the worker's public key.
 import { z } from "zod";
 import { currentEpoch, readSealToken, ChainError } from "../../sui";
-import { chainInputsShape, checkFailures, userInputs, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkInputs, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
 import { clientFor, withSession } from "./sessions";
 
 const sealInputsSchema = z
@@ -32,9 +32,7 @@ const UPDATE_KEYS = ["rpcUrl", "transport", "poolId", "registryId", "adminCapId"
 
 export const sealTokenProvider = {
   async check(_olds: unknown, news: unknown) {
-    const parsed = sealInputsSchema.safeParse(userInputs(news));
-    if (!parsed.success) return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error) };
-    return { inputs: parsed.data as SealTokenInputs };
+    return checkInputs(sealInputsSchema, news);
   },
 
   async diff(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {

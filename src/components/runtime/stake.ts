@@ -2,7 +2,7 @@
 // Loaded by the dynamic provider through the bundled runtime (see ../stake.ts for why).
 import { z } from "zod";
 import { findLiveStake, readStakeRecord, ChainError, formatSui, currentEpoch, type StakeRecord } from "../../sui";
-import { chainInputsShape, checkFailures, userInputs, nodeIdSchema, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkInputs, nodeIdSchema, type ChainInputs } from "./chain-inputs";
 import { chainIds, clientFor, withSession } from "./sessions";
 
 const stakeInputsSchema = z
@@ -46,9 +46,7 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
 
 export const stakeProvider = {
   async check(_olds: unknown, news: unknown) {
-    const parsed = stakeInputsSchema.safeParse(userInputs(news));
-    if (!parsed.success) return { inputs: news as Record<string, unknown>, failures: checkFailures(parsed.error) };
-    return { inputs: parsed.data as StakeInputs };
+    return checkInputs(stakeInputsSchema, news);
   },
 
   async diff(_id: string, olds: StakeOutputs, news: StakeInputs) {

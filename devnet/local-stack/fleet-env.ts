@@ -1,10 +1,11 @@
 // The whole local world for an end-to-end run: real nspawn hosts on a private bridge, the devnet
 // chain and the control-plane stand-in listening on that bridge, and a wallet funded from the
-// faucet. Used by the end-to-end test and the `npm run dev` local stack alike.
+// faucet. Used by the end-to-end test and the `npm run dev` local stack alike. Stand-ins all:
+// nothing under src/ or agent/ imports this.
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
-import { startHosts, type Hosts } from "../../devnet/hosts";
-import { startDevnet, type Devnet } from "../../devnet/chain";
-import { startControlPlane, type ControlPlane } from "../../devnet/control-plane";
+import { startHosts, type Hosts } from "../hosts";
+import { startDevnet, type Devnet } from "../chain";
+import { startControlPlane, type ControlPlane } from "../control-plane";
 
 export interface FleetEnv {
   hosts: Hosts;
@@ -18,15 +19,26 @@ export interface FleetEnv {
 
 export const K3S_TEST_TOKEN = "K10e2e-test-join-token::server:0123456789abcdef";
 
-export async function startFleetEnv(opts: { count: number; namePrefix: string; subnet: string; lockEpochs?: number }): Promise<FleetEnv> {
-  const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet });
+export interface FleetEnvOptions {
+  count: number;
+  namePrefix: string;
+  subnet: string;
+  lockEpochs?: number;
+  /** Ports on the bridge address; 0 (default) picks free ones. */
+  devnetPort?: number;
+  controlPlanePort?: number;
+  log?: (msg: string) => void;
+}
+
+export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
+  const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet, log: opts.log });
   let devnet: Devnet | undefined;
   let controlPlane: ControlPlane | undefined;
   try {
-    devnet = await startDevnet({ host: hosts.bridgeIp, port: 0, lockEpochs: opts.lockEpochs ?? 1 });
+    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1 });
     controlPlane = await startControlPlane({
       host: hosts.bridgeIp,
-      port: 0,
+      port: opts.controlPlanePort ?? 0,
       chainUrl: devnet.url,
       ids: devnet.ids,
       adminSecretKey: devnet.adminSecretKey,

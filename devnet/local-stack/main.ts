@@ -1,0 +1,131 @@
+// The local world behind the `dev` stack: `up` starts a daemon holding three nspawn hosts, the
+// devnet chain (bridge:9000) and the control-plane stand-in (bridge:8443), with a wallet funded
+// from the faucet, and waits until it is ready; `down` stops it by its PID. The daemon writes
+// devnet/.state/local-stack.json (0600): addresses, ids and the throwaway local keys the dev
+// stack's config is generated from (scripts/dev.sh). `advance-epoch` moves the devnet past the
+// stake lock so `npm run dev:down` can withdraw.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startFleetEnv } from "./fleet-env";
+
+const ROOT = resolve(__dirname, "../..");
+const STATE_DIR = join(ROOT, "devnet", ".state");
+const STATE_FILE = join(STATE_DIR, "local-stack.json");
+const LOG_FILE = join(STATE_DIR, "local-stack.log");
+
+export interface LocalStackState {
+  pid: number;
+  rpcUrl: string;
+  packageId: string;
+  poolId: string;
+  registryId: string;
+  controlPlaneUrl: string;
+  walletAddress: string;
+  walletKey: string;
+  sshPrivateKey: string;
+  hosts: { name: string; address: string }[];
+  aptSource: string;
+  k3sBinUrl: string;
+  k3sServerUrl: string;
+}
+
+function readState(): LocalStackState | null {
+  if (!existsSync(STATE_FILE)) return null;
+  return JSON.parse(readFileSync(STATE_FILE, "utf8")) as LocalStackState;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function daemon(): Promise<void> {
+  const count = Number(process.env.K3S_DAAS_DEV_HOSTS ?? 3);
+  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
+  const env = await startFleetEnv({ count, namePrefix: "dev", subnet: "10.99.0.0/24", devnetPort: 9000, controlPlanePort: 8443, log });
+  const config = env.stackConfig();
+  const state: LocalStackState = {
+    pid: process.pid,
+    rpcUrl: env.devnet.url,
+    packageId: env.devnet.ids.packageId,
+    poolId: env.devnet.ids.poolId,
+    registryId: env.devnet.ids.registryId,
+    controlPlaneUrl: env.controlPlane.url,
+    walletAddress: env.wallet.toSuiAddress(),
+    walletKey: env.wallet.getSecretKey(),
+    sshPrivateKey: env.hosts.hosts[0]!.privateKey,
+    hosts: JSON.parse(config.hosts!.value) as LocalStackState["hosts"],
+    aptSource: env.hosts.aptSourcesLine,
+    k3sBinUrl: env.hosts.k3sBinaryUrl,
+    k3sServerUrl: `https://${env.hosts.bridgeIp}:6443`,
+  };
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o600 });
+  log(`ready: ${count} hosts, devnet ${env.devnet.url}, control plane ${env.controlPlane.url}`);
+  const stop = async () => {
+    log("stopping");
+    rmSync(STATE_FILE, { force: true });
+    await env.stop();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop());
+  process.once("SIGINT", () => void stop());
+}
+
+async function up(): Promise<void> {
+  const existing = readState();
+  if (existing && alive(existing.pid)) {
+    process.stderr.write(`[local-stack] already running (pid ${existing.pid})\n`);
+    return;
+  }
+  rmSync(STATE_FILE, { force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  const out = openSync(LOG_FILE, "w");
+  const child = spawn(process.execPath, ["--import", "tsx", __filename, "daemon"], { cwd: ROOT, detached: true, stdio: ["ignore", out, out] });
+  child.unref();
+  const deadline = Date.now() + 600_000;
+  while (!existsSync(STATE_FILE)) {
+    if (child.exitCode !== null || !alive(child.pid!)) throw new Error(`the local stack failed to start; see ${LOG_FILE}:\n${readFileSync(LOG_FILE, "utf8").slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`the local stack did not become ready; see ${LOG_FILE}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stderr.write(`[local-stack] ready (pid ${child.pid}); log: ${LOG_FILE}\n`);
+}
+
+async function down(): Promise<void> {
+  const s = readState();
+  if (!s) {
+    process.stderr.write("[local-stack] not running\n");
+    return;
+  }
+  if (alive(s.pid)) {
+    process.kill(s.pid, "SIGTERM");
+    const deadline = Date.now() + 60_000;
+    while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    if (alive(s.pid)) process.kill(s.pid, "SIGKILL");
+  }
+  rmSync(STATE_FILE, { force: true });
+  process.stderr.write("[local-stack] stopped\n");
+}
+
+async function advanceEpoch(): Promise<void> {
+  const s = readState();
+  if (!s) throw new Error("the local stack is not running");
+  const res = await fetch(`${s.rpcUrl}/devnet/advance-epoch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ epochs: 1 }) });
+  if (!res.ok) throw new Error(`advance-epoch: HTTP ${res.status}`);
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, daemon, "advance-epoch": advanceEpoch };
+const cmd = commands[process.argv[2] ?? ""];
+if (!cmd) {
+  process.stderr.write("usage: local-stack up | down | advance-epoch\n");
+  process.exit(2);
+}
+cmd().catch((err: Error) => {
+  process.stderr.write(`[local-stack] ${err.message}\n`);
+  process.exit(1);
+});
