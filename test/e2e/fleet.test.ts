@@ -57,6 +57,12 @@ after(async () => {
   }
 });
 
+test("preview plans the fleet and stakes nothing", async () => {
+  const preview = await ts.stack.preview();
+  assert.ok((preview.changeSummary.create ?? 0) > 40, JSON.stringify(preview.changeSummary));
+  assert.equal(await balance(), startBalance);
+});
+
 test("pulumi up provisions three workers with active stakes and seal tokens", async () => {
   const started = Date.now();
   const up = await ts.stack.up({ onOutput: (s) => process.env.E2E_VERBOSE && process.stdout.write(s) });
@@ -110,6 +116,31 @@ test("a second up changes nothing", async () => {
   assert.deepEqual(Object.keys(changes), ["same"], JSON.stringify(changes));
 });
 
+test("changing the agent config updates just that step on each host", async () => {
+  await ts.stack.setConfig("heartbeatIntervalMs", { value: "4000" });
+  const up = await ts.stack.up();
+  // Per host: the config upload, the agent restart and the wait for registration.
+  assert.deepEqual(up.summary.resourceChanges, { same: 47 - 9, update: 9 }, JSON.stringify(up.summary.resourceChanges));
+  for (const h of env.hosts.hosts) {
+    const cfg = JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
+    assert.equal(cfg.heartbeat.intervalMs, 4000);
+  }
+});
+
+test("an agent stopped on its host shows as drift on refresh, and the next up starts it again", async () => {
+  const host = env.hosts.hosts[2]!;
+  await sshRun(host, "systemctl stop k3s-daas-agent");
+  await ts.stack.refresh();
+  const state = await ts.stack.exportStack();
+  const hs = state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState" && r.outputs?.nodeId === host.name);
+  assert.equal(hs.outputs.agentActive, false);
+  const up = await ts.stack.up();
+  assert.deepEqual(up.summary.resourceChanges, { same: 46, update: 1 }, JSON.stringify(up.summary.resourceChanges));
+  assert.equal((await sshRun(host, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
+  const res = await fetch(`http://${host.ip}:9443/health`);
+  assert.equal(((await res.json()) as { registered: boolean }).registered, true);
+});
+
 test("slashing one node's stake stops its k3s agent within 3 s, and refresh shows the drift", async () => {
   const victim = env.hosts.hosts[1]!;
   const admin = new ChainSession(createSuiClient(env.devnet.url), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
@@ -160,6 +191,7 @@ test("destroy with a dead host and allowUnreachableHost still withdraws that hos
   env.devnet.advanceEpoch(1);
   const destroy = await ts.stack.destroy();
   assert.equal(destroy.summary.result, "succeeded");
+  assert.match(destroy.stdout + destroy.stderr, /skipped the host teardown of e2e-3/, "destroy reports what it skipped");
   const client = createSuiClient(env.devnet.url);
   assert.equal((await readStakeRecord(client, deadStake))?.status, "withdrawn");
   assert.equal((await readStakeRecord(client, workers["e2e-1"]!.stakeId))?.status, "withdrawn");

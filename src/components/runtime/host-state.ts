@@ -163,8 +163,12 @@ export const hostStateProvider = {
     }
   },
 
-  async update(_id: string, _olds: HostStateOutputs, news: HostStateInputs) {
-    // The agent-service command restarts the agent; wait for it to register again.
+  async update(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
+    // A new bundle or config: the agent-service command has restarted the agent already. Drift
+    // seen by refresh (the agent stopped on the host): start it again. Then wait for it.
+    if (olds.agentActive === false) {
+      await withSsh(news, (run) => run("systemctl restart k3s-daas-agent.service"));
+    }
     return { outs: await waitRegistered(news) };
   },
 
