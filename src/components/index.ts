@@ -1,5 +1,5 @@
 export { WorkerFleet, validateWorkerFleetArgs, type WorkerFleetArgs, type FleetHost, type WorkerSummary } from "./worker-fleet";
 export { StakedWorker, validateStakedWorkerArgs, type StakedWorkerArgs, type HostConnection, type NetworkSettings } from "./staked-worker";
-export { Stake, type StakeArgs } from "./stake";
+export { Stake, type StakeArgs, type ChainArgs } from "./stake";
 export { SealToken, type SealTokenArgs } from "./seal-token";
 export { HostState, type HostStateArgs } from "./host-state";

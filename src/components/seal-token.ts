@@ -1,15 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "./provider-runtime";
+import type { ChainArgs } from "./stake";
 
-/** Inputs of a {@link SealToken}. */
-export interface SealTokenArgs {
-  readonly rpcUrl: pulumi.Input<string>;
-  readonly transport?: pulumi.Input<"jsonrpc" | "grpc">;
-  readonly packageId: pulumi.Input<string>;
-  readonly poolId: pulumi.Input<string>;
-  readonly registryId: pulumi.Input<string>;
-  /** The operator's wallet key; must be a secret. The token is owned by this wallet. */
-  readonly walletKey: pulumi.Input<string>;
+/** Inputs of a {@link SealToken}. The token is owned by the wallet of `walletKey`. */
+export interface SealTokenArgs extends ChainArgs {
   readonly nodeId: pulumi.Input<string>;
   /** The stake the token is minted from (must be active and the wallet's own). */
   readonly stakeId: pulumi.Input<string>;

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "./provider-runtime";
 
-/** Inputs of a {@link Stake}. */
-export interface StakeArgs {
+/** Where a chain resource's transactions go, and who signs them. */
+export interface ChainArgs {
   /** Sui RPC endpoint the operator's machine uses. */
   readonly rpcUrl: pulumi.Input<string>;
   /** Client transport: "jsonrpc" (default; what the devnet serves) or "grpc". */
@@ -12,6 +12,10 @@ export interface StakeArgs {
   readonly registryId: pulumi.Input<string>;
   /** The operator's wallet key (`suiprivkey1...`); must be a secret. */
   readonly walletKey: pulumi.Input<string>;
+}
+
+/** Inputs of a {@link Stake}. */
+export interface StakeArgs extends ChainArgs {
   /** The worker's node id (DNS-1123); one live stake per node id. */
   readonly nodeId: pulumi.Input<string>;
   /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
