@@ -2,9 +2,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFleetConfig, k3sBinUrl, suiToMist, type FleetConfig } from "./config";
 import { WorkerFleet, type WorkerSummary } from "./components";
+import { assertCommandPluginInstalled } from "./preflight";
 
 let cfg: FleetConfig;
 try {
+  assertCommandPluginInstalled(require("@pulumi/command/package.json").pulumi.version as string);
   cfg = readFleetConfig(pulumi.runtime.allConfig());
 } catch (err) {
   // RunError: the message alone, no stack trace.

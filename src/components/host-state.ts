@@ -12,6 +12,8 @@ export interface HostStateArgs {
   readonly agentPort: pulumi.Input<number>;
   /** sha256 of the agent bundle uploaded to the host (drift check). */
   readonly bundleSha256: pulumi.Input<string>;
+  /** Absolute path of that bundle on the controller (to repair a bundle changed by hand). */
+  readonly bundlePath: pulumi.Input<string>;
   /** sha256 of the agent config uploaded to the host. */
   readonly configSha256: pulumi.Input<string>;
   /** Destroy skips the host steps of a host that does not answer (after retries). Default false. */

@@ -277,6 +277,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         nodeId: args.nodeId,
         agentPort,
         bundleSha256: bundleSha,
+        bundlePath,
         configSha256: configSha,
         allowUnreachableHost: args.allowUnreachableHost ?? false,
         removeContainerd: args.removeContainerRuntime ?? false,

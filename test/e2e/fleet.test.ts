@@ -127,18 +127,26 @@ test("changing the agent config updates just that step on each host", async () =
   }
 });
 
-test("an agent stopped on its host shows as drift on refresh, and the next up starts it again", async () => {
-  const host = env.hosts.hosts[2]!;
-  await sshRun(host, "systemctl stop k3s-daas-agent");
+test("an agent stopped or a bundle changed by hand shows as drift on refresh, and the next up repairs it", async () => {
+  const stopped = env.hosts.hosts[2]!;
+  const tampered = env.hosts.hosts[0]!;
+  const sha = (h: typeof stopped) => sshRun(h, "sha256sum /opt/k3s-daas/agent.js | cut -d' ' -f1").then((r) => r.stdout.trim());
+  const goodSha = await sha(tampered);
+  await sshRun(stopped, "systemctl stop k3s-daas-agent");
+  await sshRun(tampered, "echo '// changed by hand' >> /opt/k3s-daas/agent.js");
   await ts.stack.refresh();
   const state = await ts.stack.exportStack();
-  const hs = state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState" && r.outputs?.nodeId === host.name);
-  assert.equal(hs.outputs.agentActive, false);
+  const hostState = (name: string) => state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState" && r.outputs?.nodeId === name);
+  assert.equal(hostState(stopped.name).outputs.agentActive, false);
+  assert.notEqual(hostState(tampered.name).outputs.hostBundleSha256, goodSha);
   const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 46, update: 1 }, JSON.stringify(up.summary.resourceChanges));
-  assert.equal((await sshRun(host, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
-  const res = await fetch(`http://${host.ip}:9443/health`);
-  assert.equal(((await res.json()) as { registered: boolean }).registered, true);
+  assert.deepEqual(up.summary.resourceChanges, { same: 45, update: 2 }, JSON.stringify(up.summary.resourceChanges));
+  assert.equal((await sshRun(stopped, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
+  assert.equal(await sha(tampered), goodSha);
+  for (const h of [stopped, tampered]) {
+    const res = await fetch(`http://${h.ip}:9443/health`);
+    assert.equal(((await res.json()) as { registered: boolean }).registered, true, h.name);
+  }
 });
 
 test("slashing one node's stake stops its k3s agent within 3 s, and refresh shows the drift", async () => {

@@ -18,6 +18,8 @@ const hostInputsSchema = z
     nodeId: nodeIdSchema,
     agentPort: z.number().int().min(1).max(65535),
     bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    // The bundle on the controller, to put back a bundle changed on the host by hand.
+    bundlePath: z.string().startsWith("/"),
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
     allowUnreachableHost: z.boolean(),
     removeContainerd: z.boolean(),
@@ -45,7 +47,9 @@ interface Exec {
   stderr: string;
 }
 
-async function withSsh<T>(p: HostStateInputs, fn: (run: (cmd: string) => Promise<Exec>) => Promise<T>): Promise<T> {
+type Run = (cmd: string, stdin?: string) => Promise<Exec>;
+
+async function withSsh<T>(p: HostStateInputs, fn: (run: Run) => Promise<T>): Promise<T> {
   const { NodeSSH } = require("node-ssh") as typeof import("node-ssh");
   let lastErr: unknown;
   for (let attempt = 1; attempt <= p.connectRetries; attempt++) {
@@ -59,8 +63,8 @@ async function withSsh<T>(p: HostStateInputs, fn: (run: (cmd: string) => Promise
       continue;
     }
     try {
-      return await fn(async (cmd) => {
-        const r = await ssh.execCommand(cmd);
+      return await fn(async (cmd, stdin) => {
+        const r = await ssh.execCommand(cmd, stdin === undefined ? {} : { stdin });
         return { code: r.code, stdout: r.stdout, stderr: r.stderr };
       });
     } finally {
@@ -75,7 +79,7 @@ export class UnreachableHostError extends Error {
 }
 
 /** One SSH round trip that reads everything refresh compares. */
-async function observe(p: HostStateInputs, run: (cmd: string) => Promise<Exec>) {
+async function observe(p: HostStateInputs, run: Run) {
   const script = [
     `systemctl is-active k3s-daas-agent.service 2>/dev/null || true`,
     `echo ---; sha256sum ${AGENT_DIR}/agent.js 2>/dev/null | cut -d' ' -f1 || true`,
@@ -166,9 +170,18 @@ export const hostStateProvider = {
   async update(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
     // A new bundle or config: the agent-service command has restarted the agent already. Drift
     // seen by refresh (the agent stopped on the host): start it again. Then wait for it.
-    if (olds.agentActive === false) {
-      await withSsh(news, (run) => run("systemctl restart k3s-daas-agent.service"));
-    }
+    // A bundle changed on the host by hand: put ours back.
+    await withSsh(news, async (run) => {
+      const seen = await observe(news, run);
+      let restart = olds.agentActive === false || !seen.agentActive;
+      if (seen.hostBundleSha256 !== news.bundleSha256) {
+        const bundle = require("node:fs").readFileSync(news.bundlePath, "utf8") as string;
+        const put = await run(`cat > ${AGENT_DIR}/agent.js.new && mv -f ${AGENT_DIR}/agent.js.new ${AGENT_DIR}/agent.js`, bundle);
+        if (put.code !== 0) throw new Error(`restoring the agent bundle on ${news.nodeId} failed: ${put.stderr}`);
+        restart = true;
+      }
+      if (restart) await run("systemctl restart k3s-daas-agent.service");
+    });
     return { outs: await waitRegistered(news) };
   },
 
