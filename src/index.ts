@@ -3,11 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFleetConfig, k3sBinUrl, suiToMist, type FleetConfig } from "./config";
 import { WorkerFleet, type WorkerSummary } from "./components";
 import { assertCommandPluginInstalled } from "./preflight";
+import { ensureBundles } from "./components/bundles";
+import { join } from "node:path";
 
 let cfg: FleetConfig;
 try {
   assertCommandPluginInstalled(require("@pulumi/command/package.json").pulumi.version as string);
   cfg = readFleetConfig(pulumi.runtime.allConfig());
+  const rebuilt = ensureBundles(join(__dirname, ".."));
+  if (rebuilt.length) pulumi.log.info(`rebuilt the ${rebuilt.join(" and ")} bundle${rebuilt.length > 1 ? "s" : ""} from changed sources`);
 } catch (err) {
   // RunError: the message alone, no stack trace.
   throw new pulumi.RunError((err as Error).message);

@@ -1,0 +1,75 @@
+// The two bundles the program ships, rebuilt whenever their sources changed: the agent (one file
+// uploaded to every host) and the dynamic providers' runtime (required by name by the engine's
+// provider process). Building here, not only in `npm run build`, means a `pulumi up` can never
+// ship an agent or run providers older than the checkout it runs from.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+export interface BundleSpec {
+  name: string;
+  entry: string;
+  outfile: string;
+  /** Folders whose files the bundle is made of (hashed to decide whether to rebuild). */
+  sources: string[];
+  /** Leave npm packages out (resolved from node_modules at run time). */
+  packagesExternal: boolean;
+}
+
+export function bundleSpecs(root: string): BundleSpec[] {
+  return [
+    {
+      name: "agent",
+      entry: join(root, "agent/src/main.ts"),
+      outfile: join(root, "dist/agent/agent.js"),
+      sources: [join(root, "agent/src"), join(root, "src/sui")],
+      packagesExternal: false, // one file that runs with Node and nothing else installed
+    },
+    {
+      name: "provider runtime",
+      entry: join(root, "src/components/runtime/index.ts"),
+      outfile: join(root, "node_modules/k3s-daas-fleet-runtime/index.js"),
+      sources: [join(root, "src/components/runtime"), join(root, "src/sui")],
+      packagesExternal: true,
+    },
+  ];
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile())
+    .sort();
+}
+
+function sourceHash(spec: BundleSpec): string {
+  const h = createHash("sha256");
+  for (const f of spec.sources.flatMap(files)) h.update(f).update(readFileSync(f));
+  return h.digest("hex");
+}
+
+/** Rebuilds each bundle whose sources changed since it was built; returns the names rebuilt. */
+export function ensureBundles(root: string): string[] {
+  const rebuilt: string[] = [];
+  for (const spec of bundleSpecs(root)) {
+    const stamp = `${spec.outfile}.source-sha256`;
+    const hash = sourceHash(spec);
+    if (existsSync(spec.outfile) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) continue;
+    mkdirSync(dirname(spec.outfile), { recursive: true });
+    const esbuild = require("esbuild") as typeof import("esbuild");
+    esbuild.buildSync({
+      entryPoints: [spec.entry],
+      outfile: spec.outfile,
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "cjs",
+      legalComments: "none",
+      logLevel: "warning",
+      packages: spec.packagesExternal ? "external" : undefined,
+    });
+    writeFileSync(stamp, hash);
+    rebuilt.push(spec.name);
+  }
+  return rebuilt;
+}
