@@ -84,6 +84,22 @@ test("pulumi up provisions three workers with active stakes and seal tokens", as
   assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
 });
 
+test("no secret is in the state on disk or in the stack outputs in plaintext", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const state = readdirSync(ts.backendDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), "utf8"))
+    .join("\n");
+  assert.ok(state.includes("ciphertext"));
+  const keyBody = env.hosts.hosts[0]!.privateKey.split("\n")[1]!;
+  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, "PRIVATE KEY"]) {
+    assert.equal(state.includes(secret), false, "a secret is in the state in plaintext");
+  }
+  const outputs = JSON.stringify(await ts.stack.outputs());
+  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody]) assert.equal(outputs.includes(secret), false);
+});
+
 test("each agent's /health answers from this machine: registered", async () => {
   for (const h of env.hosts.hosts) {
     const res = await fetch(`http://${h.ip}:9443/health`);
