@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, promises as fs, readFileSync } from "n
 import path from "node:path";
 import { readState, startHosts, teardownPrefix, teardownRun, type RunState } from "./index";
 import { ensureSetup } from "./setup";
+import { processAlive, processCmdline } from "./exec";
 
 const DEFAULT_STATE = path.resolve(__dirname, "../.state/hosts.json");
 
@@ -123,9 +124,9 @@ async function down(statePath: string, prefix: string | undefined) {
   if (existsSync(statePath)) {
     const s = JSON.parse(await fs.readFile(statePath, "utf8")) as { run?: RunState; keeperPid?: number };
     const kp = s.keeperPid;
-    if (kp && alive(kp) && (cmdline(kp) ?? "").includes("cli.ts")) {
+    if (kp && processAlive(kp) && (processCmdline(kp) ?? "").includes("cli.ts")) {
       process.kill(kp, "SIGTERM");
-      for (let i = 0; i < 1200 && alive(kp); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 1200 && processAlive(kp); i++) await new Promise((r) => setTimeout(r, 50));
     }
     if (s.run) {
       // whatever the keeper did not remove (it crashed, was killed): by the recorded state.
@@ -141,21 +142,6 @@ async function down(statePath: string, prefix: string | undefined) {
   process.stderr.write("[hosts] down: done\n");
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function cmdline(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return null;
-  }
-}
 
 main().catch((e) => {
   console.error(e instanceof Error ? e.message : e);

@@ -1,5 +1,6 @@
 // Small process helpers for the host harness (no shell interpolation of arguments).
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface RunResult {
   stdout: string;
@@ -76,3 +77,22 @@ export function runLogged(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A process's command line, or null when it is gone; used to check a PID is still ours. */
+export function processCmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    return null;
+  }
+}

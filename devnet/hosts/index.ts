@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, closeSync, promises as fs, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { run, sleep } from "./exec";
+import { processAlive, processCmdline, run, sleep } from "./exec";
 import { ensureSetup, type SetupResult } from "./setup";
 
 export const RUNS_DIR = process.env.K3S_DAAS_HOSTS_RUNS ?? "/var/tmp/k3s-daas-hosts";
@@ -141,25 +141,10 @@ export async function cgroupHierarchies(): Promise<string[]> {
   return out;
 }
 
-function cmdlineOf(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return null;
-  }
-}
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 async function waitExit(pid: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!alive(pid)) return true;
+    if (!processAlive(pid)) return true;
     // reap if it is our child zombie: kill(0) still succeeds on zombies
     const stat = (() => {
       try {
@@ -171,7 +156,7 @@ async function waitExit(pid: number, ms: number): Promise<boolean> {
     if (stat === "" || / Z /.test(stat.slice(stat.lastIndexOf(")")))) return true;
     await sleep(50);
   }
-  return !alive(pid);
+  return !processAlive(pid);
 }
 
 /** All PIDs in a cgroup subtree (v1 or v2), deepest dirs included. */
@@ -265,8 +250,8 @@ async function netnsList(): Promise<string[]> {
 // ---------------------------------------------------------------- teardown
 
 async function teardownHost(st: RunState, h: HostState, graceful: boolean): Promise<void> {
-  if (h.pid && alive(h.pid)) {
-    const cmd = cmdlineOf(h.pid) ?? "";
+  if (h.pid && processAlive(h.pid)) {
+    const cmd = processCmdline(h.pid) ?? "";
     // the PID must still be our nspawn (or the shell that is about to exec it)
     if (cmd.includes(`--machine=${h.name}`) || cmd.includes(h.dir)) {
       if (graceful) {
@@ -289,7 +274,7 @@ async function teardownHost(st: RunState, h: HostState, graceful: boolean): Prom
 /** Remove everything a run recorded (also after a crash), then any leftover named after its prefix. */
 export async function teardownRun(st: RunState): Promise<void> {
   await Promise.all(st.hosts.map((h) => teardownHost(st, h, !h.killed)));
-  if (st.serverPid && alive(st.serverPid) && (cmdlineOf(st.serverPid) ?? "").includes("static-server.js")) {
+  if (st.serverPid && processAlive(st.serverPid) && (processCmdline(st.serverPid) ?? "").includes("static-server.js")) {
     try {
       process.kill(st.serverPid, "SIGTERM");
     } catch {}
@@ -313,7 +298,7 @@ export async function sweepPrefix(prefix: string, hierarchies?: string[]): Promi
   for (const d of await fs.readdir("/proc")) {
     const pid = Number(d);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const cmd = cmdlineOf(pid);
+    const cmd = processCmdline(pid);
     if (cmd && cmd.startsWith("systemd-nspawn") && cmd.includes(` -D ${runDir}/`)) {
       try {
         process.kill(pid, "SIGKILL");

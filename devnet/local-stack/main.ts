@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startFleetEnv } from "./fleet-env";
+import { processAlive } from "../hosts/exec";
 
 const ROOT = resolve(__dirname, "../..");
 const STATE_DIR = join(ROOT, "devnet", ".state");
@@ -35,14 +36,6 @@ function readState(): LocalStackState | null {
   return JSON.parse(readFileSync(STATE_FILE, "utf8")) as LocalStackState;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function daemon(): Promise<void> {
   const count = Number(process.env.K3S_DAAS_DEV_HOSTS ?? 3);
@@ -78,7 +71,7 @@ async function daemon(): Promise<void> {
 
 async function up(): Promise<void> {
   const existing = readState();
-  if (existing && alive(existing.pid)) {
+  if (existing && processAlive(existing.pid)) {
     process.stderr.write(`[local-stack] already running (pid ${existing.pid})\n`);
     return;
   }
@@ -89,7 +82,7 @@ async function up(): Promise<void> {
   child.unref();
   const deadline = Date.now() + 600_000;
   while (!existsSync(STATE_FILE)) {
-    if (child.exitCode !== null || !alive(child.pid!)) throw new Error(`the local stack failed to start; see ${LOG_FILE}:\n${readFileSync(LOG_FILE, "utf8").slice(-2000)}`);
+    if (child.exitCode !== null || !processAlive(child.pid!)) throw new Error(`the local stack failed to start; see ${LOG_FILE}:\n${readFileSync(LOG_FILE, "utf8").slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`the local stack did not become ready; see ${LOG_FILE}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -102,11 +95,11 @@ async function down(): Promise<void> {
     process.stderr.write("[local-stack] not running\n");
     return;
   }
-  if (alive(s.pid)) {
+  if (processAlive(s.pid)) {
     process.kill(s.pid, "SIGTERM");
     const deadline = Date.now() + 60_000;
-    while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    if (alive(s.pid)) process.kill(s.pid, "SIGKILL");
+    while (processAlive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    if (processAlive(s.pid)) process.kill(s.pid, "SIGKILL");
   }
   rmSync(STATE_FILE, { force: true });
   process.stderr.write("[local-stack] stopped\n");
