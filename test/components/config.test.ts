@@ -2,12 +2,14 @@
 // `pulumi.runtime.allConfig()` returns it, errors naming each key, exact SUI -> MIST.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { runtimeSshKey } from "../support/keys";
 import { readFleetConfig, suiToMist, k3sBinUrl, PROJECT } from "../../src/config";
 
 const WALLET_KEY = "suiprivkey1qqconfigWALLETsecretconfigWALLETsecret00000000000000000";
 const K3S_TOKEN = "K10configJOIN::server:configjoinsecret";
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nconfigSSHsecret\n-----END OPENSSH PRIVATE KEY-----";
-const SECRETS = [WALLET_KEY, "configWALLETsecret", K3S_TOKEN, "configjoinsecret", "configSSHsecret"];
+const SSH = runtimeSshKey();
+const SSH_KEY = SSH.pem;
+const SECRETS = [WALLET_KEY, "configWALLETsecret", K3S_TOKEN, "configjoinsecret", SSH.body];
 
 const k = (key: string) => `${PROJECT}:${key}`;
 

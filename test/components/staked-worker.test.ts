@@ -2,6 +2,7 @@
 // ordering. The mocks (mock-harness.ts) are set before the component modules are loaded.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
+import { runtimeSshKey } from "../support/keys";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,8 +20,9 @@ let agentConfig: AgentConfigMod;
 
 const WALLET_KEY = "suiprivkey1qzwalletSECRETwalletSECRETwalletSECRET0000000000000000";
 const K3S_TOKEN = "K10joinTOKENjoinTOKEN::server:supersecretjointoken";
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nsshSECRETkeymaterial\n-----END OPENSSH PRIVATE KEY-----\n";
-const SECRETS = [WALLET_KEY, K3S_TOKEN, "sshSECRETkeymaterial"];
+const SSH = runtimeSshKey();
+const SSH_KEY = SSH.pem;
+const SECRETS = [WALLET_KEY, K3S_TOKEN, SSH.body];
 const NET = {
   rpcUrl: "http://127.0.0.1:9000",
   agentRpcUrl: "http://10.99.0.1:9000",

@@ -2,6 +2,7 @@
 // parallelism limit as real dependencies between workers, and the fleet's totals.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
+import { runtimeSshKey } from "../support/keys";
 import * as h from "./mock-harness";
 import type * as pulumiNs from "@pulumi/pulumi";
 
@@ -13,8 +14,9 @@ let F: Fleet;
 
 const WALLET_KEY = "suiprivkey1qzfleetWALLETsecretfleetWALLETsecret000000000000000000";
 const K3S_TOKEN = "K10fleetJOINtoken::server:fleetsecret";
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nfleetSSHsecret\n-----END OPENSSH PRIVATE KEY-----\n";
-const SECRETS = [WALLET_KEY, K3S_TOKEN, "fleetSSHsecret"];
+const SSH = runtimeSshKey();
+const SSH_KEY = SSH.pem;
+const SECRETS = [WALLET_KEY, K3S_TOKEN, SSH.body];
 const NET = { rpcUrl: "http://127.0.0.1:9000", packageId: "0x1", poolId: "0x2", registryId: "0x3" };
 const STAKE = 1_000_000_000n;
 

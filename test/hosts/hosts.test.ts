@@ -1,6 +1,8 @@
 // Real test hosts (systemd-nspawn) end to end: boot, SSH, containerd from the local package
 // source, the k3s agent installer with the stand-in, uninstall, hard kill, and full cleanup.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { NodeSSH } from "node-ssh";
 import { readState, startHosts, type Hosts } from "../../devnet/hosts";
@@ -35,7 +37,9 @@ describe("test hosts", { timeout: 600_000 }, () => {
       assert.equal(h.ip, `10.99.10.${i + 2}`);
       assert.equal(h.port, 22);
       assert.equal(h.user, "root");
-      assert.match(h.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+      // The key text is the key file's, and it is a valid ed25519 key (its public half derives).
+      assert.equal(readFileSync(h.privateKeyPath, "utf8"), h.privateKey);
+      assert.match(execFileSync("ssh-keygen", ["-y", "-f", h.privateKeyPath], { encoding: "utf8" }), /^ssh-ed25519 /);
     }
     assert.match(hs.packageRepoUrl, /^http:\/\/10\.99\.10\.1:\d+\/apt$/);
     assert.equal(hs.aptSourcesLine, `deb [trusted=yes] ${hs.packageRepoUrl} ./`);
