@@ -194,6 +194,8 @@ test("destroy withdraws every stake to the wallet (to the MIST, gas and slash ac
   env.devnet.advanceEpoch(1); // past the pool's lock
   const destroy = await ts.stack.destroy();
   assert.equal(destroy.summary.result, "succeeded");
+  // Each agent deregistered on its way down (the slashed one when it was slashed).
+  assert.deepEqual(env.controlPlane.workers().map((w) => w.node_id), []);
   const client = createSuiClient(env.devnet.url);
   for (const name of Object.keys(stakeIds)) {
     assert.equal((await readStakeRecord(client, stakeIds[name]!))?.status, "withdrawn", name);
