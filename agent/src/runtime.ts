@@ -1,7 +1,7 @@
 // Container runtime queries behind one interface: containerd (ctr in the k8s.io namespace, on
 // the socket the k3s agent uses) or docker. "Pods" are pod sandboxes with a running task.
 import type { AgentConfig } from "./config";
-import { run } from "./exec";
+import { CommandError, run } from "./exec";
 
 export interface ContainerInfo {
   id: string;
@@ -21,6 +21,22 @@ export async function countRunningPods(rt: ContainerRuntime): Promise<number> {
   return (await rt.list()).filter((c) => c.running && c.sandbox).length;
 }
 
+/**
+ * Run `bin global... args...`. run() names a failure by the first argument, which here is the
+ * socket flag (-H, --address): "/usr/bin/docker -H: not found". Name the subcommand instead,
+ * "/usr/bin/docker ps: not found", as it reads when no socket flag is given.
+ */
+async function runWith(bin: string, global: string[], args: string[], timeoutMs: number): Promise<string> {
+  try {
+    return await run(bin, [...global, ...args], timeoutMs);
+  } catch (err) {
+    if (!(err instanceof CommandError) || global.length === 0) throw err;
+    const prefix = `${bin} ${global[0]}: `;
+    const why = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+    throw new CommandError(`${bin} ${args[0] ?? ""}: ${why}`);
+  }
+}
+
 const K3S_CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock";
 
 export class ContainerdRuntime implements ContainerRuntime {
@@ -32,7 +48,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   ) {}
 
   private ctr(args: string[]) {
-    return run(this.bin, ["--address", this.socket, "-n", "k8s.io", ...args], this.timeoutMs);
+    return runWith(this.bin, ["--address", this.socket, "-n", "k8s.io"], args, this.timeoutMs);
   }
 
   async list(): Promise<ContainerInfo[]> {
@@ -67,7 +83,8 @@ export class DockerRuntime implements ContainerRuntime {
   ) {}
 
   private docker(args: string[]) {
-    return run(this.bin, [...(this.socket ? ["-H", `unix://${this.socket}`] : []), ...args], this.timeoutMs);
+    // The socket goes on the command line; without one docker uses $DOCKER_HOST or its default.
+    return runWith(this.bin, this.socket ? ["-H", `unix://${this.socket}`] : [], args, this.timeoutMs);
   }
 
   async list(): Promise<ContainerInfo[]> {

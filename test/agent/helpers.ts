@@ -61,13 +61,14 @@ export interface Node {
   cleanup(): void;
 }
 
-/** Stand-in `ctr`: serves tasks/sandboxes from files and records kills. */
-function writeFakeCtr(dir: string): string {
+/** Stand-in `ctr`: serves tasks/sandboxes from files, records its arguments (argv) and kills. */
+export function writeFakeCtr(dir: string): string {
   const path = join(dir, "ctr");
   writeFileSync(
     path,
     `#!/bin/sh
 D='${dir}'
+echo "$*" >>"$D/argv"
 while [ $# -gt 0 ]; do case "$1" in --address|-n) shift 2;; *) break;; esac; done
 case "$1 $2" in
   "tasks list") echo "TASK PID STATUS"; cat "$D/tasks";;
