@@ -5,25 +5,17 @@ import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
-import { getJson, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
 before(async () => {
-  chain = await startChain();
-  cp = await startCp(chain);
-  node = await stakeNode(chain, "worker-blocked");
-  // The host lost its key (re-imaged): the agent makes a new one, which the token does not carry.
-  rmSync(node.cfg.paths.workerKey);
-  agent = await runAgent(node);
+  ({ chain, cp, node, agent } = await startStakedAgent("worker-blocked", {
+    // The host lost its key (re-imaged): the agent makes a new one, which the token does not carry.
+    prepare: (s) => rmSync(s.node.cfg.paths.workerKey),
+  }));
 });
-
-after(async () => {
-  await agent?.stop();
-  await cp?.close();
-  await chain?.close();
-  node?.cleanup();
-});
+after(() => stopStakedAgent({ agent, cp, chain, node }));
 
 test("a seal token for another worker key blocks start-up", async () => {
   const h = await waitFor("blocked status", async () => {

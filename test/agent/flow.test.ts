@@ -5,25 +5,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
-import { cmdline, getJson, processAlive, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { cmdline, getJson, processAlive, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
 import type { ResourceUsage } from "../../agent/src/protocol";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
 before(async () => {
-  chain = await startChain();
-  cp = await startCp(chain);
-  node = await stakeNode(chain, "worker-flow");
-  agent = await runAgent(node);
+  ({ chain, cp, node, agent } = await startStakedAgent("worker-flow"));
 });
-
-after(async () => {
-  await agent?.stop();
-  await cp?.close();
-  await chain?.close();
-  node?.cleanup();
-});
+after(() => stopStakedAgent({ agent, cp, chain, node }));
 
 const k3sPid = () => (agent.k3s as ProcessK3s).pid;
 

@@ -137,6 +137,44 @@ export async function runAgent(node: Node): Promise<Started> {
   return Object.assign(r, { lines, base: `http://127.0.0.1:${r.port}` });
 }
 
+export interface StakedAgent {
+  chain: Chain;
+  cp: ControlPlane;
+  node: Node;
+  agent: Started;
+}
+
+/**
+ * The usual fixture of an agent test, in order: devnet chain, control plane, a staked node, its
+ * agent running. `prepare` runs after staking and before the agent starts (break the host's key,
+ * point the node elsewhere). If a step fails, what was started is stopped before rethrowing.
+ */
+export async function startStakedAgent(
+  nodeId: string,
+  opts: { overrides?: Partial<AgentConfigInput>; prepare?: (s: Omit<StakedAgent, "agent">) => void | Promise<void> } = {},
+): Promise<StakedAgent> {
+  const s: Partial<StakedAgent> = {};
+  try {
+    s.chain = await startChain();
+    s.cp = await startCp(s.chain);
+    s.node = await stakeNode(s.chain, nodeId, opts.overrides);
+    await opts.prepare?.(s as Omit<StakedAgent, "agent">);
+    s.agent = await runAgent(s.node);
+    return s as StakedAgent;
+  } catch (err) {
+    await stopStakedAgent(s);
+    throw err;
+  }
+}
+
+/** Stop the agent, control plane (pass the current one if the test replaced it) and chain. */
+export async function stopStakedAgent(s: Partial<StakedAgent>): Promise<void> {
+  await s.agent?.stop();
+  await s.cp?.close();
+  await s.chain?.close();
+  s.node?.cleanup();
+}
+
 /** Poll until `fn` returns a truthy value; the timeout only guards against hanging. */
 export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

@@ -6,31 +6,27 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
-import { getJson, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started, impostor: Server;
 let hits = 0;
 
 before(async () => {
-  chain = await startChain();
-  cp = await startCp(chain); // publishes the genuine key in the registry
   impostor = createServer((_req, res) => {
     hits++;
     res.writeHead(200, { "content-type": "application/json" }).end('{"status":"registered"}');
   });
   await new Promise<void>((r) => impostor.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
-  node = await stakeNode(chain, "worker-impostor");
-  node.cfg.controlPlane.endpoint = url;
-  agent = await runAgent(node);
+  // The genuine control plane still runs and publishes its key in the registry.
+  ({ chain, cp, node, agent } = await startStakedAgent("worker-impostor", {
+    prepare: (s) => void (s.node.cfg.controlPlane.endpoint = url),
+  }));
 });
 
 after(async () => {
-  await agent?.stop();
+  await stopStakedAgent({ agent, cp, chain, node });
   impostor?.close();
-  await cp?.close();
-  await chain?.close();
-  node?.cleanup();
 });
 
 test("unsigned 200 replies do not register the node", async () => {

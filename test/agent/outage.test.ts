@@ -5,23 +5,15 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
-import { getJson, processAlive, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, processAlive, startCp, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
 before(async () => {
-  chain = await startChain();
-  cp = await startCp(chain);
-  node = await stakeNode(chain, "worker-outage");
-  agent = await runAgent(node);
+  ({ chain, cp, node, agent } = await startStakedAgent("worker-outage"));
 });
-
-after(async () => {
-  await agent?.stop();
-  await cp?.close();
-  await chain?.close();
-  node?.cleanup();
-});
+// `cp` is the control plane of the moment: the test replaces it.
+after(() => stopStakedAgent({ agent, cp, chain, node }));
 
 test("control plane outage: node keeps running, backs off, restarts k3s once, recovers", async () => {
   await waitFor("first heartbeat", () => cp.workers().find((w) => w.node_id === node.nodeId && w.heartbeats >= 1));

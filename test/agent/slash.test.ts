@@ -5,26 +5,17 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
-import { getJson, processAlive, runAgent, slash, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, processAlive, slash, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
 before(async () => {
-  chain = await startChain();
-  cp = await startCp(chain);
-  // Heartbeat at a realistic-ish pace: the stop must come from the 1 s stake watch, not a beat.
-  node = await stakeNode(chain, "worker-slash", {
-    heartbeat: { intervalMs: 30_000, jitter: 0.1, maxBackoffMs: 60_000, stakeWatchIntervalMs: 1_000 },
-  });
-  agent = await runAgent(node);
+  ({ chain, cp, node, agent } = await startStakedAgent("worker-slash", {
+    // Heartbeat at a realistic-ish pace: the stop must come from the 1 s stake watch, not a beat.
+    overrides: { heartbeat: { intervalMs: 30_000, jitter: 0.1, maxBackoffMs: 60_000, stakeWatchIntervalMs: 1_000 } },
+  }));
 });
-
-after(async () => {
-  await agent?.stop();
-  await cp?.close();
-  await chain?.close();
-  node?.cleanup();
-});
+after(() => stopStakedAgent({ agent, cp, chain, node }));
 
 test("a slashed stake stops k3s and the containers within 3 s", async () => {
   await waitFor("registration", () => cp.workers().some((w) => w.node_id === node.nodeId));
