@@ -6,7 +6,7 @@
 // executor keeps a pool of gas coins split off the wallet's balance, gives each in-flight
 // transaction its own, serializes transactions that touch the same owned object, and tracks
 // object versions from effects so nothing is re-fetched stale. (SerialTransactionExecutor is
-// correct too, but serial: bench/chain-parallel.bench.ts measures the difference.)
+// correct too, but serial: bench/chain-stakes.bench.ts measures the difference.)
 //
 // Stakes are split from the transaction's own gas coin (tx.gas). That keeps each stake
 // independent of every other coin in the wallet, at the price that pool coins must be large
