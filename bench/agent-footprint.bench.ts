@@ -37,20 +37,14 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ControlPlane } from "../devnet/control-plane";
 import { processAlive, stakeNode, startChain, startCp, waitFor, type Chain, type Node } from "../test/agent/helpers";
-import { check, fmtSpread, printJsonLine, printTargets, spread, target, type Spread, type Target } from "./lib/report";
+import { numberArg, check, fmtSpread, printJsonLine, printTargets, spread, target, type Spread, type Target } from "./lib/report";
 
 const ROOT = resolve(__dirname, "..");
 const BUNDLE = join(ROOT, "dist/agent/agent.js");
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? Number(process.argv[i + 1]) : dflt;
-  check(Number.isFinite(v) && v > 0, `--${name} must be a positive number`);
-  return v;
-};
-const REPEATS = arg("repeats", 3);
-const IDLE_S = arg("idle-seconds", 60);
-const LOAD_S = arg("load-seconds", 10);
+const REPEATS = numberArg("repeats", 3);
+const IDLE_S = numberArg("idle-seconds", 60);
+const LOAD_S = numberArg("load-seconds", 10);
 const SETTLE_S = 5;
 const WARMUP_S = 2;
 const RATE = 1000;

@@ -16,14 +16,10 @@
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { startDevnet } from "../devnet/chain/index.js";
 import { ChainSession, createSuiClient, readStakeRecord } from "../src/sui/index.js";
-import { check, fmtSpread, printJsonLine, printTargets, spread, target, timed } from "./lib/report";
+import { numberArg, check, fmtSpread, printJsonLine, printTargets, spread, target, timed } from "./lib/report";
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const REPEATS = arg("repeats", 3);
-const N = arg("stakes", 50);
+const REPEATS = numberArg("repeats", 3);
+const N = numberArg("stakes", 50);
 const ONE_SUI = 1_000_000_000n;
 const LATENCIES = [0, 100];
 

@@ -23,19 +23,15 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { startFleetEnv, type FleetEnv } from "../devnet/local-stack/fleet-env";
 import { createTestStack, type TestStack } from "../test/support/engine";
-import { check, fmtSpread, printJsonLine, printTargets, spread, target, timed, type Spread } from "./lib/report";
+import { numberArg, stringArg, check, fmtSpread, printJsonLine, printTargets, spread, target, timed, type Spread } from "./lib/report";
 import { devStackSettings } from "./lib/dev-stack";
 import { cpuBusy, STEP_KINDS, StepRecorder, type StepKind, type StepTiming } from "./lib/engine-steps";
 
 const root = resolve(__dirname, "..");
 const STACK = "scale";
 const stackFile = resolve(root, `stacks/Pulumi.${STACK}.yaml`);
-const argv = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const REPEATS = Number(argv("repeats") ?? 3);
-const SIZES = (argv("sizes") ?? "1,4,8").split(",").map(Number);
+const REPEATS = numberArg("repeats", 3);
+const SIZES = (stringArg("sizes") ?? "1,4,8").split(",").map(Number);
 const BIG = Math.max(...SIZES);
 const PREVIEWS = 3;
 const out = process.env.BENCH_VERBOSE ? (s: string) => process.stderr.write(s) : undefined;

@@ -24,14 +24,13 @@ import { startFleetEnv, type FleetEnv } from "../devnet/local-stack/fleet-env";
 import { createTestStack, type TestStack } from "../test/support/engine";
 import { sshRun } from "../test/support/ssh";
 import { ChainSession, createSuiClient, keypairFromSecret } from "../src/sui";
-import { check, fmtSpread, printJsonLine, printTargets, spread, target } from "./lib/report";
+import { numberArg, check, fmtSpread, printJsonLine, printTargets, spread, target } from "./lib/report";
 import { devStackSettings } from "./lib/dev-stack";
 
 const root = resolve(__dirname, "..");
 const STACK = "slash";
 const stackFile = resolve(root, `stacks/Pulumi.${STACK}.yaml`);
-const i = process.argv.indexOf("--trials");
-const TRIALS = i > 0 ? Number(process.argv[i + 1]) : 10;
+const TRIALS = numberArg("trials", 10);
 const ONE_SUI = 1_000_000_000n;
 const out = process.env.BENCH_VERBOSE ? (s: string) => process.stderr.write(s) : undefined;
 
@@ -55,7 +54,7 @@ interface Trial {
   reactionMs: number;
 }
 
-async function trial(env: FleetEnv, admin: ChainSession, host: Host, stakeId: string): Promise<Trial> {
+async function trial(admin: ChainSession, host: Host, stakeId: string): Promise<Trial> {
   const health = (await (await fetch(`http://${host.ip}:9443/health`)).json()) as { registered: boolean; stake_status: string };
   check(health.registered && health.stake_status === "active", `${host.name}: not registered and active before the slash: ${JSON.stringify(health)}`);
   check((await sshRun(host, "systemctl is-active k3s-agent")).stdout.trim() === "active", `${host.name}: k3s-agent not active before the slash`);
@@ -89,7 +88,7 @@ async function main() {
     const workers = up.outputs.workers!.value as Record<string, WorkerOut>;
     const admin = new ChainSession(createSuiClient(env.devnet.url), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
     for (const host of env.hosts.hosts) {
-      const t = await trial(env, admin, host, workers[host.name]!.stakeId);
+      const t = await trial(admin, host, workers[host.name]!.stakeId);
       trials.push(t);
       console.log(`  ${t.host}: k3s-agent stopped ${(t.reactionMs / 1000).toFixed(3)} s after finality (slash submit round trip ${t.submitMs} ms)`);
     }

@@ -67,3 +67,17 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; resu
 export function check(ok: boolean, what: string): asserts ok {
   if (!ok) throw new Error(`bench precondition failed: ${what}`);
 }
+
+/** `--name <value>` from the command line, or undefined. */
+export function stringArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** `--name <positive number>` from the command line, or `dflt`; anything else is an error naming it. */
+export function numberArg(name: string, dflt: number): number {
+  const raw = stringArg(name);
+  const v = raw === undefined ? dflt : Number(raw);
+  check(Number.isFinite(v) && v > 0, `--${name} must be a positive number, not ${JSON.stringify(raw)}`);
+  return v;
+}
