@@ -1,4 +1,5 @@
-// HTTP front of the devnet: JSON-RPC on POST /, the faucet on POST /v2/gas (the shape
+// HTTP front of the devnet: Sui gRPC (sui.rpc.v2 as grpc-web, grpc/) on POST /<service>/<method>,
+// the legacy JSON-RPC on POST /, the faucet on POST /v2/gas (the shape
 // @mysten/sui/faucet's requestSuiFromFaucetV2 speaks), and a devnet-only POST
 // /devnet/advance-epoch. Loopback by default; nothing here is meant for a public interface.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -7,6 +8,10 @@ import { join } from "node:path";
 import { normalizeSuiAddress, isValidSuiAddress } from "@mysten/sui/utils";
 import { Chain, type ChainOptions } from "./state.js";
 import { METHODS, RpcError } from "./rpc.js";
+import { grpcMethodOf, handleGrpcWeb, isGrpcWebRequest } from "./grpc/index.js";
+
+/** Header a client may send to be counted under its own name (see Devnet.requestCounts). */
+export const CLIENT_NAME_HEADER = "x-k3s-daas-client";
 
 export interface DevnetIds {
   packageId: string;
@@ -25,8 +30,8 @@ export interface StartDevnetOptions {
   /** If set, devnet.json is written here (0600). */
   stateDir?: string;
   /**
-   * Delay every JSON-RPC reply by this many ms, to stand in for a real network's round trip
-   * (benchmarks; a loopback devnet otherwise has none). Default 0.
+   * Delay every JSON-RPC and gRPC reply by this many ms, to stand in for a real network's round
+   * trip (benchmarks; a loopback devnet otherwise has none). Default 0.
    */
   rpcLatencyMs?: number;
 }
@@ -42,6 +47,14 @@ export interface Devnet {
   advanceEpoch(n?: number): bigint;
   /** The in-process ledger, for tests that need to look under the hood. */
   chain: Chain;
+  /**
+   * Requests served since start (or the last reset), per client and per method
+   * (`sui.rpc.v2.LedgerService/GetObject`, `jsonrpc:sui_getObject`, `faucet`). A client is named
+   * by the x-k3s-daas-client header when it sends one, else by its remote address. A server
+   * stream counts once, when it opens.
+   */
+  requestCounts(): Record<string, Record<string, number>>;
+  resetRequestCounts(): void;
   close(): Promise<void>;
 }
 
@@ -88,17 +101,33 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
   };
   const chain = new Chain(chainOpts);
 
+  let counts = new Map<string, Map<string, number>>();
+  const count = (req: IncomingMessage, method: string) => {
+    const named = req.headers[CLIENT_NAME_HEADER];
+    const client = typeof named === "string" && named ? named : req.socket.remoteAddress ?? "unknown";
+    const m = counts.get(client) ?? new Map<string, number>();
+    m.set(method, (m.get(method) ?? 0) + 1);
+    counts.set(client, m);
+  };
+
   const server = createServer((req, res) => {
+    if (isGrpcWebRequest(req)) {
+      count(req, grpcMethodOf(req.url));
+      void handleGrpcWeb(chain, req, res, opts.rpcLatencyMs ?? 0);
+      return;
+    }
     void (async () => {
       try {
         if (req.method !== "POST") return send(res, 405, { error: "POST only" });
         const body = await readJson(req);
         if (req.url === "/" || req.url === "") {
+          for (const b of Array.isArray(body) ? body : [body]) count(req, `jsonrpc:${String((b as { method?: unknown })?.method)}`);
           if (opts.rpcLatencyMs) await new Promise((r) => setTimeout(r, opts.rpcLatencyMs));
           const out = Array.isArray(body) ? await Promise.all(body.map((b) => rpcOne(chain, b))) : await rpcOne(chain, body);
           return send(res, 200, out);
         }
         if (req.url === "/v2/gas" || req.url === "/gas") {
+          count(req, "faucet");
           const b = body as { FixedAmountRequest?: { recipient?: string } };
           const recipient = b?.FixedAmountRequest?.recipient;
           if (!recipient || !isValidSuiAddress(normalizeSuiAddress(recipient))) {
@@ -145,6 +174,8 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
       return { coinId: r.coinId, digest: r.digest };
     },
     advanceEpoch: (n = 1) => chain.advanceEpoch(n),
+    requestCounts: () => Object.fromEntries([...counts].map(([c, m]) => [c, Object.fromEntries(m)])),
+    resetRequestCounts: () => { counts = new Map(); },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

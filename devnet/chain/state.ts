@@ -62,6 +62,7 @@ export class Chain {
   readonly admin = Ed25519Keypair.generate();
   private readonly faucetKey = Ed25519Keypair.generate();
   private faucetQueue: Promise<unknown> = Promise.resolve();
+  private readonly checkpointListeners = new Set<(cp: CheckpointRecord) => void>();
   readonly faucetAmountMist: bigint;
 
   constructor(opts: ChainOptions = {}) {
@@ -199,7 +200,23 @@ export class Chain {
       networkTotalTransactions: prev.networkTotalTransactions + BigInt(transactions.length),
     };
     this.checkpoints.push(cp);
+    // After the current synchronous commit, so listeners see the transaction record too.
+    queueMicrotask(() => {
+      for (const l of this.checkpointListeners) {
+        try {
+          l(cp);
+        } catch {
+          // One broken subscriber must not stop the others (or the chain).
+        }
+      }
+    });
     return cp;
+  }
+
+  /** Call `listener` with every checkpoint made from now on; returns the unsubscribe. */
+  onCheckpoint(listener: (cp: CheckpointRecord) => void): () => void {
+    this.checkpointListeners.add(listener);
+    return () => this.checkpointListeners.delete(listener);
   }
 
   advanceEpoch(n = 1): bigint {

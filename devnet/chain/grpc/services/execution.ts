@@ -1,0 +1,47 @@
+// sui.rpc.v2.TransactionExecutionService: execute signed BCS transactions; simulate, resolving
+// inputs, gas payment and budget first when the client leaves them to the node.
+import { GrpcTypes } from "@mysten/sui/grpc";
+import { toBase64 } from "@mysten/sui/utils";
+import { TransactionDataBuilder } from "@mysten/sui/transactions";
+import { executedProto, recordProto } from "../convert.js";
+import { maskTree, pathsOrDefault, prune } from "../mask.js";
+import { resolveAndSimulate } from "../resolve.js";
+import { GrpcError, GrpcStatusCode } from "../wire.js";
+import { rejectedStatus, required, type ServiceImpl } from "../service.js";
+
+const EXECUTE_DEFAULT = ["digest", "effects"];
+const SIMULATE_DEFAULT = ["transaction.digest", "transaction.effects"];
+
+function masked<T extends object>(type: { create(): T }, msg: T, paths: readonly string[]): T {
+  const unknown: string[] = [];
+  const out = prune(type as never, msg, maskTree(paths), unknown);
+  if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
+  return out;
+}
+
+export const executionService: ServiceImpl = {
+  service: GrpcTypes.TransactionExecutionService,
+  unary: {
+    ExecuteTransaction: async (chain, req) => {
+      const bytes = required(req.transaction?.bcs?.value as Uint8Array | undefined, "transaction.bcs (the devnet executes BCS TransactionData)");
+      const sigs = (req.signatures as { bcs?: { value?: Uint8Array } }[]).map((s, i) => toBase64(required(s.bcs?.value, `signatures[${i}].bcs`)));
+      if (!sigs.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, "missing signatures");
+      const rec = await chain.execute(bytes, sigs).catch(rejectedStatus);
+      return { transaction: masked(GrpcTypes.ExecutedTransaction, recordProto(rec), pathsOrDefault(req.readMask, EXECUTE_DEFAULT)) };
+    },
+    SimulateTransaction: (chain, req) => {
+      const tx = required(req.transaction, "transaction");
+      const checks = req.checks !== GrpcTypes.SimulateTransactionRequest_TransactionChecks.DISABLED;
+      let resolved;
+      try {
+        resolved = resolveAndSimulate(chain, tx, { doGasSelection: req.doGasSelection === true, checks });
+      } catch (e) {
+        rejectedStatus(e);
+      }
+      const digest = TransactionDataBuilder.getDigestFromBytes(resolved.bytes);
+      const executed = executedProto({ digest, txBytes: resolved.bytes, signatures: [], outcome: resolved.outcome });
+      const response = GrpcTypes.SimulateTransactionResponse.create({ transaction: executed, commandOutputs: [], suggestedGasPrice: chain.referenceGasPrice });
+      return masked(GrpcTypes.SimulateTransactionResponse, response, pathsOrDefault(req.readMask, SIMULATE_DEFAULT));
+    },
+  },
+};

@@ -1,0 +1,105 @@
+// sui.rpc.v2.LedgerService: service info, objects, transactions, checkpoints, epochs.
+import { GrpcTypes } from "@mysten/sui/grpc";
+import { normalizeSuiAddress } from "@mysten/sui/utils";
+import type { Chain } from "../../state.js";
+import { checkpointProto, objectProto, recordProto, timestamp } from "../convert.js";
+import { maskTree, pathsOrDefault, prune } from "../mask.js";
+import { GrpcError, GrpcStatusCode } from "../wire.js";
+import { required, type ServiceImpl } from "../service.js";
+import { epochProto } from "./epoch.js";
+
+const OBJECT_DEFAULT = ["object_id", "version", "digest"];
+const TX_DEFAULT = ["digest"];
+const CHECKPOINT_DEFAULT = ["sequence_number", "digest"];
+const EPOCH_DEFAULT = ["epoch", "first_checkpoint", "last_checkpoint", "start", "end", "reference_gas_price", "protocol_config.protocol_version"];
+
+function masked<T extends object>(type: { create(): T; fields: readonly unknown[] }, msg: T, paths: readonly string[]): T {
+  const unknown: string[] = [];
+  const out = prune(type as never, msg, maskTree(paths), unknown);
+  if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
+  return out;
+}
+
+function getObject(chain: Chain, idIn: string | undefined, version: bigint | undefined) {
+  const id = normalizeSuiAddress(required(idIn, "object_id"));
+  const o = chain.objects.get(id);
+  if (!o) {
+    throw new GrpcError(GrpcStatusCode.NOT_FOUND, chain.deletedIds.has(id) ? `Object ${id} has been deleted` : `Object ${id} not found`);
+  }
+  if (version !== undefined && version !== o.version) {
+    throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Object ${id} at version ${version} not found (the devnet keeps only the latest version, ${o.version})`);
+  }
+  return objectProto(o);
+}
+
+function getTransaction(chain: Chain, digest: string | undefined) {
+  const d = required(digest, "digest");
+  const rec = chain.txs.get(d);
+  if (!rec) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Transaction ${d} not found`);
+  return recordProto(rec);
+}
+
+function statusOf(e: unknown) {
+  const err = e instanceof GrpcError ? e : new GrpcError(GrpcStatusCode.INTERNAL, (e as Error).message);
+  return { code: err.code, message: err.message, details: [] };
+}
+
+export const ledgerService: ServiceImpl = {
+  service: GrpcTypes.LedgerService,
+  unary: {
+    GetServiceInfo: (chain) => {
+      const last = chain.checkpoints[chain.checkpoints.length - 1]!;
+      return {
+        chainId: chain.chainId, chain: "localnet", epoch: chain.epoch, checkpointHeight: last.sequenceNumber,
+        timestamp: timestamp(last.timestampMs), lowestAvailableCheckpoint: 0n, lowestAvailableCheckpointObjects: 0n,
+        server: "k3s-daas-devnet",
+      };
+    },
+    GetObject: (chain, req) => ({
+      object: masked(GrpcTypes.Object, getObject(chain, req.objectId, req.version), pathsOrDefault(req.readMask, OBJECT_DEFAULT)),
+    }),
+    BatchGetObjects: (chain, req) => {
+      const paths = pathsOrDefault(req.readMask, OBJECT_DEFAULT);
+      return {
+        objects: (req.requests as { objectId?: string; version?: bigint }[]).map((r) => {
+          try {
+            return { result: { oneofKind: "object", object: masked(GrpcTypes.Object, getObject(chain, r.objectId, r.version), paths) } };
+          } catch (e) {
+            if (e instanceof GrpcError && e.code === GrpcStatusCode.INVALID_ARGUMENT && /read_mask/.test(e.message)) throw e;
+            return { result: { oneofKind: "error", error: statusOf(e) } };
+          }
+        }),
+      };
+    },
+    GetTransaction: (chain, req) => ({
+      transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, req.digest), pathsOrDefault(req.readMask, TX_DEFAULT)),
+    }),
+    BatchGetTransactions: (chain, req) => {
+      const paths = pathsOrDefault(req.readMask, TX_DEFAULT);
+      return {
+        transactions: (req.digests as string[]).map((d) => {
+          try {
+            return { result: { oneofKind: "transaction", transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, d), paths) } };
+          } catch (e) {
+            return { result: { oneofKind: "error", error: statusOf(e) } };
+          }
+        }),
+      };
+    },
+    GetCheckpoint: (chain, req) => {
+      const id = req.checkpointId as { oneofKind?: string; sequenceNumber?: bigint; digest?: string };
+      const cp = id.oneofKind === "sequenceNumber" ? chain.checkpoints.find((c) => c.sequenceNumber === id.sequenceNumber)
+        : id.oneofKind === "digest" ? chain.checkpoints.find((c) => c.digest === id.digest)
+          : chain.checkpoints[chain.checkpoints.length - 1];
+      if (!cp) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Checkpoint ${String(id.sequenceNumber ?? id.digest)} not found`);
+      return { checkpoint: masked(GrpcTypes.Checkpoint, checkpointProto(chain, cp), pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT)) };
+    },
+    GetEpoch: (chain, req) => {
+      const epoch = req.epoch as bigint | undefined;
+      if (epoch !== undefined && epoch > chain.epoch) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Epoch ${epoch} not found (current epoch ${chain.epoch})`);
+      return { epoch: masked(GrpcTypes.Epoch, epochProto(chain, epoch ?? chain.epoch), pathsOrDefault(req.readMask, EPOCH_DEFAULT)) };
+    },
+  },
+};
+
+export { masked };
