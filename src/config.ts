@@ -30,7 +30,7 @@ export const fleetConfigSchema = z
       .object({
         rpcUrl: url,
         agentRpcUrl: url.optional(),
-        transport: z.enum(["jsonrpc", "grpc"]).default("jsonrpc"),
+        transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
         packageId: objectId,
         poolId: objectId,
         registryId: objectId,

@@ -8,6 +8,7 @@ import type { WorkerIdentity } from "./identity";
 import type { K3sService } from "./k3s-service";
 import type { Logger } from "./log";
 import { Loop } from "./loop";
+import { ChainWatch, type ChainView } from "./chain-watch";
 import {
   PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
@@ -63,7 +64,7 @@ export class Agent {
   private readonly cp: ControlPlaneClient;
   private readonly startup: Loop;
   private readonly heartbeat: Loop;
-  private readonly stakeWatch: Loop;
+  readonly chainWatch: ChainWatch;
   private stopping: Promise<void> | undefined;
   private lastResources: ResourceUsage | undefined;
 
@@ -73,13 +74,13 @@ export class Agent {
     const onError = (what: string) => (err: unknown) => d.log.error(`${what} failed unexpectedly`, { err });
     this.startup = new Loop({ ...hb, run: () => this.startOnce(), onError: onError("start-up") });
     this.heartbeat = new Loop({ ...hb, run: () => this.beat(), onError: onError("heartbeat") });
-    // The stake watch must keep its 1 s pace even when the chain errs, so it does not back off.
-    this.stakeWatch = new Loop({
-      intervalMs: hb.stakeWatchIntervalMs,
-      jitter: 0,
-      maxBackoffMs: hb.stakeWatchIntervalMs,
-      run: () => this.watchStake(),
-      onError: onError("stake watch"),
+    this.chainWatch = new ChainWatch({
+      reader: d.chain,
+      ids: { stakeId: d.cfg.stakeId, sealTokenId: d.cfg.sealTokenId, registryId: d.cfg.sui.registryId },
+      log: d.log,
+      pollIntervalMs: hb.stakeWatchIntervalMs,
+      rereadIntervalMs: hb.stakeRereadIntervalMs,
+      onView: (v) => this.onChainView(v),
     });
   }
 
@@ -117,7 +118,7 @@ export class Agent {
     this.status.phase = "running";
     this.status.reason = null;
     void this.startup.stop();
-    this.stakeWatch.start(this.d.cfg.heartbeat.stakeWatchIntervalMs);
+    this.chainWatch.start();
     // The first beat registers (and retries registration with backoff while it fails).
     this.heartbeat.start();
     return true;
@@ -139,36 +140,44 @@ export class Agent {
     this.status.stake = { status, amountMist, checkedAt: Date.now() };
   }
 
-  /** Read the stake; stop the node if it is no longer active. Returns false when the node stopped. */
-  private async checkStake(): Promise<boolean> {
-    const stake = await this.d.chain.readStake(this.d.cfg.stakeId);
-    this.noteStake(stake ? stake.status : "missing", stake ? stake.amountMist : null);
-    if (stake && stake.status === "active") return true;
-    await this.enforceStop(`stake ${stake ? stake.status : "no longer exists"} on chain`);
-    return false;
-  }
-
-  /** Keep the token's presence and expiry current; a revoked or expired token fails the beat. */
-  private async checkSealToken(): Promise<void> {
-    const [token, epoch] = await Promise.all([this.d.chain.readSealToken(this.d.cfg.sealTokenId), this.d.chain.currentEpoch()]);
-    this.status.sealToken = { present: token !== null, expiresAtEpoch: token?.expiresAtEpoch ?? null };
-    if (!token) throw new Error(`seal token for node ${this.d.cfg.nodeId} no longer exists on chain (revoked?)`);
-    if (sealTokenExpired(token.expiresAtEpoch, epoch)) {
-      throw new Error(`seal token for node ${this.d.cfg.nodeId} expired at epoch ${token.expiresAtEpoch} (now ${epoch}); mint a new one`);
+  /**
+   * A fresh view of stake, token and registry (pushed or re-read). A stake that reads as not
+   * active is read once more before anything stops: a node must not be taken down by one bad
+   * answer. A read that fails never reaches here.
+   */
+  private async onChainView(v: ChainView): Promise<void> {
+    this.status.sealToken = { present: v.sealToken !== null, expiresAtEpoch: v.sealToken?.expiresAtEpoch ?? null };
+    if (v.stake && v.stake.status === "active") {
+      this.noteStake("active", v.stake.amountMist);
+      return;
     }
-  }
-
-  private async watchStake(): Promise<boolean> {
-    if (this.status.phase !== "running") {
-      void this.stakeWatch.stop();
-      return true;
-    }
+    if (this.status.phase !== "running") return;
+    let confirmed;
     try {
-      await this.checkStake();
-      return true;
+      confirmed = await this.d.chain.readStake(this.d.cfg.stakeId);
     } catch (err) {
-      this.d.log.debug("stake watch: chain read failed", { err });
-      return false;
+      this.d.log.warn("stake read as not active, but the confirming read failed; not stopping", { err });
+      return;
+    }
+    if (confirmed && confirmed.status === "active") {
+      this.d.log.warn("stake read as not active once, then active again; not stopping");
+      this.noteStake("active", confirmed.amountMist);
+      return;
+    }
+    this.noteStake(confirmed ? confirmed.status : "missing", confirmed ? confirmed.amountMist : null);
+    await this.enforceStop(`stake ${confirmed ? confirmed.status : "no longer exists"} on chain`);
+  }
+
+  /** The latest chain view, read now if there is none yet. */
+  private async chainView(): Promise<ChainView> {
+    return this.chainWatch.view ?? (await this.chainWatch.refresh());
+  }
+
+  /** A revoked or expired token fails the beat (from the watched view: no chain read per beat). */
+  private checkSealToken(v: ChainView): void {
+    if (!v.sealToken) throw new Error(`seal token for node ${this.d.cfg.nodeId} no longer exists on chain (revoked?)`);
+    if (sealTokenExpired(v.sealToken.expiresAtEpoch, v.epoch)) {
+      throw new Error(`seal token for node ${this.d.cfg.nodeId} expired at epoch ${v.sealToken.expiresAtEpoch} (now ${v.epoch}); mint a new one`);
     }
   }
 
@@ -179,7 +188,7 @@ export class Agent {
     this.status.reason = reason;
     this.d.log.error("stopping node: " + reason, { nodeId: this.d.cfg.nodeId });
     void this.heartbeat.stop();
-    void this.stakeWatch.stop();
+    void this.chainWatch.stop();
     await this.stopWorkloads();
     void this.deregister(reason);
   }
@@ -197,8 +206,9 @@ export class Agent {
   // ---- control plane ------------------------------------------------------------------
 
   private async target(): Promise<ControlPlaneTarget> {
-    // Read the registry every time: the control plane may move or rotate its key.
-    const reg = await this.d.chain.readRegistry(this.d.cfg.sui.registryId);
+    // From the watched view: a registry change (the control plane moved or rotated its key)
+    // is pushed like a stake change, so there is no read per request.
+    const reg = this.status.phase === "running" ? (await this.chainView()).registry : await this.d.chain.readRegistry(this.d.cfg.sui.registryId);
     const endpoint = this.d.cfg.controlPlane.endpoint ?? reg.endpoint;
     if (!endpoint) throw new Error("the NautilusRegistry names no control-plane endpoint");
     return { endpoint, enclavePubkey: reg.enclavePubkey };
@@ -264,8 +274,9 @@ export class Agent {
     }
     const { cfg, log } = this.d;
     try {
-      if (!(await this.checkStake())) return true;
-      await this.checkSealToken();
+      const view = await this.chainView();
+      if (this.status.stake.status !== "active") return true; // the watch is stopping the node
+      this.checkSealToken(view);
       const k3sRunning = await this.d.k3s.isRunning();
       if (!k3sRunning) {
         log.warn("k3s agent is not running; starting it");
@@ -335,7 +346,7 @@ export class Agent {
     this.status.phase = "stopped";
     this.status.reason = "unstake requested";
     this.d.log.info("unstake requested: leaving the cluster");
-    await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stakeWatch.stop()]);
+    await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.chainWatch.stop()]);
     await this.stopWorkloads();
     return { deregistered: await this.deregister("unstake requested") };
   }
@@ -345,7 +356,7 @@ export class Agent {
     this.stopping ??= (async () => {
       const wasRegistered = this.status.registered;
       this.status.phase = "shutting-down";
-      await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stakeWatch.stop()]);
+      await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.chainWatch.stop()]);
       if (wasRegistered) await this.deregister("agent shutting down");
       await this.d.k3s.detach();
     })();

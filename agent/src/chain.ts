@@ -22,11 +22,39 @@ export interface RegistryView {
   enclavePubkey: string;
 }
 
+export interface WorkerIds {
+  stakeId: string;
+  sealTokenId: string;
+  registryId: string;
+}
+
+/** Everything the agent watches, as of one read. */
+export interface WorkerView {
+  stake: StakeView | null;
+  sealToken: SealTokenView | null;
+  registry: RegistryView;
+}
+
+export interface WatchHandlers {
+  onOpen(): void;
+  /** A checkpoint changed some of the watched objects. */
+  onChange(changedIds: string[]): void;
+  /** Any frame: the stream is alive. */
+  onFrame(): void;
+  onClose(err: Error | null): void;
+}
+
 export interface StakeReader {
   readStake(stakeId: string): Promise<StakeView | null>;
   readSealToken(sealTokenId: string): Promise<SealTokenView | null>;
   readRegistry(registryId: string): Promise<RegistryView>;
   currentEpoch(): Promise<bigint>;
+  /** Stake, seal token and registry in one request. */
+  readWorker(ids: WorkerIds): Promise<WorkerView>;
+  /** The current epoch and when it is due to end. */
+  epochInfo(): Promise<{ epoch: bigint; endsAtMs: number }>;
+  /** Push changes to these objects; absent when the transport cannot push (JSON-RPC). */
+  watch?(ids: string[], handlers: WatchHandlers): () => void;
 }
 
 /** Sui object ids compare by value: 0x01 and 0x000...01 are the same object. */

@@ -25,6 +25,8 @@ export const agentConfigSchema = z
     sui: z
       .object({
         rpcUrl: z.string().url(),
+        // gRPC pushes changes (checkpoint stream); JSON-RPC (private nodes only) is polled.
+        transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
         packageId: objectId,
         poolId: objectId,
         registryId: objectId,
@@ -69,8 +71,11 @@ export const agentConfigSchema = z
         jitter: z.number().min(0).max(0.5).default(0.1),
         maxBackoffMs: durationMs(300_000),
         restartAfterFailures: z.number().int().min(1).default(3),
-        // The slash-stop bound (3 s) is tighter than a heartbeat, so the stake is watched apart.
+        // The slash-stop bound (3 s) is tighter than a heartbeat, so the stake is watched apart:
+        // pushed by the checkpoint stream, re-read every stakeRereadIntervalMs as a safety net,
+        // and polled every stakeWatchIntervalMs while the stream is down.
         stakeWatchIntervalMs: durationMs(1_000),
+        stakeRereadIntervalMs: durationMs(60_000),
       })
       .strict()
       .default({}),

@@ -3,7 +3,8 @@
 // the period instead of piling up calls. Jitter spreads a fleet's beats; failures back off
 // exponentially up to a cap.
 export interface LoopOptions {
-  intervalMs: number;
+  /** The pause between runs; a function is asked again before every run. */
+  intervalMs: number | (() => number);
   /** Fraction of the delay to randomise, e.g. 0.1 for +-10 %. */
   jitter: number;
   maxBackoffMs: number;
@@ -17,6 +18,7 @@ export class Loop {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = true;
+  private rerun = false;
   /** Consecutive failures; reset by a success. */
   failures = 0;
 
@@ -41,8 +43,17 @@ export class Loop {
     await this.inFlight;
   }
 
+  /** Run as soon as possible: now if idle, else right after the run in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.inFlight) { this.rerun = true; return; }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   nextDelay(): number {
-    const { intervalMs, jitter, maxBackoffMs } = this.opts;
+    const { jitter, maxBackoffMs } = this.opts;
+    const intervalMs = typeof this.opts.intervalMs === "function" ? this.opts.intervalMs() : this.opts.intervalMs;
     const base = this.failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** this.failures, Math.max(maxBackoffMs, intervalMs));
     const r = (this.opts.random ?? Math.random)();
     return Math.max(0, Math.round(base * (1 + jitter * (2 * r - 1))));
@@ -65,6 +76,8 @@ export class Loop {
     }
     this.failures = ok ? 0 : this.failures + 1;
     this.inFlight = undefined;
-    this.schedule(this.nextDelay());
+    const again = this.rerun;
+    this.rerun = false;
+    this.schedule(again ? 0 : this.nextDelay());
   }
 }

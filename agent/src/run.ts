@@ -47,7 +47,7 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   log.addSecret(apiToken);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
-  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl);
+  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}` });
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
   const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, resources: new ResourceSampler(cfg.paths.diskPath) });

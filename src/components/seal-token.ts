@@ -24,7 +24,7 @@ export class SealToken extends pulumi.dynamic.Resource {
     super(
       forwardingProvider("sealTokenProvider"),
       name,
-      { transport: "jsonrpc", ...args, walletKey: pulumi.secret(args.walletKey), sealTokenId: undefined, expiresAtEpoch: undefined, sealStatus: undefined },
+      { transport: "grpc", ...args, walletKey: pulumi.secret(args.walletKey), sealTokenId: undefined, expiresAtEpoch: undefined, sealStatus: undefined },
       { ...opts, additionalSecretOutputs: ["walletKey"] },
       "k3s-daas", "SealToken",
     );

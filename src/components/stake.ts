@@ -5,8 +5,8 @@ import { forwardingProvider } from "./provider-runtime";
 export interface ChainArgs {
   /** Sui RPC endpoint the operator's machine uses. */
   readonly rpcUrl: pulumi.Input<string>;
-  /** Client transport: "jsonrpc" (default; what the devnet serves) or "grpc". */
-  readonly transport?: pulumi.Input<"jsonrpc" | "grpc">;
+  /** Client transport: "grpc" (default; Sui gRPC, what public full nodes serve) or "jsonrpc" (private nodes that still serve it). */
+  readonly transport?: pulumi.Input<"grpc" | "jsonrpc">;
   readonly packageId: pulumi.Input<string>;
   readonly poolId: pulumi.Input<string>;
   readonly registryId: pulumi.Input<string>;
@@ -40,7 +40,7 @@ export class Stake extends pulumi.dynamic.Resource {
       forwardingProvider("stakeProvider"),
       name,
       {
-        transport: "jsonrpc",
+        transport: "grpc",
         ...args,
         walletKey: pulumi.secret(args.walletKey),
         stakeId: undefined,

@@ -27,8 +27,8 @@ export interface NetworkSettings {
   readonly rpcUrl: string;
   /** RPC endpoint the agents on the hosts use. Default: rpcUrl. */
   readonly agentRpcUrl?: string;
-  /** "jsonrpc" (default) or "grpc". */
-  readonly transport?: "jsonrpc" | "grpc";
+  /** "grpc" (default) or "jsonrpc" (a private node that still serves it). */
+  readonly transport?: "grpc" | "jsonrpc";
   readonly packageId: string;
   readonly poolId: string;
   readonly registryId: string;
@@ -150,7 +150,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     };
     const chain = {
       rpcUrl: args.network.rpcUrl,
-      transport: args.network.transport ?? "jsonrpc",
+      transport: args.network.transport ?? "grpc",
       packageId: args.network.packageId,
       poolId: args.network.poolId,
       registryId: args.network.registryId,

@@ -1,25 +1,48 @@
 // Client and key construction. No module-level clients: every caller owns its client, so tests
 // and the Pulumi engine can run several against different networks in one process.
+//
+// gRPC (sui.rpc.v2, grpc-web over HTTP) is the transport: Sui Foundation switched JSON-RPC off
+// on its public full nodes in July 2026 and removed it from sui-node in October 2026. JSON-RPC
+// stays selectable only for a private node that still serves it.
 import type { ClientWithCoreApi } from "@mysten/sui/client";
-import { SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
+import { JsonRpcHTTPTransport, SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
 import { SuiGrpcClient } from "@mysten/sui/grpc";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { decodeSuiPrivateKey } from "@mysten/sui/cryptography";
 
-export type SuiTransport = "jsonrpc" | "grpc";
+export type SuiTransport = "grpc" | "jsonrpc";
+export const SUI_TRANSPORTS: readonly SuiTransport[] = ["grpc", "jsonrpc"];
 
 export interface CreateSuiClientOptions {
-  /** jsonrpc (default; what the devnet serves) or grpc (Sui's recommended transport). */
+  /** "grpc" (default; what every public full node serves) or "jsonrpc" (private nodes only). */
   transport?: SuiTransport;
   /** Network name the SDK records (affects MVR name resolution only). */
   network?: "mainnet" | "testnet" | "devnet" | "localnet";
+  /**
+   * Extra request headers, e.g. an RPC provider's API key (`{ "x-api-key": "..." }`). Sent as
+   * gRPC metadata (HTTP headers) on every call. Values may be secrets: never log them.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A client exposing `client.core`; src/sui only ever uses the core API, so either transport works. */
 export function createSuiClient(url: string, opts: CreateSuiClientOptions = {}): ClientWithCoreApi {
   const network = opts.network ?? "localnet";
-  if (opts.transport === "grpc") return new SuiGrpcClient({ baseUrl: url, network });
-  return new SuiJsonRpcClient({ url, network });
+  const transport = opts.transport ?? "grpc";
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new Error(`Sui RPC URL ${JSON.stringify(url)} is not a URL (expected http(s)://host[:port])`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error(`Sui RPC URL ${url} must be http:// or https://`);
+  const headers = { ...(opts.headers ?? {}) };
+  if (transport === "grpc") {
+    // Binary framing: the text variant exists for browsers without binary streams.
+    return new SuiGrpcClient({ baseUrl: url.replace(/\/+$/, ""), network, format: "binary", meta: headers });
+  }
+  if (transport !== "jsonrpc") throw new Error(`Sui transport must be "grpc" or "jsonrpc", got ${JSON.stringify(transport)}`);
+  return new SuiJsonRpcClient({ network, transport: new JsonRpcHTTPTransport({ url, rpc: { url, headers } }) });
 }
 
 /**

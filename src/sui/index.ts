@@ -1,9 +1,11 @@
 // src/sui: the only code in the project that builds transactions for, or parses objects of,
 // the k3s_daas Move package. Everything goes through @mysten/sui's transport-neutral core API.
 export * from "./types.js";
-export { createSuiClient, keypairFromSecret, type CreateSuiClientOptions, type SuiTransport } from "./client.js";
+export { createSuiClient, keypairFromSecret, SUI_TRANSPORTS, type CreateSuiClientOptions, type SuiTransport } from "./client.js";
 export { ChainSession, type ChainSessionOptions, type TxOutcome } from "./session.js";
 export { ChainError, STAKING_ABORTS, GATEWAY_ABORTS, type ChainErrorKind } from "./errors.js";
 export { readStakeRecord, readSealToken, readRegistry, readPool, findLiveStake, stakeIdForNode, currentEpoch } from "./read.js";
 export { formatSui } from "./format.js";
 export type { ClientWithCoreApi } from "@mysten/sui/client";
+export { readWorkerObjects, currentEpochInfo, type WorkerObjects } from "./read.js";
+export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";

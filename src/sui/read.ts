@@ -40,7 +40,10 @@ function ownerAddress(owner: unknown): string {
 
 export async function readStakeRecord(client: ClientWithCoreApi, stakeId: string, packageId?: string): Promise<StakeRecord | null> {
   const obj = await getRaw(client, stakeId);
-  if (!obj) return null;
+  return obj && parseStakeRecord(obj, stakeId, packageId);
+}
+
+function parseStakeRecord(obj: RawObject, stakeId: string, packageId?: string): StakeRecord {
   expectType(obj, "::staking::StakeRecord", packageId);
   const r = StakeRecordBcs.parse(obj.content);
   const status = STATUS_BY_CODE[r.status as 1 | 2 | 3];
@@ -54,7 +57,10 @@ export async function readStakeRecord(client: ClientWithCoreApi, stakeId: string
 
 export async function readSealToken(client: ClientWithCoreApi, sealTokenId: string, packageId?: string): Promise<SealToken | null> {
   const obj = await getRaw(client, sealTokenId);
-  if (!obj) return null;
+  return obj && parseSealToken(obj, packageId);
+}
+
+function parseSealToken(obj: RawObject, packageId?: string): SealToken {
   expectType(obj, "::k8s_gateway::SealToken", packageId);
   const t = SealTokenBcs.parse(obj.content);
   return {
@@ -67,6 +73,10 @@ export async function readSealToken(client: ClientWithCoreApi, sealTokenId: stri
 export async function readRegistry(client: ClientWithCoreApi, registryId: string, packageId?: string): Promise<NautilusRegistry> {
   const obj = await getRaw(client, registryId);
   if (!obj) throw new Error(`Nautilus registry ${registryId} does not exist`);
+  return parseRegistry(obj, packageId);
+}
+
+function parseRegistry(obj: RawObject, packageId?: string): NautilusRegistry {
   expectType(obj, "::k8s_gateway::NautilusRegistry", packageId);
   const r = NautilusRegistryBcs.parse(obj.content);
   return {
@@ -115,6 +125,40 @@ export async function findLiveStake(client: ClientWithCoreApi, ids: ChainIds, q:
   const rec = await readStakeRecord(client, stakeId, ids.packageId);
   if (!rec || rec.status === "withdrawn" || rec.staker !== normalizeSuiAddress(q.staker)) return null;
   return rec;
+}
+
+/** What one worker needs from chain, read in a single request (one batch of three objects). */
+export interface WorkerObjects {
+  stake: StakeRecord | null;
+  sealToken: SealToken | null;
+  registry: NautilusRegistry;
+}
+
+export async function readWorkerObjects(
+  client: ClientWithCoreApi,
+  ids: { stakeId: string; sealTokenId: string; registryId: string },
+  packageId?: string,
+): Promise<WorkerObjects> {
+  const { objects } = await client.core.getObjects({ objectIds: [ids.stakeId, ids.sealTokenId, ids.registryId], include: { content: true } });
+  const [stake, token, registry] = objects.map((o) => {
+    if (!(o instanceof Error)) return o as unknown as RawObject;
+    if (o instanceof ObjectError && (o.reason === "notFound" || o.reason === "deleted")) return null;
+    throw o;
+  });
+  if (!registry) throw new Error(`Nautilus registry ${ids.registryId} does not exist`);
+  return {
+    stake: stake ? parseStakeRecord(stake, ids.stakeId, packageId) : null,
+    sealToken: token ? parseSealToken(token, packageId) : null,
+    registry: parseRegistry(registry, packageId),
+  };
+}
+
+/** The current epoch and when it is due to end (start + the system's epoch duration). */
+export async function currentEpochInfo(client: ClientWithCoreApi): Promise<{ epoch: bigint; endsAtMs: number }> {
+  const { systemState } = await client.core.getCurrentSystemState();
+  const start = Number(systemState.epochStartTimestampMs);
+  const duration = Number(systemState.parameters.epochDurationMs ?? 0);
+  return { epoch: BigInt(systemState.epoch), endsAtMs: start + (duration > 0 ? duration : 86_400_000) };
 }
 
 export async function currentEpoch(client: ClientWithCoreApi): Promise<bigint> {

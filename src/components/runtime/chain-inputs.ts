@@ -11,7 +11,7 @@ export const nodeIdSchema = z
 
 export const chainInputsShape = {
   rpcUrl: z.string().url("must be an http(s) URL"),
-  transport: z.enum(["jsonrpc", "grpc"]).default("jsonrpc"),
+  transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
   packageId: objectIdSchema,
   poolId: objectIdSchema,
   adminCapId: objectIdSchema.optional(),
@@ -22,7 +22,7 @@ export const chainInputsShape = {
 
 export interface ChainInputs {
   rpcUrl: string;
-  transport: "jsonrpc" | "grpc";
+  transport: "grpc" | "jsonrpc";
   packageId: string;
   poolId: string;
   adminCapId?: string;
