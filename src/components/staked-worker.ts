@@ -205,7 +205,10 @@ export class StakedWorker extends pulumi.ComponentResource {
         JSON.stringify(
           {
             nodeId: args.nodeId,
-            sui: { rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId },
+            sui: {
+              rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, transport: args.network.transport ?? "grpc",
+              packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
+            },
             stakeId,
             sealTokenId,
             ...(args.controlPlaneEndpoint ? { controlPlane: { endpoint: args.controlPlaneEndpoint } } : {}),

@@ -8,18 +8,29 @@ import { join } from "node:path";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { Transaction } from "@mysten/sui/transactions";
 import { SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
+import { SuiGrpcClient } from "@mysten/sui/grpc";
 import { toBase64 } from "@mysten/sui/utils";
 import { startDevnet } from "../../devnet/chain/index.js";
-import { findLiveStake, readPool, readStakeRecord } from "../../src/sui/index.js";
+import { SUI_TRANSPORTS, createSuiClient, findLiveStake, readPool, readStakeRecord } from "../../src/sui/index.js";
 import { ONE_SUI, balanceOf, fundedWallet, session, startEnv, type Env } from "./helpers.js";
 
-describe("devnet as a Sui network", () => {
+for (const transport of SUI_TRANSPORTS) describe(`devnet as a Sui network, over ${transport}`, () => {
   let env: Env;
-  let rpc: SuiJsonRpcClient;
   before(async () => {
-    env = await startEnv();
-    rpc = new SuiJsonRpcClient({ url: env.devnet.url, network: "localnet" });
+    env = await startEnv({ transport });
   });
+
+  /** Checkpoint digest and the latest sequence number, through this transport's own API. */
+  async function checkpointInfo(seq: bigint): Promise<{ digest: string; latest: bigint }> {
+    if (env.transport === "grpc") {
+      const g = env.client as SuiGrpcClient;
+      const { response } = await g.ledgerService.getCheckpoint({ checkpointId: { oneofKind: "sequenceNumber", sequenceNumber: seq }, readMask: { paths: ["digest"] } });
+      const { response: info } = await g.ledgerService.getServiceInfo({});
+      return { digest: response.checkpoint!.digest!, latest: info.checkpointHeight! };
+    }
+    const rpc = env.client as SuiJsonRpcClient;
+    return { digest: (await rpc.getCheckpoint({ id: String(seq) })).digest, latest: BigInt(await rpc.getLatestCheckpointSequenceNumber()) };
+  }
   after(async () => {
     await env.devnet.close();
   });
@@ -89,18 +100,16 @@ describe("devnet as a Sui network", () => {
   test("events, checkpoints, dynamic fields and Move signatures are served", async () => {
     const kp = await fundedWallet(env);
     const { stakeId, digest } = await session(env, kp).stakeForNode({ nodeId: "ev-node", amountMist: ONE_SUI });
-    const { events } = await env.client.core.listEvents({ filter: { $kind: "eventType", eventType: `${env.devnet.ids.packageId}::staking::StakeCreated` } } as never);
-    const ev = events.find((e) => e.transactionDigest === digest);
+    const tx = await env.client.core.getTransaction({ digest, include: { effects: true, events: true } });
+    const ev = tx.Transaction!.events.find((e) => e.eventType === `${env.devnet.ids.packageId}::staking::StakeCreated`);
     assert.ok(ev);
     assert.equal((ev.json as { stake_id: string }).stake_id, stakeId);
     assert.equal((ev.json as { node_id: string }).node_id, "ev-node");
-
-    const tx = await env.client.core.getTransaction({ digest, include: { effects: true, events: true } });
     assert.ok(tx.Transaction?.checkpoint);
-    const cp0 = await rpc.getCheckpoint({ id: "0" });
+    const cp0 = await checkpointInfo(0n);
     const { chainIdentifier } = await env.client.core.getChainIdentifier();
     assert.equal(chainIdentifier, cp0.digest);
-    assert.ok(BigInt(await rpc.getLatestCheckpointSequenceNumber()) >= BigInt(tx.Transaction!.checkpoint!));
+    assert.ok(cp0.latest >= BigInt(tx.Transaction!.checkpoint!));
 
     const pool = await readPool(env.client, env.devnet.ids.poolId);
     const { dynamicFields } = await env.client.core.listDynamicFields({ parentId: pool.nodeStakesTableId });
@@ -154,7 +163,7 @@ describe("devnet start", () => {
       assert.equal(json.adminCapId, d.ids.adminCapId);
       assert.equal(json.registryId, d.ids.registryId);
       assert.match(json.adminSecretKey, /^suiprivkey1/);
-      const client = new SuiJsonRpcClient({ url: d.url, network: "localnet" });
+      const client = createSuiClient(d.url);
       const pool = await readPool(client, d.ids.poolId);
       assert.equal(pool.lockEpochs, 3n);
       assert.equal(pool.minNodeStakeMist, 2n * ONE_SUI);

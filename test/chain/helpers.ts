@@ -2,18 +2,24 @@
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { requestSuiFromFaucetV2 } from "@mysten/sui/faucet";
 import { startDevnet, type Devnet } from "../../devnet/chain/index.js";
-import { ChainSession, createSuiClient, type ChainSessionOptions, type ClientWithCoreApi } from "../../src/sui/index.js";
+import { ChainSession, createSuiClient, type ChainSessionOptions, type ClientWithCoreApi, type SuiTransport } from "../../src/sui/index.js";
 
 export const ONE_SUI = 1_000_000_000n;
 
 export interface Env {
   devnet: Devnet;
   client: ClientWithCoreApi;
+  transport: SuiTransport;
 }
 
-export async function startEnv(opts: { lockEpochs?: number; minStakeMist?: bigint } = {}): Promise<Env> {
+/**
+ * The chain tests run once per front the devnet serves: gRPC (what every real network serves)
+ * and the legacy JSON-RPC (still served for old tooling). Both are views of the same chain.
+ */
+export async function startEnv(opts: { lockEpochs?: number; minStakeMist?: bigint; transport?: SuiTransport } = {}): Promise<Env> {
   const devnet = await startDevnet({ host: "127.0.0.1", port: 0, lockEpochs: opts.lockEpochs ?? 1, minStakeMist: opts.minStakeMist });
-  return { devnet, client: createSuiClient(devnet.url) };
+  const transport = opts.transport ?? "grpc";
+  return { devnet, client: createSuiClient(devnet.url, { transport }), transport };
 }
 
 /** A fresh wallet funded through the HTTP faucet (1000 SUI), the way an operator's tooling would. */

@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import {
   ChainError, ChainSession, findLiveStake, keypairFromSecret, readPool, readRegistry, readSealToken,
-  readStakeRecord, currentEpoch,
+  readStakeRecord, currentEpoch, SUI_TRANSPORTS,
 } from "../../src/sui/index.js";
 import { ONE_SUI, balanceOf, fundedWallet, session, startEnv, workerKey, type Env } from "./helpers.js";
 
-describe("stake lifecycle", () => {
+for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transport}`, () => {
   let env: Env;
   before(async () => {
-    env = await startEnv({ lockEpochs: 2 });
+    env = await startEnv({ lockEpochs: 2, transport });
   });
   after(async () => {
     await env.devnet.close();

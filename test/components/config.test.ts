@@ -48,7 +48,7 @@ describe("readFleetConfig", () => {
     assert.equal(c.k3sToken, K3S_TOKEN);
     assert.equal(c.sshPrivateKey, SSH_KEY);
     assert.equal(c.stakePerNodeSui, "1.5");
-    assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "jsonrpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
+    assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "grpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
     assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [] });
     assert.deepEqual(c.hosts, [
       { name: "worker-1", address: "10.0.0.2", port: 22, user: "root" },

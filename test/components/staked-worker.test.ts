@@ -124,7 +124,7 @@ describe("StakedWorker children", () => {
     assert.equal(s.poolId, NET.poolId);
     assert.equal(s.registryId, NET.registryId);
     assert.equal(s.rpcUrl, NET.rpcUrl, "the controller's RPC, not the agents'");
-    assert.equal(s.transport, "jsonrpc");
+    assert.equal(s.transport, "grpc", "gRPC unless the stack says otherwise");
     assert.ok(h.isSecretValue(s.walletKey), "walletKey is a secret input");
     assert.equal(h.reveal(s.walletKey), WALLET_KEY);
   });
@@ -204,7 +204,7 @@ describe("StakedWorker children", () => {
     assert.equal(parsed.nodeId, "worker-1");
     assert.equal(parsed.stakeId, h.stakeIdFor("worker-1"));
     assert.equal(parsed.sealTokenId, h.sealIdFor("worker-1"));
-    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId });
+    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, transport: "grpc", packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId });
     assert.equal(parsed.api.port, 9555);
     assert.equal(parsed.controlPlane.endpoint, "http://10.99.0.1:8443");
     assert.equal(parsed.containerRuntime.type, "containerd");
