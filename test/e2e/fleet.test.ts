@@ -5,7 +5,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
 import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
 import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../../devnet/local-stack/fleet-env";
@@ -29,17 +28,19 @@ async function balance(): Promise<bigint> {
 
 /** Every MIST the wallet paid in gas, summed from the effects of all its transactions. */
 async function gasPaid(): Promise<bigint> {
-  const rpc = new SuiJsonRpcClient({ url: env.devnet.url, network: "localnet" });
+  const client = createSuiClient(env.devnet.url);
   let total = 0n;
-  let cursor: string | null | undefined = null;
+  let after: string | null = null;
   do {
-    const page = await rpc.queryTransactionBlocks({ filter: { FromAddress: env.wallet.toSuiAddress() }, options: { showEffects: true }, cursor });
-    for (const tx of page.data) {
-      const g = tx.effects!.gasUsed;
+    const page: Awaited<ReturnType<typeof client.core.listTransactions<{ effects: true }>>> = await client.core.listTransactions({
+      filter: { $kind: "sender", sender: env.wallet.toSuiAddress() } as never, include: { effects: true }, limit: 50, ...(after ? { after } : {}),
+    });
+    for (const tx of page.transactions) {
+      const g = (tx.Transaction ?? tx.FailedTransaction)!.effects.gasUsed;
       total += BigInt(g.computationCost) + BigInt(g.storageCost) - BigInt(g.storageRebate);
     }
-    cursor = page.hasNextPage ? page.nextCursor : null;
-  } while (cursor);
+    after = page.hasNextPage ? page.endCursor : null;
+  } while (after);
   return total;
 }
 

@@ -7,6 +7,7 @@ import { maskTree, pathsOrDefault, prune } from "../mask.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { required, type ServiceImpl } from "../service.js";
 import { epochProto } from "./epoch.js";
+import { transactionMatcher, type TransactionFilter } from "../filters.js";
 
 const OBJECT_DEFAULT = ["object_id", "version", "digest"];
 const TX_DEFAULT = ["digest"];
@@ -44,8 +45,44 @@ function statusOf(e: unknown) {
   return { code: err.code, message: err.message, details: [] };
 }
 
+/** Cursor of the n-th transaction in execution order: its position as a big-endian u64. */
+function u64be(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(n));
+  return b;
+}
+function positionOf(cursor: Uint8Array | undefined): number | undefined {
+  if (!cursor?.length) return undefined;
+  if (cursor.length !== 8) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, "invalid cursor");
+  return Number(new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0));
+}
+
 export const ledgerService: ServiceImpl = {
   service: GrpcTypes.LedgerService,
+  stream: {
+    // Transactions in execution order (or reverse), filtered, paged by cursor: frames of
+    // {transaction, watermark}, then one {end}.
+    ListTransactions: async (chain, req, send) => {
+      const matches = transactionMatcher(req.filter as TransactionFilter | undefined);
+      const paths = pathsOrDefault(req.readMask, TX_DEFAULT);
+      const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
+      const desc = o.ordering === GrpcTypes.Ordering.DESCENDING;
+      const after = positionOf(o.after);
+      const before = positionOf(o.before);
+      const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
+      const order = chain.txOrder.map((d, i) => ({ d, i })).filter(({ i }) => (after === undefined || i > after) && (before === undefined || i < before));
+      if (desc) order.reverse();
+      let sent = 0;
+      for (const { d, i } of order) {
+        const rec = chain.txs.get(d)!;
+        if (matches && !matches(rec)) continue;
+        if (sent === limit) { send({ end: { reason: GrpcTypes.QueryEndReason.ITEM_LIMIT } }); return; }
+        send({ transaction: masked(GrpcTypes.ExecutedTransaction, recordProto(rec), paths), watermark: { cursor: u64be(i), checkpoint: rec.checkpoint } });
+        sent += 1;
+      }
+      send({ end: { reason: GrpcTypes.QueryEndReason.LEDGER_TIP } });
+    },
+  },
   unary: {
     GetServiceInfo: (chain) => {
       const last = chain.checkpoints[chain.checkpoints.length - 1]!;

@@ -5,8 +5,8 @@
 // told that the stream is alive: at most one per PROGRESS_EVERY_MS while nothing matches, and
 // as often when the chain is idle, standing in for a real network whose checkpoints never stop.
 import { GrpcTypes } from "@mysten/sui/grpc";
-import { normalizeSuiAddress } from "@mysten/sui/utils";
-import type { Chain, CheckpointRecord, TxRecord } from "../../state.js";
+import type { Chain, CheckpointRecord } from "../../state.js";
+import { transactionMatcher, type TransactionFilter } from "../filters.js";
 import { checkpointProto } from "../convert.js";
 import { maskTree, pathsOrDefault, prune } from "../mask.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
@@ -15,40 +15,12 @@ import type { ServiceImpl } from "../service.js";
 const CHECKPOINT_DEFAULT = ["sequence_number", "digest"];
 export const PROGRESS_EVERY_MS = 10_000;
 
-type Literal = { negated: boolean; predicate: { oneofKind?: string; [k: string]: unknown } };
-type Filter = { terms: { literals: Literal[] }[] };
-
-function literalTest(l: Literal): (tx: TxRecord) => boolean {
-  const p = l.predicate;
-  const addr = (v: unknown) => normalizeSuiAddress(String((v as { address?: string; objectId?: string })?.address ?? (v as { objectId?: string })?.objectId ?? ""));
-  let test: (tx: TxRecord) => boolean;
-  switch (p.oneofKind) {
-    case "sender": { const a = addr(p.sender); test = (tx) => tx.outcome.sender === a; break; }
-    case "affectedObject": {
-      const id = addr(p.affectedObject);
-      test = (tx) => tx.outcome.writes.some((o) => o.id === id) || tx.outcome.deletes.includes(id)
-        || tx.outcome.objectChanges.some((c) => c.objectId === id);
-      break;
-    }
-    case "affectedAddress": {
-      const a = addr(p.affectedAddress);
-      test = (tx) => tx.outcome.sender === a || tx.outcome.writes.some((o) => "AddressOwner" in o.owner && o.owner.AddressOwner === a);
-      break;
-    }
-    default: throw new GrpcError(GrpcStatusCode.UNIMPLEMENTED, `checkpoint filter ${p.oneofKind ?? "(empty)"} is not supported by the devnet`);
-  }
-  return l.negated ? (tx) => !test(tx) : test;
-}
-
-function matcher(filter: Filter | undefined): ((chain: Chain, cp: CheckpointRecord) => boolean) | null {
-  if (!filter || !filter.terms.length) return null;
-  const terms = filter.terms.map((t) => {
-    if (!t.literals.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, "a filter term needs at least one literal");
-    return t.literals.map(literalTest);
-  });
+function matcher(filter: TransactionFilter | undefined): ((chain: Chain, cp: CheckpointRecord) => boolean) | null {
+  const tx = transactionMatcher(filter);
+  if (!tx) return null;
   return (chain, cp) => cp.transactions.some((d) => {
-    const tx = chain.txs.get(d);
-    return !!tx && terms.some((lits) => lits.every((test) => test(tx)));
+    const rec = chain.txs.get(d);
+    return !!rec && tx(rec);
   });
 }
 
@@ -56,7 +28,7 @@ export const subscriptionService: ServiceImpl = {
   service: GrpcTypes.SubscriptionService,
   stream: {
     SubscribeCheckpoints: (chain, req, send, signal) => {
-      const matches = matcher(req.filter as Filter | undefined);
+      const matches = matcher(req.filter as TransactionFilter | undefined);
       const unknown: string[] = [];
       const tree = maskTree(pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT));
       prune(GrpcTypes.Checkpoint, GrpcTypes.Checkpoint.create(), tree, unknown);
