@@ -4,12 +4,13 @@
 //
 // Counted per repeat: successes (each stake's StakeRecord read back from the chain, amount and
 // node id checked), failed stakes, gas-coin conflicts (execute calls the chain refused because an
-// owned object, i.e. a gas coin, was at another version or used twice; counted on the JSON-RPC
-// responses, so retries inside the SDK cannot hide one), wall time and transactions per second.
+// owned object, i.e. a gas coin, was at another version or used twice; counted on the gRPC
+// replies' statuses on the wire, so retries inside the SDK cannot hide one), wall time and
+// transactions per second.
 // Two network settings: the bare loopback devnet, and a simulated 100 ms round trip per RPC call,
 // roughly client to fullnode on testnet.
 //
-// Real: src/sui, @mysten/sui's executor, signing, BCS, JSON-RPC over HTTP. Stand-in: the devnet
+// Real: src/sui, @mysten/sui's executor, signing, BCS, Sui gRPC (grpc-web) over HTTP. Stand-in: the devnet
 // chain (devnet/chain, one process, executes each transaction at once; no consensus).
 //
 // run: source scripts/env.sh && node --import tsx bench/chain-stakes.bench.ts [--repeats 3] [--stakes 50]
@@ -23,24 +24,37 @@ const N = numberArg("stakes", 50);
 const ONE_SUI = 1_000_000_000n;
 const LATENCIES = [0, 100];
 
-/** Counts the chain's refusals of execute calls over JSON-RPC, by what they were refused for. */
+/** Counts the chain's refusals of ExecuteTransaction calls, by what they were refused for. */
 const rpcCounts = { execute: 0, refused: 0, gasConflicts: 0 };
 const GAS_CONFLICT = /is not available for consumption|is used twice in the transaction inputs|equivocat|locked by another transaction/i;
+const EXECUTE_PATH = "/sui.rpc.v2.TransactionExecutionService/ExecuteTransaction";
+
+/** grpc-status and grpc-message of a grpc-web reply body (its trailer frame, flag 0x80). */
+function grpcStatus(body: Uint8Array): { code: number; message: string } {
+  let at = 0;
+  while (at + 5 <= body.length) {
+    const len = new DataView(body.buffer, body.byteOffset + at + 1, 4).getUint32(0);
+    if (body[at] === 0x80) {
+      const text = new TextDecoder().decode(body.subarray(at + 5, at + 5 + len));
+      const code = Number(/grpc-status:\s*(\d+)/i.exec(text)?.[1] ?? 0);
+      const message = decodeURIComponent(/grpc-message:\s*([^\r\n]*)/i.exec(text)?.[1] ?? "");
+      return { code, message };
+    }
+    at += 5 + len;
+  }
+  return { code: 0, message: "" };
+}
+
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (input, init) => {
   const res = await realFetch(input, init);
-  const body = typeof init?.body === "string" ? init.body : "";
-  if (!body.includes('"sui_executeTransactionBlock"')) return res;
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (!url.endsWith(EXECUTE_PATH)) return res;
   rpcCounts.execute++;
-  const text = await res.clone().text();
-  try {
-    const msg = (JSON.parse(text) as { error?: { message?: string } }).error?.message;
-    if (msg) {
-      rpcCounts.refused++;
-      if (GAS_CONFLICT.test(msg)) rpcCounts.gasConflicts++;
-    }
-  } catch {
-    // not JSON: the SDK reports it; nothing to count
+  const { code, message } = grpcStatus(new Uint8Array(await res.clone().arrayBuffer()));
+  if (code !== 0) {
+    rpcCounts.refused++;
+    if (GAS_CONFLICT.test(message)) rpcCounts.gasConflicts++;
   }
   return res;
 };
@@ -101,7 +115,7 @@ async function once(rpcLatencyMs: number): Promise<Repeat> {
 
 async function main() {
   console.log(`chain: ${N} stakes from one wallet at once vs one at a time, ${REPEATS} repeats per setting`);
-  console.log("real: src/sui, @mysten/sui ParallelTransactionExecutor, JSON-RPC; stand-in: the devnet chain\n");
+  console.log("real: src/sui, @mysten/sui ParallelTransactionExecutor, Sui gRPC; stand-in: the devnet chain\n");
   const figures: Record<string, unknown> = {};
   const targets = [];
   for (const latency of LATENCIES) {
