@@ -8,7 +8,7 @@ import type { WorkerIdentity } from "./identity";
 import type { K3sService } from "./k3s-service";
 import type { Logger } from "./log";
 import { Loop } from "./loop";
-import { ChainWatch, type ChainView } from "./chain-watch";
+import { ChainWatch, withTimeout, type ChainView } from "./chain-watch";
 import {
   PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
@@ -80,6 +80,7 @@ export class Agent {
       log: d.log,
       pollIntervalMs: hb.stakeWatchIntervalMs,
       rereadIntervalMs: hb.stakeRereadIntervalMs,
+      readTimeoutMs: d.cfg.sui.requestTimeoutMs,
       onView: (v) => this.onChainView(v),
     });
   }
@@ -99,7 +100,7 @@ export class Agent {
     if (!this.active) return true;
     const { cfg, log } = this.d;
     try {
-      const { stake, token } = await verifyStakeAndToken(cfg, this.d.chain, this.d.identity.publicKey);
+      const { stake, token } = await withTimeout(verifyStakeAndToken(cfg, this.d.chain, this.d.identity.publicKey), cfg.sui.requestTimeoutMs, "start-up chain check");
       this.noteStake(stake.status, stake.amountMist);
       this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
     } catch (err) {
@@ -141,9 +142,10 @@ export class Agent {
   }
 
   /**
-   * A fresh view of stake, token and registry (pushed or re-read). A stake that reads as not
-   * active is read once more before anything stops: a node must not be taken down by one bad
-   * answer. A read that fails never reaches here.
+   * A fresh view of stake, token and registry (pushed or re-read). A stake that reads as slashed
+   * or withdrawn is read once more before anything stops: a node must not be taken down by one
+   * bad answer. A read that fails or times out never reaches here, and a stake record that reads
+   * as missing is a wrong answer (the Move package never deletes one), so neither stops k3s.
    */
   private async onChainView(v: ChainView): Promise<void> {
     this.status.sealToken = { present: v.sealToken !== null, expiresAtEpoch: v.sealToken?.expiresAtEpoch ?? null };
@@ -152,20 +154,24 @@ export class Agent {
       return;
     }
     if (this.status.phase !== "running") return;
+    if (!v.stake) {
+      this.d.log.warn("the chain says the stake record does not exist; stake records are never deleted, so this answer is wrong: not stopping");
+      return;
+    }
     let confirmed;
     try {
-      confirmed = await this.d.chain.readStake(this.d.cfg.stakeId);
+      confirmed = await withTimeout(this.d.chain.readStake(this.d.cfg.stakeId), this.d.cfg.sui.requestTimeoutMs, "confirming stake read");
     } catch (err) {
-      this.d.log.warn("stake read as not active, but the confirming read failed; not stopping", { err });
+      this.d.log.warn(`stake read as ${v.stake.status}, but the confirming read failed; not stopping`, { err });
       return;
     }
-    if (confirmed && confirmed.status === "active") {
-      this.d.log.warn("stake read as not active once, then active again; not stopping");
-      this.noteStake("active", confirmed.amountMist);
+    if (!confirmed || confirmed.status === "active") {
+      this.d.log.warn(`stake read as ${v.stake.status} once, then ${confirmed ? "active" : "missing"}; not stopping`);
+      if (confirmed) this.noteStake("active", confirmed.amountMist);
       return;
     }
-    this.noteStake(confirmed ? confirmed.status : "missing", confirmed ? confirmed.amountMist : null);
-    await this.enforceStop(`stake ${confirmed ? confirmed.status : "no longer exists"} on chain`);
+    this.noteStake(confirmed.status, confirmed.amountMist);
+    await this.enforceStop(`stake ${confirmed.status} on chain`);
   }
 
   /** The latest chain view, read now if there is none yet. */

@@ -26,10 +26,21 @@ export interface ChainWatchOptions {
   rereadIntervalMs: number;
   /** A stream with no frame for this long is taken as dead and reopened. Default 45 s. */
   streamStaleMs?: number;
+  /** A read slower than this fails (and is retried); it never counts as an answer. */
+  readTimeoutMs: number;
   /** Reconnect backoff: first delay and cap. Defaults 1 s and 30 s, +-20 % jitter. */
   reconnectMs?: { initial: number; max: number };
   onView(view: ChainView): Promise<void> | void;
   random?: () => number;
+}
+
+/** `p`, or a rejection after `ms`: a hung RPC must not hold the watch forever. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class ChainWatch {
@@ -87,7 +98,10 @@ export class ChainWatch {
     this.o.log.debug("chain view: reading");
     this.stats.reads += 1;
     const dueEpoch = !this.epoch || Date.now() >= this.epoch.endsAtMs;
-    const [w, e] = await Promise.all([r.readWorker(this.o.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]);
+    const [w, e] = await withTimeout(
+      Promise.all([r.readWorker(this.o.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]),
+      this.o.readTimeoutMs, "chain read",
+    );
     if (dueEpoch) this.stats.reads += 1;
     // Past the predicted end, keep reading the epoch with each refresh until it has moved on.
     this.epoch = e.epoch !== this.epoch?.epoch || Date.now() < e.endsAtMs ? e : { epoch: e.epoch, endsAtMs: 0 };

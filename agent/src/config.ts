@@ -27,6 +27,8 @@ export const agentConfigSchema = z
         rpcUrl: z.string().url(),
         // gRPC pushes changes (checkpoint stream); JSON-RPC (private nodes only) is polled.
         transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
+        // A chain read that takes longer is a failed read (never a slash), and is retried.
+        requestTimeoutMs: durationMs(10_000),
         packageId: objectId,
         poolId: objectId,
         registryId: objectId,
