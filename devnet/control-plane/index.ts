@@ -62,7 +62,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const publicKey = publicKeyToBase64(createPublicKey(key));
   const ctx: CpContext = {
     key,
-    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl),
+    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { clientName: "k3s-daas-control-plane" }),
     // Twice the window: a nonce must be remembered as long as its timestamp could be accepted.
     nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS),
     workers: new Map(),

@@ -22,7 +22,7 @@ after(async () => env?.devnet.close());
 
 function stakeInputs(nodeId: string, amountMist = 2n * ONE_SUI): StakeInputs {
   const { packageId, poolId, registryId } = env.devnet.ids;
-  return { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId, amountMist: amountMist.toString() };
+  return { rpcUrl: env.devnet.url, transport: "grpc", packageId, poolId, registryId, walletKey, nodeId, amountMist: amountMist.toString() };
 }
 
 describe("stake provider", () => {
@@ -117,7 +117,7 @@ describe("seal token provider", () => {
 
   function sealInputs(pubkey = workerKey()): SealTokenInputs {
     const { packageId, poolId, registryId } = env.devnet.ids;
-    return { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId: "worker-seal", stakeId: stake.id, workerPubkey: pubkey };
+    return { rpcUrl: env.devnet.url, transport: "grpc", packageId, poolId, registryId, walletKey, nodeId: "worker-seal", stakeId: stake.id, workerPubkey: pubkey };
   }
 
   test("check refuses a worker key that is not 32 bytes of base64", async () => {
@@ -152,7 +152,7 @@ describe("check during preview", () => {
   test("inputs not known yet are not validated, known ones still are", async () => {
     const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const { packageId, poolId, registryId } = env.devnet.ids;
-    const base = { rpcUrl: env.devnet.url, transport: "jsonrpc", packageId, poolId, registryId, walletKey, nodeId: "worker-preview", __provider: "serialized" };
+    const base = { rpcUrl: env.devnet.url, transport: "grpc", packageId, poolId, registryId, walletKey, nodeId: "worker-preview", __provider: "serialized" };
     const ok = await sealTokenProvider.check({}, { ...base, stakeId: UNKNOWN, workerPubkey: UNKNOWN });
     assert.equal(ok.failures, undefined);
     assert.equal(ok.inputs.stakeId, UNKNOWN);
