@@ -58,7 +58,7 @@ async function main() {
   });
   const cmd = positionals[0];
   const dir = values.dir ? resolve(values.dir) : MOVE_DIR;
-  ensureFramework(values.quiet ? undefined : log);
+  ensureFramework(log); // logs only when it has to fetch
   if (cmd === "build") return build(dir, values.quiet!);
   if (cmd === "test") return test(dir);
   throw new Error(`usage: move.ts build|test [--dir <package>] (got ${cmd ?? "nothing"})`);

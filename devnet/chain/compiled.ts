@@ -13,8 +13,11 @@ import { blake2b } from "@noble/hashes/blake2.js";
 import { FRAMEWORK_CRATE, FRAMEWORK_CRATE_VERSION, FRAMEWORK_SUI_TAG, readTree } from "../../scripts/move/framework.js";
 
 export const ROOT = resolve(__dirname, "..", "..");
-export const MOVE_DIR = join(ROOT, "move");
-export const ARTEFACT = join(ROOT, "dist", "move", "k3s_daas.json");
+// K3S_DAAS_MOVE_DIR points the devnet at another copy of the package (test/move/drift.test.ts
+// uses it to show a change to move/ that the model does not follow fails the suite).
+const OTHER_DIR = process.env.K3S_DAAS_MOVE_DIR ? resolve(process.env.K3S_DAAS_MOVE_DIR) : null;
+export const MOVE_DIR = OTHER_DIR ?? join(ROOT, "move");
+export const ARTEFACT = OTHER_DIR ? join(OTHER_DIR, "build", "k3s_daas.json") : join(ROOT, "dist", "move", "k3s_daas.json");
 const BUILDER = "@zktx.io/sui-move-builder";
 /** The package's own address in compiled (unpublished) modules. */
 export const SELF_ADDRESS = normalizeSuiAddress("0x0");
