@@ -10,13 +10,8 @@ import {
 } from "@zktx.io/sui-move-builder/full";
 import { readFrameworkPackage, readTree, type FrameworkPackage } from "./framework";
 
-export const BUILDER_PACKAGE = "@zktx.io/sui-move-builder";
-
 function builderDir(): string {
-  return join(require.resolve(`${BUILDER_PACKAGE}/full`), "..", "..", "..");
-}
-export function builderVersion(): string {
-  return (JSON.parse(readFileSync(join(builderDir(), "package.json"), "utf8")) as { version: string }).version;
+  return join(require.resolve("@zktx.io/sui-move-builder/full"), "..", "..", "..");
 }
 
 let wasm: Buffer | undefined;
