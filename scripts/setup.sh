@@ -18,5 +18,8 @@ bash scripts/setup-toolchain.sh
 
 source scripts/env.sh
 npm run --silent build
+# The Move package compiled by the Sui compiler (framework sources fetched once with cargo):
+# the devnet publishes these modules. Skipped in a second when move/ did not change.
+node --import tsx scripts/move.ts build --quiet
 node --import tsx scripts/prefetch-node.ts
 npm run --silent hosts -- setup >/dev/null

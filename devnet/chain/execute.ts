@@ -10,7 +10,7 @@ import { TransactionDataBuilder } from "@mysten/sui/transactions";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { toHex } from "@mysten/bcs";
 import {
-  SUI_COIN_TYPE, STRING_TYPE, computeObjectDigest, contentsBcs, digestOf, ownerBcs, ownerJson,
+  SUI_COIN_TYPE, STRING_TYPE, computeObjectDigest, contentsBcs, digestOf, encodeEvent, ownerBcs, ownerJson,
   type Owner, type StoredObject,
 } from "./objects.js";
 import {
@@ -18,6 +18,7 @@ import {
 } from "./gas.js";
 import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, type FunctionSig, type Param } from "./signatures.js";
 import * as model from "./model.js";
+import { compiledFunction } from "./compiled.js";
 
 export interface ChainView {
   get(id: string): StoredObject | undefined;
@@ -320,16 +321,8 @@ class Workspace implements model.MoveCtx {
     this.byId(obj.id).deleted = true;
   }
   emit(module: string, eventName: string, fields: Record<string, unknown>) {
-    const parsedJson: Record<string, unknown> = {};
-    const parts: Uint8Array[] = [];
-    for (const [k, v] of Object.entries(fields)) {
-      if (typeof v === "bigint") { parsedJson[k] = String(v); parts.push(bcs.u64().serialize(v).toBytes()); }
-      else if (typeof v === "string" && /^0x[0-9a-f]{64}$/.test(v)) { parsedJson[k] = v; parts.push(bcs.Address.serialize(v).toBytes()); }
-      else { parsedJson[k] = v; parts.push(bcs.string().serialize(String(v)).toBytes()); }
-    }
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let off = 0;
-    for (const p of parts) { bytes.set(p, off); off += p.length; }
+    // BCS and JSON from the compiled event struct: field order and types are move/'s.
+    const { bcs: bytes, parsedJson } = encodeEvent(module, eventName, fields);
     this.events.push({
       packageId: this.view.packageId, transactionModule: this.currentModule || module, sender: this.sender,
       type: `${this.view.packageId}::${module}::${eventName}`, parsedJson, bcs: bytes,
@@ -521,46 +514,71 @@ class CommandRunner {
     // Arguments were type-checked against the signature above; the tuple cast hands them to the model.
     const A = args as unknown as [never, never, never, never, never];
     try {
-      switch (`${isFramework ? "0x2" : "pkg"}::${mc.module}::${mc.function}`) {
-        case "pkg::staking::stake_for_node": model.stakeForNode(ws, A[0], A[1], A[2]); return [];
-        case "pkg::staking::withdraw_stake": return [{ t: "obj", id: model.withdrawStake(ws, A[0], A[1]).id }];
-        case "pkg::staking::slash_stake": model.slashStake(ws, A[0], A[1], A[2], A[3], A[4]); return [];
-        case "pkg::staking::set_pool_params": model.setPoolParams(ws, A[0], A[1], A[2], A[3]); return [];
-        case "pkg::k8s_gateway::create_worker_seal_token": model.createWorkerSealToken(ws, A[0], A[1]); return [];
-        case "pkg::k8s_gateway::revoke_seal_token": model.revokeSealToken(ws, A[0]); return [];
-        case "pkg::k8s_gateway::set_registry": model.setRegistry(ws, A[0], A[1], A[2], A[3], A[4]); return [];
-        case "0x2::transfer::public_transfer": ws.transfer(A[0], A[1]); return [];
-        case "0x2::coin::split": {
-          const coin = A[0] as StoredObject; const amt = A[1] as bigint;
-          if ((coin.fields.balance as bigint) < amt) throw new model.MoveAbort("staking", "split", 2, 0);
-          coin.fields.balance = (coin.fields.balance as bigint) - amt;
-          return [{ t: "obj", id: ws.create("Coin", "coin", { id: ws.freshId(), balance: amt }).id }];
-        }
-        case "0x2::coin::join": {
-          const [d, s] = [A[0] as StoredObject, A[1] as StoredObject];
-          d.fields.balance = (d.fields.balance as bigint) + (s.fields.balance as bigint);
-          ws.destroy(s);
-          return [];
-        }
-        case "0x2::coin::destroy_zero": {
-          const c = A[0] as StoredObject;
-          if (c.fields.balance !== 0n) throw new model.MoveAbort("staking", "destroy_zero", 0, 0);
-          ws.destroy(c);
-          return [];
-        }
-      }
+      const impl = isFramework ? FRAMEWORK_CALLS[`${mc.module}::${mc.function}`] : PACKAGE_CALLS[`${mc.module}::${mc.function}`];
+      if (impl) return impl(ws, A);
     } catch (e) {
       if (!(e instanceof model.MoveAbort)) throw e;
       const modAddr = isFramework ? normalizeSuiAddress("0x2") : this.view.packageId;
       const modName = isFramework ? mc.module : e.module;
-      const text = `MoveAbort(MoveLocation { module: ModuleId { address: ${modAddr.slice(2)}, name: Identifier("${modName}") }, function: ${sig.index}, instruction: ${e.instruction}, function_name: Some("${e.functionName}") }, ${e.code}) in command ${i}`;
+      const instruction = isFramework ? e.site : compiledAbortInstruction(e);
+      const text = `MoveAbort(MoveLocation { module: ModuleId { address: ${modAddr.slice(2)}, name: Identifier("${modName}") }, function: ${sig.index}, instruction: ${instruction}, function_name: Some("${e.functionName}") }, ${e.code}) in command ${i}`;
       throw new ExecFailure(
-        { MoveAbort: [{ module: { address: modAddr, name: modName }, function: sig.index, instruction: e.instruction, functionName: e.functionName }, BigInt(e.code)] },
+        { MoveAbort: [{ module: { address: modAddr, name: modName }, function: sig.index, instruction, functionName: e.functionName }, BigInt(e.code)] },
         text, i, { module_id: `${modAddr}::${modName}`, function: e.functionName, error_code: e.code, line: null },
       );
     }
     throw new ExecFailure({ FunctionNotFound: true }, `FunctionNotFound in command ${i}`, i);
   }
+}
+
+type Call = (ws: Workspace, A: [never, never, never, never, never]) => Val[];
+
+/** The model of every executable k3s_daas function (test/move checks it covers the compiled package). */
+export const PACKAGE_CALLS: Record<string, Call> = {
+  "staking::stake_for_node": (ws, A) => { model.stakeForNode(ws, A[0], A[1], A[2]); return []; },
+  "staking::withdraw_stake": (ws, A) => [{ t: "obj", id: model.withdrawStake(ws, A[0], A[1]).id }],
+  "staking::slash_stake": (ws, A) => { model.slashStake(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
+  "staking::set_pool_params": (ws, A) => { model.setPoolParams(ws, A[0], A[1], A[2], A[3]); return []; },
+  "k8s_gateway::create_worker_seal_token": (ws, A) => { model.createWorkerSealToken(ws, A[0], A[1]); return []; },
+  "k8s_gateway::revoke_seal_token": (ws, A) => { model.revokeSealToken(ws, A[0]); return []; },
+  "k8s_gateway::set_registry": (ws, A) => { model.setRegistry(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
+};
+
+const FRAMEWORK_CALLS: Record<string, Call> = {
+  "transfer::public_transfer": (ws, A) => { ws.transfer(A[0], A[1]); return []; },
+  "coin::split": (ws, A) => {
+    const coin = A[0] as StoredObject; const amt = A[1] as bigint;
+    if ((coin.fields.balance as bigint) < amt) throw new model.MoveAbort("staking", "split", 2, 0);
+    coin.fields.balance = (coin.fields.balance as bigint) - amt;
+    return [{ t: "obj", id: ws.create("Coin", "coin", { id: ws.freshId(), balance: amt }).id }];
+  },
+  "coin::join": (ws, A) => {
+    const [d, s] = [A[0] as StoredObject, A[1] as StoredObject];
+    d.fields.balance = (d.fields.balance as bigint) + (s.fields.balance as bigint);
+    ws.destroy(s);
+    return [];
+  },
+  "coin::destroy_zero": (ws, A) => {
+    const c = A[0] as StoredObject;
+    if (c.fields.balance !== 0n) throw new model.MoveAbort("staking", "destroy_zero", 0, 0);
+    ws.destroy(c);
+    return [];
+  },
+};
+
+/**
+ * The instruction offset of the compiled abort the model's abort stands for (the n-th abort of
+ * the function). A model whose checks are not the compiled function's, in the same order with
+ * the same codes, is a devnet bug and fails loudly instead of reporting a wrong location.
+ */
+function compiledAbortInstruction(e: model.MoveAbort): number {
+  const f = compiledFunction(e.module, e.functionName);
+  const site = f?.abortSites[e.site - 1];
+  if (!site || site.code !== e.code) {
+    throw new Error(`devnet model out of step with move/: ${e.module}::${e.functionName} abort #${e.site} is code ${e.code} in the model, ` +
+      `${site ? `code ${site.code}` : "absent"} in the compiled function (${JSON.stringify(f?.abortSites ?? [])})`);
+  }
+  return site.instruction;
 }
 
 function argErr(cmd: number, idx: number, kind: string): ExecFailure {

@@ -3,6 +3,7 @@
 // codes, so a client sees the same failures here as on a real network. move/README.md maps
 // each Move function to its model here; change both together.
 import type { StoredObject } from "./objects.js";
+import { abortCodes } from "./compiled.js";
 
 /** Thrown by a model function: becomes a MoveAbort in the transaction's effects. */
 export class MoveAbort extends Error {
@@ -10,36 +11,26 @@ export class MoveAbort extends Error {
     readonly module: "staking" | "k8s_gateway",
     readonly functionName: string,
     readonly code: number,
-    /** Stands in for the bytecode offset of the abort: distinct per abort site. */
-    readonly instruction: number,
+    /**
+     * Which abort of the function this is, counting from 1 in source order. The executor maps
+     * it to the compiled function's abort site (its real instruction offset) and checks that
+     * the compiled code aborts there with the same code.
+     */
+    readonly site: number,
   ) {
     super(`MoveAbort in ${module}::${functionName} with code ${code}`);
   }
 }
 
-// staking.move abort codes
-export const STAKING = {
-  EInsufficientStake: 1,
-  ENodeAlreadyStaked: 2,
-  EInvalidNodeId: 3,
-  ENotStaker: 4,
-  EStakeLocked: 5,
-  EStakeNotActive: 6,
-  EAlreadyWithdrawn: 7,
-  EInvalidSlashAmount: 8,
-  EWrongPool: 9,
-  EInvalidParams: 10,
-} as const;
-
-// k8s_gateway.move abort codes
-export const GATEWAY = {
-  ENotStaker: 1,
-  EStakeNotActive: 2,
-  EInvalidWorkerKey: 3,
-  EInvalidEndpoint: 4,
-  EInvalidEnclaveKey: 5,
-  EWrongPool: 6,
-} as const;
+// Abort codes by name, with their values from the compiled modules (compiled.ts): the model
+// names the constant it aborts with, as the Move source does, and the number follows move/.
+export const STAKING = abortCodes("staking", [
+  "EInsufficientStake", "ENodeAlreadyStaked", "EInvalidNodeId", "ENotStaker", "EStakeLocked",
+  "EStakeNotActive", "EAlreadyWithdrawn", "EInvalidSlashAmount", "EWrongPool", "EInvalidParams",
+] as const);
+export const GATEWAY = abortCodes("k8s_gateway", [
+  "ENotStaker", "EStakeNotActive", "EInvalidWorkerKey", "EInvalidEndpoint", "EInvalidEnclaveKey", "EWrongPool",
+] as const);
 
 export const STATUS_ACTIVE = 1;
 export const STATUS_SLASHED = 2;

@@ -1,10 +1,12 @@
 // Object model of the devnet: what a Sui object is (id, version, digest, owner, type, contents)
-// and the BCS layouts of the Move structs the k3s_daas package and the framework define.
-// Layouts are written here independently of src/sui on purpose: if both sides shared one
-// schema, a layout bug would be invisible to the tests.
-import { bcs } from "@mysten/sui/bcs";
+// and the BCS layouts of the Move structs. The k3s_daas structs' layouts (objects and events)
+// are read from the compiled package (compiled.ts), field for field; only framework types
+// (UID, ID, String, Balance, Table, Option, Coin<SUI>, dynamic fields) are mapped here, the way
+// Sui lays them out. src/sui has its own hand-written layouts on purpose: tests compare the two.
+import { bcs, type BcsType } from "@mysten/sui/bcs";
 import { blake2b } from "@noble/hashes/blake2.js";
-import { toBase58 } from "@mysten/sui/utils";
+import { normalizeSuiAddress, toBase58 } from "@mysten/sui/utils";
+import { SELF_ADDRESS, compiledPackage, publishedModules, type MoveStruct, type NormalizedType } from "./compiled.js";
 
 export type Owner =
   | { AddressOwner: string }
@@ -18,7 +20,10 @@ export const SUI_TYPE = "0x00000000000000000000000000000000000000000000000000000
 export const STRING_TYPE = "0x0000000000000000000000000000000000000000000000000000000000000001::string::String";
 export const ID_TYPE = "0x0000000000000000000000000000000000000000000000000000000000000002::object::ID";
 
-/** A Move object or package as the devnet stores it. `fields` is the JS value of the struct. */
+/**
+ * A Move object or package as the devnet stores it. `fields` is the JS value of the struct; for
+ * the package (layout "package") it is a PackageFields.
+ */
 export interface StoredObject {
   id: string;
   version: bigint;
@@ -34,59 +39,163 @@ export interface StoredObject {
   storageRebate: bigint;
 }
 
+/**
+ * The published package's contents, as Sui's MovePackage holds them: the module bytes (self
+ * address rewritten to the package id), by module name in name order; the type origin table;
+ * the linkage table (the framework packages it was linked against). `digest` is the package
+ * digest the Sui CLI prints for the compiled modules.
+ */
+export interface PackageFields {
+  modules: { name: string; bytes: Uint8Array }[];
+  typeOrigins: { moduleName: string; datatypeName: string; package: string }[];
+  linkage: { originalId: string; upgradedId: string; upgradedVersion: bigint }[];
+  digest: Uint8Array;
+}
+
 const Address = bcs.Address;
 const TableLayout = bcs.struct("Table", { id: Address, size: bcs.u64() });
+const CoinLayout = bcs.struct("Coin", { id: Address, balance: bcs.u64() });
 
-// Field order matches the Move struct declarations in move/sources exactly: BCS is positional.
+const FW = normalizeSuiAddress("0x2");
+const STD = normalizeSuiAddress("0x1");
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyBcs = BcsType<any, any>;
+
+/** BCS of a Move type as Sui lays it out; the package's own structs are read from the compiled modules. */
+function bcsOf(t: NormalizedType, where: string): AnyBcs {
+  if (typeof t === "string") {
+    switch (t) {
+      case "Bool": return bcs.bool();
+      case "U8": return bcs.u8();
+      case "U16": return bcs.u16();
+      case "U32": return bcs.u32();
+      case "U64": return bcs.u64();
+      case "U128": return bcs.u128();
+      case "U256": return bcs.u256();
+      case "Address": return Address;
+    }
+    throw new Error(`${where}: no BCS for ${t}`);
+  }
+  if ("Vector" in t) return t.Vector === "U8" ? bcs.byteVector() : bcs.vector(bcsOf(t.Vector, where));
+  if (!("Struct" in t)) throw new Error(`${where}: no BCS for ${JSON.stringify(t)}`);
+  const { address, module, name, typeArguments } = t.Struct;
+  const key = `${address === FW ? "0x2" : address === STD ? "0x1" : address === SELF_ADDRESS ? "self" : address}::${module}::${name}`;
+  switch (key) {
+    case "0x2::object::UID": case "0x2::object::ID": return Address;
+    case "0x1::string::String": case "0x1::ascii::String": return bcs.string();
+    case "0x2::balance::Balance": return bcs.u64();
+    case "0x2::table::Table": return TableLayout;
+    case "0x2::coin::Coin": return CoinLayout;
+    case "0x1::option::Option": return bcs.option(bcsOf(typeArguments[0]!, where));
+  }
+  if (address === SELF_ADDRESS) return structLayout(packageStruct(module, name));
+  throw new Error(`${where}: the devnet has no BCS layout for the framework type ${key} (add it to devnet/chain/objects.ts)`);
+}
+
+function packageStruct(module: string, name: string): MoveStruct {
+  for (const m of compiledPackage().modules) {
+    const s = m.structs.find((x) => x.name === name && (module === "" || x.module === module));
+    if (s) return s;
+  }
+  throw new Error(`the compiled k3s_daas package has no struct ${module ? `${module}::` : ""}${name} (the devnet model uses it)`);
+}
+
+function structLayout(s: MoveStruct): AnyBcs {
+  const fields: Record<string, AnyBcs> = {};
+  for (const f of s.fields) fields[f.name] = bcsOf(f.type, `${s.module}::${s.name}.${f.name}`);
+  return bcs.struct(s.name, fields);
+}
+
+/** The package's object types the model stores, by layout name (the struct's name). */
+const PACKAGE_OBJECTS = ["StakingPool", "AdminCap", "StakeRecord", "SealToken", "NautilusRegistry"] as const;
+type PackageObject = (typeof PACKAGE_OBJECTS)[number];
+
+/** Module of each package object type, from the compiled package. */
+export const LAYOUT_MODULE = Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, packageStruct("", n).module])) as Record<PackageObject, string>;
+
+/** Field names in declaration order (BCS is positional), from the compiled package. */
+export const LAYOUT_FIELDS = Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, packageStruct("", n).fields.map((f) => f.name)])) as Record<PackageObject, string[]>;
+
 export const LAYOUTS = {
-  Coin: bcs.struct("Coin", { id: Address, balance: bcs.u64() }),
-  StakingPool: bcs.struct("StakingPool", {
-    id: Address,
-    balance: bcs.u64(),
-    slashed: bcs.u64(),
-    min_node_stake: bcs.u64(),
-    lock_epochs: bcs.u64(),
-    node_stakes: TableLayout,
-    total_staked: bcs.u64(),
-    total_slashed: bcs.u64(),
-    active_stakes: bcs.u64(),
-  }),
-  AdminCap: bcs.struct("AdminCap", { id: Address, pool_id: Address }),
-  StakeRecord: bcs.struct("StakeRecord", {
-    id: Address,
-    pool_id: Address,
-    staker: Address,
-    node_id: bcs.string(),
-    amount: bcs.u64(),
-    status: bcs.u8(),
-    staked_at: bcs.u64(),
-    locked_until: bcs.u64(),
-  }),
-  SealToken: bcs.struct("SealToken", {
-    id: Address,
-    stake_id: Address,
-    node_id: bcs.string(),
-    worker_pubkey: bcs.byteVector(),
-    permissions: bcs.vector(bcs.string()),
-    issued_at: bcs.u64(),
-    expires_at: bcs.u64(),
-  }),
-  NautilusRegistry: bcs.struct("NautilusRegistry", {
-    id: Address,
-    endpoint: bcs.string(),
-    enclave_pubkey: bcs.byteVector(),
-    updated_at: bcs.u64(),
-  }),
+  Coin: CoinLayout,
+  ...(Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, structLayout(packageStruct("", n))])) as Record<PackageObject, AnyBcs>),
   // 0x2::dynamic_field::Field<String, ID>: one entry of StakingPool.node_stakes.
   StringIdField: bcs.struct("Field", { id: Address, name: bcs.string(), value: Address }),
-} as const;
+};
 export type LayoutName = keyof typeof LAYOUTS;
 
+/**
+ * The contents of k3s_daas published at `packageId`: the compiled modules (self address
+ * rewritten to the id, as Sui's publish does), every struct's origin at this package, and the
+ * framework packages it links against (version 1 on the devnet).
+ */
+export function publishedPackageFields(packageId: string): PackageFields {
+  const pkg = compiledPackage();
+  const id = normalizeSuiAddress(packageId);
+  return {
+    modules: publishedModules(id),
+    typeOrigins: pkg.modules.flatMap((m) => m.structs.map((st) => ({ moduleName: m.name, datatypeName: st.name, package: id })))
+      .sort((a, b) => `${a.moduleName}::${a.datatypeName}` < `${b.moduleName}::${b.datatypeName}` ? -1 : 1),
+    linkage: pkg.dependencies.map((d) => ({ originalId: normalizeSuiAddress(d), upgradedId: normalizeSuiAddress(d), upgradedVersion: 1n })),
+    digest: pkg.digest,
+  };
+}
+
+// Sui's MovePackage (the `Package` arm of an object's data), for the package object's contents.
+const MovePackageBcs = bcs.struct("MovePackage", {
+  id: Address,
+  version: bcs.u64(),
+  module_map: bcs.map(bcs.string(), bcs.byteVector()),
+  type_origin_table: bcs.vector(bcs.struct("TypeOrigin", { module_name: bcs.string(), datatype_name: bcs.string(), package: Address })),
+  linkage_table: bcs.map(Address, bcs.struct("UpgradeInfo", { upgraded_id: Address, upgraded_version: bcs.u64() })),
+});
+
+/** BCS of the package object: a MovePackage holding the compiled module bytes. */
+export function packageBcs(obj: StoredObject): Uint8Array {
+  const p = obj.fields as unknown as PackageFields;
+  return MovePackageBcs.serialize({
+    id: obj.id,
+    version: obj.version,
+    module_map: new Map(p.modules.map((m) => [m.name, m.bytes])),
+    type_origin_table: p.typeOrigins.map((t) => ({ module_name: t.moduleName, datatype_name: t.datatypeName, package: t.package })),
+    linkage_table: new Map(p.linkage.map((l) => [l.originalId, { upgraded_id: l.upgradedId, upgraded_version: l.upgradedVersion }])),
+  }).toBytes();
+}
+
+/**
+ * BCS contents of an object. A package object's struct fields must be exactly the compiled
+ * struct's: a model that misses or invents a field fails here instead of encoding garbage.
+ */
 export function contentsBcs(obj: StoredObject): Uint8Array {
-  if (obj.layout === "package") return new Uint8Array();
-  return (LAYOUTS[obj.layout] as { serialize(v: unknown): { toBytes(): Uint8Array } })
-    .serialize(obj.fields)
-    .toBytes();
+  if (obj.layout === "package") return packageBcs(obj);
+  if (obj.layout in LAYOUT_FIELDS) checkFields(obj.layout, LAYOUT_FIELDS[obj.layout as PackageObject], obj.fields);
+  return (LAYOUTS[obj.layout] as AnyBcs).serialize(obj.fields).toBytes();
+}
+
+function checkFields(what: string, want: string[], fields: Record<string, unknown>) {
+  const have = Object.keys(fields);
+  if (have.length !== want.length || want.some((f) => !(f in fields))) {
+    throw new Error(`devnet model out of step with move/: ${what} has fields {${have.join(", ")}}, the compiled struct {${want.join(", ")}}`);
+  }
+}
+
+/** An event of the package: BCS and the JSON rendering, both from the compiled event struct. */
+export function encodeEvent(module: string, name: string, fields: Record<string, unknown>): { bcs: Uint8Array; parsedJson: Record<string, unknown> } {
+  const s = packageStruct(module, name);
+  if (!s.abilities.includes("Copy") || !s.abilities.includes("Drop")) throw new Error(`${module}::${name} is not an event struct (copy, drop)`);
+  checkFields(`event ${module}::${name}`, s.fields.map((f) => f.name), fields);
+  const parsedJson: Record<string, unknown> = {};
+  for (const f of s.fields) parsedJson[f.name] = jsonValue(fields[f.name]);
+  return { bcs: structLayout(s).serialize(fields).toBytes(), parsedJson };
+}
+
+/** Move values as JSON-RPC renders them in parsedJson: u64 as strings, bytes as number arrays. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v === "bigint") return String(v);
+  if (v instanceof Uint8Array) return Array.from(v);
+  if (Array.isArray(v)) return v.map(jsonValue);
+  return v;
 }
 
 /** Sui-style 32-byte digest, base58. */

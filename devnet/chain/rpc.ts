@@ -4,8 +4,8 @@
 import { bcs } from "@mysten/sui/bcs";
 import { deriveDynamicFieldID, fromBase58, fromBase64, normalizeStructTag, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { TxRejected, type ExecOutcome } from "./execute.js";
-import { SUI_COIN_TYPE, contentsBcs, fieldsJson, ownerJson, type StoredObject } from "./objects.js";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, normalizedFunction } from "./signatures.js";
+import { SUI_COIN_TYPE, contentsBcs, fieldsJson, ownerJson, type PackageFields, type StoredObject } from "./objects.js";
+import { FRAMEWORK_FUNCTIONS, normalizedFunction, normalizedMoveFunction } from "./signatures.js";
 import type { Chain, TxRecord } from "./state.js";
 
 export class RpcError extends Error {
@@ -46,7 +46,19 @@ function objectData(o: StoredObject, options: Record<string, boolean>) {
     ...(options.showBcs && !isPkg
       ? { bcs: { dataType: "moveObject", type: o.type, hasPublicTransfer: o.hasPublicTransfer, version: str(o.version), bcsBytes: toBase64(contentsBcs(o)) } }
       : {}),
+    ...(options.showBcs && isPkg ? { bcs: rawPackage(o) } : {}),
     ...(options.showDisplay ? { display: { data: null, error: null } } : {}),
+  };
+}
+
+/** SuiRawMovePackage: the compiled module bytes the package object holds (objects.ts PackageFields). */
+function rawPackage(o: StoredObject) {
+  const p = o.fields as unknown as PackageFields;
+  return {
+    dataType: "package", id: o.id, version: str(o.version),
+    moduleMap: Object.fromEntries(p.modules.map((m) => [m.name, toBase64(m.bytes)])),
+    typeOriginTable: p.typeOrigins.map((t) => ({ module_name: t.moduleName, datatype_name: t.datatypeName, package: t.package })),
+    linkageTable: Object.fromEntries(p.linkage.map((l) => [l.originalId, { upgraded_id: l.upgradedId, upgraded_version: str(l.upgradedVersion) }])),
   };
 }
 
@@ -210,8 +222,10 @@ export const METHODS: Record<string, Handler> = {
   sui_getNormalizedMoveFunction: (c, [pkg, module, fn]) => {
     const p = normalizeSuiAddress(String(pkg));
     const framework = p === normalizeSuiAddress("0x2");
-    const table = framework ? FRAMEWORK_FUNCTIONS : p === c.packageId ? K3S_FUNCTIONS : null;
-    const sig = table?.find((f) => f.module === module && f.name === fn);
+    // k3s_daas: any function of the compiled modules (accessors included), as a full node answers.
+    const compiled = p === c.packageId ? normalizedMoveFunction(c.packageId, String(module), String(fn)) : null;
+    if (compiled) return compiled;
+    const sig = framework ? FRAMEWORK_FUNCTIONS.find((f) => f.module === module && f.name === fn) : undefined;
     if (!sig) throw new RpcError(-32602, `No function ${String(fn)} in module ${String(module)} of package ${p}`);
     return normalizedFunction(c.packageId, sig, framework);
   },

@@ -1,6 +1,12 @@
 // Signatures of the Move functions the devnet can call, in two forms: the parameter kinds the
 // executor uses to decode PTB arguments, and the normalized JSON that
 // sui_getNormalizedMoveFunction returns (the SDK resolves tx.object()/tx.pure() args from it).
+// The k3s_daas ones are read from the compiled package (compiled.ts); only the four framework
+// functions the SDK itself emits are written out here.
+import { normalizeSuiAddress } from "@mysten/sui/utils";
+import {
+  SELF_ADDRESS, compiledFunction, compiledPackage, withPackageId, type MoveFunction, type NormalizedType,
+} from "./compiled.js";
 
 export type Param =
   | { kind: "object"; layout: string; ref: "imm" | "mut" | "val" }
@@ -16,26 +22,61 @@ export interface FunctionSig {
   returns: string[]; // layouts of returned objects
   /** Index of the function in its module (reported in MoveAbort locations). */
   index: number;
+  /** The compiled function this signature was read from (k3s_daas functions only). */
+  compiled?: MoveFunction;
 }
 
 const obj = (layout: string, ref: "imm" | "mut" | "val"): Param => ({ kind: "object", layout, ref });
 
-export const K3S_FUNCTIONS: FunctionSig[] = [
-  { module: "staking", name: "stake_for_node", index: 1, returns: [],
-    params: [obj("StakingPool", "mut"), obj("Coin", "val"), { kind: "string" }] },
-  { module: "staking", name: "withdraw_stake", index: 2, returns: ["Coin"],
-    params: [obj("StakingPool", "mut"), obj("StakeRecord", "mut")] },
-  { module: "staking", name: "slash_stake", index: 3, returns: [],
-    params: [obj("AdminCap", "imm"), obj("StakingPool", "mut"), obj("StakeRecord", "mut"), { kind: "u64" }, { kind: "string" }] },
-  { module: "staking", name: "set_pool_params", index: 4, returns: [],
-    params: [obj("AdminCap", "imm"), obj("StakingPool", "mut"), { kind: "u64" }, { kind: "u64" }] },
-  { module: "k8s_gateway", name: "create_worker_seal_token", index: 1, returns: [],
-    params: [obj("StakeRecord", "imm"), { kind: "bytes" }] },
-  { module: "k8s_gateway", name: "revoke_seal_token", index: 2, returns: [],
-    params: [obj("SealToken", "val")] },
-  { module: "k8s_gateway", name: "set_registry", index: 3, returns: [],
-    params: [obj("AdminCap", "imm"), obj("StakingPool", "imm"), obj("NautilusRegistry", "mut"), { kind: "string" }, { kind: "bytes" }] },
-];
+const FW = normalizeSuiAddress("0x2");
+const STD = normalizeSuiAddress("0x1");
+type StructTag = { address: string; module: string; name: string; typeArguments: NormalizedType[] };
+const isStruct = (t: NormalizedType, address: string, module: string, name: string): t is { Struct: StructTag } =>
+  typeof t === "object" && "Struct" in t && t.Struct.address === address && t.Struct.module === module && t.Struct.name === name;
+const isSuiCoin = (t: NormalizedType) => isStruct(t, FW, "coin", "Coin") && isStruct(t.Struct.typeArguments[0]!, FW, "sui", "SUI");
+
+/** The object layout a value type stands for (a key struct of the package, or Coin<SUI>), else null. */
+function objectLayout(t: NormalizedType): string | null {
+  if (isSuiCoin(t)) return "Coin";
+  if (typeof t !== "object" || !("Struct" in t) || t.Struct.address !== SELF_ADDRESS) return null;
+  const { module, name } = t.Struct;
+  const s = compiledPackage().modules.find((m) => m.name === module)?.structs.find((x) => x.name === name);
+  return s?.abilities.includes("Key") ? name : null;
+}
+
+function toParam(t: NormalizedType): Param | "ctx" | null {
+  if (typeof t === "object" && "MutableReference" in t && isStruct(t.MutableReference, FW, "tx_context", "TxContext")) return "ctx";
+  if (t === "U64") return { kind: "u64" };
+  if (t === "Address") return { kind: "address" };
+  if (typeof t === "object" && "Vector" in t && t.Vector === "U8") return { kind: "bytes" };
+  if (isStruct(t, STD, "string", "String")) return { kind: "string" };
+  const [inner, ref] = typeof t === "object" && "Reference" in t ? [t.Reference, "imm" as const]
+    : typeof t === "object" && "MutableReference" in t ? [t.MutableReference, "mut" as const] : [t, "val" as const];
+  const layout = objectLayout(inner);
+  return layout ? obj(layout, ref) : null;
+}
+
+/**
+ * A public function the executor can run: every parameter is an object of the package (or a
+ * Coin<SUI>), a u64, an address, a String or bytes, a &mut TxContext only last, and it returns
+ * only objects. The rest (read accessors returning values) have no model: null.
+ */
+function executable(f: MoveFunction): FunctionSig | null {
+  if (f.visibility !== "Public") return null;
+  const params: Param[] = [];
+  for (const [i, t] of f.parameters.entries()) {
+    const p = toParam(t);
+    if (p === null) return null;
+    if (p === "ctx") { if (i !== f.parameters.length - 1) return null; continue; }
+    params.push(p);
+  }
+  const returns = f.return.map(objectLayout);
+  if (returns.some((r) => r === null)) return null;
+  return { module: f.module, name: f.name, index: f.index, params, returns: returns as string[], compiled: f };
+}
+
+export const K3S_FUNCTIONS: FunctionSig[] = compiledPackage().modules.flatMap((m) =>
+  m.functions.map(executable).filter((s): s is FunctionSig => s !== null));
 
 /** Framework functions the SDK may emit. Their params reference Coin<SUI> only. */
 export const FRAMEWORK_FUNCTIONS: FunctionSig[] = [
@@ -45,41 +86,46 @@ export const FRAMEWORK_FUNCTIONS: FunctionSig[] = [
   { module: "coin", name: "destroy_zero", index: 0, returns: [], params: [obj("Coin", "val")] },
 ];
 
-const STRUCT_MODULE: Record<string, string> = {
-  StakingPool: "staking", AdminCap: "staking", StakeRecord: "staking",
-  SealToken: "k8s_gateway", NautilusRegistry: "k8s_gateway",
-};
+const COIN_JSON = { Struct: { address: "0x2", module: "coin", name: "Coin", typeArguments: [{ Struct: { address: "0x2", module: "sui", name: "SUI", typeArguments: [] } }] } };
 
-function structJson(pkg: string, layout: string): unknown {
-  if (layout === "Coin") {
-    return { Struct: { address: "0x2", module: "coin", name: "Coin", typeArguments: [{ Struct: { address: "0x2", module: "sui", name: "SUI", typeArguments: [] } }] } };
-  }
-  return { Struct: { address: pkg, module: STRUCT_MODULE[layout], name: layout, typeArguments: [] } };
-}
-
-function paramJson(pkg: string, p: Param): unknown {
+function frameworkParamJson(p: Param): unknown {
   switch (p.kind) {
     case "u64": return "U64";
     case "address": return "Address";
     case "bytes": return { Vector: "U8" };
     case "string": return { Struct: { address: "0x1", module: "string", name: "String", typeArguments: [] } };
-    case "object": {
-      const s = structJson(pkg, p.layout);
-      return p.ref === "imm" ? { Reference: s } : p.ref === "mut" ? { MutableReference: s } : s;
-    }
+    case "object": return p.ref === "imm" ? { Reference: COIN_JSON } : p.ref === "mut" ? { MutableReference: COIN_JSON } : COIN_JSON;
   }
 }
 
-const TX_CONTEXT = { MutableReference: { Struct: { address: "0x2", module: "tx_context", name: "TxContext", typeArguments: [] } } };
+/** A compiled function in sui_getNormalizedMoveFunction's shape, at the package's published id. */
+export function normalizedCompiledFunction(pkg: string, f: MoveFunction): unknown {
+  return {
+    visibility: f.visibility,
+    isEntry: f.isEntry,
+    typeParameters: f.typeParameters,
+    parameters: f.parameters.map((t) => withPackageId(t, pkg)),
+    return: f.return.map((t) => withPackageId(t, pkg)),
+  };
+}
+
+/** The normalized form of any function of the compiled package (accessors included), or null. */
+export function normalizedMoveFunction(pkg: string, module: string, name: string): unknown {
+  const f = compiledFunction(module, name);
+  return f ? normalizedCompiledFunction(pkg, f) : null;
+}
 
 /** The sui_getNormalizedMoveFunction result for one function. */
 export function normalizedFunction(pkg: string, sig: FunctionSig, framework: boolean): unknown {
-  const withCtx = !framework && sig.name !== "revoke_seal_token";
+  if (!framework) {
+    if (!sig.compiled) throw new Error(`devnet bug: ${sig.module}::${sig.name} has no compiled signature`);
+    return normalizedCompiledFunction(pkg, sig.compiled);
+  }
   return {
     visibility: "Public",
     isEntry: false,
-    typeParameters: framework ? [{ abilities: ["Store"] }] : [],
-    parameters: [...sig.params.map((p) => paramJson(pkg, p)), ...(withCtx ? [TX_CONTEXT] : [])],
-    return: sig.returns.map((l) => structJson(pkg, l)),
+    typeParameters: [{ abilities: ["Store"] }],
+    parameters: sig.params.map(frameworkParamJson),
+    return: sig.returns.map(() => COIN_JSON),
   };
 }

@@ -10,7 +10,7 @@ import { normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { randomBytes } from "node:crypto";
 import { toBase58 } from "@mysten/sui/utils";
 import { executeTransaction, parseTransactionBytes, TxRejected, type ChainView, type ExecOutcome } from "./execute.js";
-import { SUI_COIN_TYPE, computeObjectDigest, contentsBcs, digestOf, type StoredObject } from "./objects.js";
+import { SUI_COIN_TYPE, computeObjectDigest, contentsBcs, digestOf, publishedPackageFields, type StoredObject } from "./objects.js";
 import { REFERENCE_GAS_PRICE, storageCostOf } from "./gas.js";
 import * as model from "./model.js";
 
@@ -121,9 +121,11 @@ export class Chain {
     const { pool, cap } = model.stakingInit(ctx);
     const registry = model.gatewayInit(ctx);
     model.setPoolParams(ctx, cap, pool, opts.minStakeMist ?? model.DEFAULT_MIN_NODE_STAKE, opts.lockEpochs ?? 1n);
+    // The package object holds the modules compiled from move/ (see PackageFields in objects.ts).
     const pkg: StoredObject = {
       id: this.packageId, version: 1n, digest: "", owner: { Immutable: true }, type: "package", layout: "package",
-      fields: {}, hasPublicTransfer: false, previousTransaction: genesisDigest, storageRebate: 0n,
+      fields: publishedPackageFields(this.packageId) as unknown as Record<string, unknown>, hasPublicTransfer: false,
+      previousTransaction: genesisDigest, storageRebate: 0n,
     };
     const mkCoin = (owner: string, balance: bigint) => {
       const c = ctx.create("Coin", "coin", { id: ctx.freshId(), balance });

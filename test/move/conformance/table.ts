@@ -1,0 +1,174 @@
+// The conformance table: one list of scenarios over the k3s_daas package, run twice, as Move
+// unit tests through test_scenario (move/tests/conformance_tests.move, generated from this
+// table by ./to-move.ts) and against the devnet through @mysten/sui (../conformance.test.ts).
+// Both sides start from the same pool (min stake 1 SUI, lock 2 epochs), run the same steps and
+// must end the same way: the same abort (module and constant), or the same fields and balances.
+
+export type Actor = "ADMIN" | "ALICE" | "BOB";
+
+export const SUI = 1_000_000_000n;
+export const POOL = { minNodeStakeMist: SUI, lockEpochs: 2n } as const;
+
+/** Byte strings the scenarios pass as keys (the same bytes on both sides). */
+export const KEYS = {
+  worker: Uint8Array.from({ length: 32 }, (_, i) => i),
+  enclave: Uint8Array.from({ length: 32 }, (_, i) => 255 - i),
+  short: Uint8Array.from([1, 2, 3]),
+} as const;
+export type KeyName = keyof typeof KEYS;
+
+export type Step =
+  | { op: "stake"; by: Actor; node: string; amount: bigint }
+  /** Withdraw the latest stake; the coin goes to the sender. */
+  | { op: "withdraw"; by: Actor }
+  | { op: "slash"; by: Actor; amount: bigint; reason: string }
+  | { op: "mint"; by: Actor; key: KeyName }
+  | { op: "revoke"; by: Actor }
+  | { op: "set_pool_params"; by: Actor; minNodeStake: bigint; lockEpochs: bigint }
+  | { op: "set_registry"; by: Actor; endpoint: string; key: KeyName }
+  | { op: "next_epoch"; count: number };
+
+/** A value a field must hold. Ids and addresses are symbolic: each side has its own. */
+export type Value =
+  | bigint // u64 (and Balance<SUI>)
+  | number // u8
+  | string // String
+  | string[] // vector<String>
+  | { who: Actor }
+  | { id: "record" | "pool" }
+  | { key: KeyName } // vector<u8>
+  | { size: bigint }; // Table: its entry count
+
+export type Outcome =
+  | { ok: true }
+  /** The last step aborts with this constant of this module. */
+  | { abort: { module: "staking" | "k8s_gateway"; name: string } }
+  /**
+   * The last step needs an owned object the sender does not own: on chain the transaction is
+   * refused before execution; in test_scenario the sender has no such object to take.
+   */
+  | { notOwner: "AdminCap" | "SealToken" };
+
+export interface Expect {
+  record?: Record<string, Value>;
+  pool?: Record<string, Value>;
+  token?: Record<string, Value>;
+  registry?: Record<string, Value>;
+  /** ALICE holds no seal token. */
+  tokenGone?: true;
+  /** What staking::stake_id_for_node answers for this node: the latest record, or none. */
+  nodeStake?: { node: string; is: "record" | "none" };
+  /** The coin the withdrawal sent to its sender holds this much. */
+  withdrawn?: bigint;
+}
+
+export interface Scenario {
+  /** The Move test is `conformance_<id>`. */
+  id: string;
+  steps: Step[];
+  outcome: Outcome;
+  expect?: Expect;
+}
+
+const stake = (by: Actor = "ALICE", amount = SUI, node = "worker-1"): Step => ({ op: "stake", by, node, amount });
+const slash = (amount = SUI, by: Actor = "ADMIN"): Step => ({ op: "slash", by, amount, reason: "missed heartbeats" });
+const epochs = (count: number): Step => ({ op: "next_epoch", count });
+const abort = (module: "staking" | "k8s_gateway", name: string): Outcome => ({ abort: { module, name } });
+const OK: Outcome = { ok: true };
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: "stake",
+    steps: [stake("ALICE", 2n * SUI)],
+    outcome: OK,
+    expect: {
+      record: { pool_id: { id: "pool" }, staker: { who: "ALICE" }, node_id: "worker-1", amount: 2n * SUI, status: 1, staked_at: 0n, locked_until: 2n },
+      pool: { balance: 2n * SUI, slashed: 0n, min_node_stake: SUI, lock_epochs: 2n, node_stakes: { size: 1n }, total_staked: 2n * SUI, total_slashed: 0n, active_stakes: 1n },
+      nodeStake: { node: "worker-1", is: "record" },
+    },
+  },
+  { id: "duplicate_node_id", steps: [stake("ALICE"), stake("BOB")], outcome: abort("staking", "ENodeAlreadyStaked") },
+  { id: "below_minimum", steps: [stake("ALICE", SUI / 2n)], outcome: abort("staking", "EInsufficientStake") },
+  { id: "empty_node_id", steps: [stake("ALICE", SUI, "")], outcome: abort("staking", "EInvalidNodeId") },
+  { id: "withdraw_before_lock", steps: [stake("ALICE"), epochs(1), { op: "withdraw", by: "ALICE" }], outcome: abort("staking", "EStakeLocked") },
+  {
+    id: "withdraw_after_lock",
+    steps: [stake("ALICE", 3n * SUI), epochs(2), { op: "withdraw", by: "ALICE" }],
+    outcome: OK,
+    expect: {
+      withdrawn: 3n * SUI,
+      record: { amount: 0n, status: 3, locked_until: 2n },
+      pool: { balance: 0n, node_stakes: { size: 0n }, total_staked: 3n * SUI, active_stakes: 0n },
+      nodeStake: { node: "worker-1", is: "none" },
+    },
+  },
+  {
+    id: "withdraw_twice",
+    steps: [stake("ALICE"), epochs(2), { op: "withdraw", by: "ALICE" }, { op: "withdraw", by: "ALICE" }],
+    outcome: abort("staking", "EAlreadyWithdrawn"),
+  },
+  {
+    id: "slash",
+    steps: [stake("ALICE", 3n * SUI), slash(SUI)],
+    outcome: OK,
+    expect: {
+      record: { amount: 2n * SUI, status: 2 },
+      pool: { balance: 2n * SUI, slashed: SUI, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 1n } },
+      nodeStake: { node: "worker-1", is: "record" },
+    },
+  },
+  { id: "slash_twice", steps: [stake("ALICE", 3n * SUI), slash(1n), slash(1n)], outcome: abort("staking", "EStakeNotActive") },
+  { id: "slash_more_than_stake", steps: [stake("ALICE"), slash(SUI + 1n)], outcome: abort("staking", "EInvalidSlashAmount") },
+  {
+    id: "withdraw_after_slash",
+    steps: [stake("ALICE", 3n * SUI), slash(SUI), epochs(2), { op: "withdraw", by: "ALICE" }],
+    outcome: OK,
+    expect: {
+      withdrawn: 2n * SUI,
+      record: { amount: 0n, status: 3 },
+      pool: { balance: 0n, slashed: SUI, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 0n } },
+      nodeStake: { node: "worker-1", is: "none" },
+    },
+  },
+  {
+    id: "mint_active",
+    steps: [stake("ALICE"), { op: "mint", by: "ALICE", key: "worker" }],
+    outcome: OK,
+    expect: {
+      token: { stake_id: { id: "record" }, node_id: "worker-1", worker_pubkey: { key: "worker" }, permissions: ["node:join", "node:heartbeat"], issued_at: 0n, expires_at: 30n },
+      record: { status: 1 },
+    },
+  },
+  { id: "mint_slashed", steps: [stake("ALICE"), slash(1n), { op: "mint", by: "ALICE", key: "worker" }], outcome: abort("k8s_gateway", "EStakeNotActive") },
+  { id: "mint_short_key", steps: [stake("ALICE"), { op: "mint", by: "ALICE", key: "short" }], outcome: abort("k8s_gateway", "EInvalidWorkerKey") },
+  {
+    id: "revoke",
+    steps: [stake("ALICE"), { op: "mint", by: "ALICE", key: "worker" }, { op: "revoke", by: "ALICE" }],
+    outcome: OK,
+    expect: { tokenGone: true, record: { status: 1 } },
+  },
+  {
+    id: "set_pool_params",
+    steps: [{ op: "set_pool_params", by: "ADMIN", minNodeStake: 5n * SUI, lockEpochs: 9n }],
+    outcome: OK,
+    expect: { pool: { min_node_stake: 5n * SUI, lock_epochs: 9n } },
+  },
+  {
+    id: "set_registry",
+    steps: [{ op: "set_registry", by: "ADMIN", endpoint: "https://cp.example:8443", key: "enclave" }],
+    outcome: OK,
+    expect: { registry: { endpoint: "https://cp.example:8443", enclave_pubkey: { key: "enclave" }, updated_at: 0n } },
+  },
+  { id: "set_registry_bad_key", steps: [{ op: "set_registry", by: "ADMIN", endpoint: "https://cp", key: "short" }], outcome: abort("k8s_gateway", "EInvalidEnclaveKey") },
+  // Every call from the wrong sender.
+  { id: "wrong_sender_withdraw", steps: [stake("ALICE"), epochs(2), { op: "withdraw", by: "BOB" }], outcome: abort("staking", "ENotStaker") },
+  { id: "wrong_sender_mint", steps: [stake("ALICE"), { op: "mint", by: "BOB", key: "worker" }], outcome: abort("k8s_gateway", "ENotStaker") },
+  { id: "wrong_sender_slash", steps: [stake("ALICE"), slash(SUI, "BOB")], outcome: { notOwner: "AdminCap" } },
+  {
+    id: "wrong_sender_revoke",
+    steps: [stake("ALICE"), { op: "mint", by: "ALICE", key: "worker" }, { op: "revoke", by: "BOB" }],
+    outcome: { notOwner: "SealToken" },
+  },
+  { id: "wrong_sender_set_pool_params", steps: [{ op: "set_pool_params", by: "BOB", minNodeStake: SUI, lockEpochs: 1n }], outcome: { notOwner: "AdminCap" } },
+  { id: "wrong_sender_set_registry", steps: [{ op: "set_registry", by: "BOB", endpoint: "https://evil", key: "enclave" }], outcome: { notOwner: "AdminCap" } },
+];
