@@ -4,7 +4,7 @@
 import { bcs } from "@mysten/sui/bcs";
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { fromBase64, normalizeSuiAddress, normalizeStructTag } from "@mysten/sui/utils";
-import { SUI_TYPE, contentsBcs, digestOf, fieldsJson, type Owner, type StoredObject } from "../objects.js";
+import { SUI_TYPE, contentsBcs, digestOf, fieldsJson, type Owner, type PackageFields, type StoredObject } from "../objects.js";
 import type { ExecOutcome } from "../execute.js";
 import type { Chain, CheckpointRecord, TxRecord } from "../state.js";
 
@@ -56,9 +56,19 @@ function jsonValueAny(v: unknown): any {
 }
 
 /** An object as the ledger and state services return it, before the read mask. */
+/** sui.rpc.v2.Package of the published package object (its compiled modules, origins, linkage). */
+export function packageProto(o: StoredObject) {
+  const p = o.fields as unknown as PackageFields;
+  return {
+    storageId: o.id, originalId: o.id, version: o.version,
+    modules: p.modules.map((m) => ({ name: m.name, contents: m.bytes, datatypes: [], functions: [] })),
+    typeOrigins: p.typeOrigins.map((t) => ({ moduleName: t.moduleName, datatypeName: t.datatypeName, packageId: t.package })),
+    linkage: p.linkage.map((l) => ({ originalId: l.originalId, upgradedId: l.upgradedId, upgradedVersion: BigInt(l.upgradedVersion) })),
+  };
+}
+
 export function objectProto(o: StoredObject): ProtoObject {
   const isPkg = o.layout === "package";
-  const modules = isPkg ? (o.fields.modules as { name: string; bytes: Uint8Array }[] | undefined) ?? [] : [];
   return GrpcTypes.Object.create({
     objectId: o.id,
     version: o.version,
@@ -67,7 +77,7 @@ export function objectProto(o: StoredObject): ProtoObject {
     objectType: isPkg ? "package" : o.type,
     hasPublicTransfer: o.hasPublicTransfer,
     ...(isPkg
-      ? { package: { storageId: o.id, originalId: o.id, version: o.version, modules: modules.map((m) => ({ name: m.name, contents: m.bytes })) } }
+      ? { package: packageProto(o) }
       : { contents: { name: o.type, value: contentsBcs(o) }, json: jsonValue(fieldsJson(o)) }),
     previousTransaction: o.previousTransaction,
     storageRebate: o.storageRebate,

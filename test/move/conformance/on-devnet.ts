@@ -31,10 +31,24 @@ function call(w: World, tx: Transaction, module: string, fn: string, args: Args)
   return tx.moveCall({ target: `${w.env.devnet.ids.packageId}::${module}::${fn}`, arguments: args });
 }
 
+/**
+ * An explicit object input: a shared ref with its mutability, or an owned/immutable ref at its
+ * current version. Fully resolved transactions build offline; left to the node (tx.object), a
+ * gRPC node simulates first and the SDK refuses to build one that aborts, so the abort would
+ * never reach the chain's effects, where the Move side's abort is compared.
+ */
+async function objArg(w: World, tx: Transaction, id: string, mutable: boolean) {
+  const { object } = await w.env.client.core.getObject({ objectId: id });
+  const owner = object.owner as { $kind: string; Shared?: { initialSharedVersion: string } };
+  if (owner.$kind === "Shared") return tx.sharedObjectRef({ objectId: id, initialSharedVersion: owner.Shared!.initialSharedVersion, mutable });
+  return tx.objectRef({ objectId: object.objectId, version: object.version, digest: object.digest });
+}
+
 /** The transaction of one step (null for an epoch change, which is the network's business). */
-function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Transaction {
+async function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Promise<Transaction> {
   const ids = w.env.devnet.ids;
   const tx = new Transaction();
+  const o = (id: string, mutable: boolean) => objArg(w, tx, id, mutable);
   const need = (id: string | undefined, what: string) => {
     if (!id) throw new Error(`scenario uses a ${what} before creating one`);
     return id;
@@ -42,35 +56,40 @@ function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Transaction {
   switch (st.op) {
     case "stake": {
       const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(st.amount)]);
-      call(w, tx, "staking", "stake_for_node", [tx.object(ids.poolId), coin!, tx.pure.string(st.node)]);
+      call(w, tx, "staking", "stake_for_node", [await o(ids.poolId, true), coin!, tx.pure.string(st.node)]);
       break;
     }
     case "withdraw": {
-      const c = call(w, tx, "staking", "withdraw_stake", [tx.object(ids.poolId), tx.object(need(w.recordId, "stake"))]);
+      const c = call(w, tx, "staking", "withdraw_stake", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true)]);
       tx.transferObjects([c], w.keys[st.by].toSuiAddress());
       break;
     }
     case "slash":
-      call(w, tx, "staking", "slash_stake", [tx.object(ids.adminCapId), tx.object(ids.poolId), tx.object(need(w.recordId, "stake")), tx.pure.u64(st.amount), tx.pure.string(st.reason)]);
+      call(w, tx, "staking", "slash_stake", [await o(ids.adminCapId, false), await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), tx.pure.u64(st.amount), tx.pure.string(st.reason)]);
       break;
     case "mint":
-      call(w, tx, "k8s_gateway", "create_worker_seal_token", [tx.object(need(w.recordId, "stake")), tx.pure.vector("u8", Array.from(KEYS[st.key]))]);
+      call(w, tx, "k8s_gateway", "create_worker_seal_token", [await o(need(w.recordId, "stake"), false), tx.pure.vector("u8", Array.from(KEYS[st.key]))]);
       break;
     case "revoke":
-      call(w, tx, "k8s_gateway", "revoke_seal_token", [tx.object(need(w.tokenId, "seal token"))]);
+      call(w, tx, "k8s_gateway", "revoke_seal_token", [await o(need(w.tokenId, "seal token"), false)]);
       break;
     case "set_pool_params":
-      call(w, tx, "staking", "set_pool_params", [tx.object(ids.adminCapId), tx.object(ids.poolId), tx.pure.u64(st.minNodeStake), tx.pure.u64(st.lockEpochs)]);
+      call(w, tx, "staking", "set_pool_params", [await o(ids.adminCapId, false), await o(ids.poolId, true), tx.pure.u64(st.minNodeStake), tx.pure.u64(st.lockEpochs)]);
       break;
     case "set_registry":
-      call(w, tx, "k8s_gateway", "set_registry", [tx.object(ids.adminCapId), tx.object(ids.poolId), tx.object(ids.registryId), tx.pure.string(st.endpoint), tx.pure.vector("u8", Array.from(KEYS[st.key]))]);
+      call(w, tx, "k8s_gateway", "set_registry", [await o(ids.adminCapId, false), await o(ids.poolId, false), await o(ids.registryId, true), tx.pure.string(st.endpoint), tx.pure.vector("u8", Array.from(KEYS[st.key]))]);
       break;
   }
   return tx;
 }
 
 async function run(w: World, st: Exclude<Step, { op: "next_epoch" }>): Promise<Result> {
-  const tx = build(w, st);
+  const tx = await build(w, st);
+  const sender = w.keys[st.by].toSuiAddress();
+  const { objects: coins } = await w.env.client.core.listCoins({ owner: sender });
+  tx.setSender(sender);
+  tx.setGasPayment(coins.map((c) => ({ objectId: c.objectId, version: c.version, digest: c.digest })));
+  tx.setGasPrice(BigInt((await w.env.client.core.getReferenceGasPrice()).referenceGasPrice));
   tx.setGasBudget(50_000_000n);
   const r = await w.env.client.core.signAndExecuteTransaction({
     transaction: tx, signer: w.keys[st.by], include: { effects: true, objectTypes: true },

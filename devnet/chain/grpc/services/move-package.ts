@@ -1,11 +1,13 @@
-// sui.rpc.v2.MovePackageService: functions, datatypes and the package, from the signatures and
-// layouts the devnet executes with (devnet/chain/signatures.ts, datatypes.ts).
+// sui.rpc.v2.MovePackageService: functions, datatypes and the package. The k3s_daas answers come
+// from the compiled modules (devnet/chain/compiled.ts); the few framework functions the SDK may
+// emit come from signatures.ts.
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, type FunctionSig, type Param } from "../../signatures.js";
-import { DATATYPES, type FieldType } from "../../datatypes.js";
+import { FRAMEWORK_FUNCTIONS, type FunctionSig, type Param } from "../../signatures.js";
+import { compiledFunction, compiledPackage, withPackageId, type Ability, type NormalizedType } from "../../compiled.js";
 import type { Chain } from "../../state.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
+import { packageProto } from "../convert.js";
 import { required, type ServiceImpl } from "../service.js";
 
 const B = GrpcTypes.OpenSignatureBody_Type;
@@ -26,14 +28,35 @@ function paramBody(pkg: string, p: Param, framework: boolean): object {
     case "address": return { type: B.ADDRESS };
     case "bytes": return { type: B.VECTOR, typeParameterInstantiation: [{ type: B.U8 }] };
     case "string": return datatype(`${normalizeSuiAddress("0x1")}::string::String`);
-    case "object": {
+    case "object":
       if (p.layout === "Coin") return coinBody(framework);
-      const dt = DATATYPES.find((d) => d.name === p.layout);
-      if (!dt) throw new Error(`devnet bug: no datatype for ${p.layout}`);
-      return datatype(`${pkg}::${dt.module}::${dt.name}`);
-    }
+      throw new Error(`devnet bug: framework parameter of layout ${p.layout}`);
   }
 }
+
+const PRIMITIVE: Record<string, number> = { Bool: B.BOOL, U8: B.U8, U16: B.U16, U32: B.U32, U64: B.U64, U128: B.U128, U256: B.U256, Address: B.ADDRESS };
+
+/** OpenSignatureBody of a compiled (normalized) type. */
+function bodyOf(t: NormalizedType): object {
+  if (typeof t === "string") {
+    const k = PRIMITIVE[t];
+    if (k === undefined) throw new Error(`devnet bug: no OpenSignatureBody for ${t}`);
+    return { type: k };
+  }
+  if ("Vector" in t) return { type: B.VECTOR, typeParameterInstantiation: [bodyOf(t.Vector)] };
+  if ("Struct" in t) return datatype(`${normalizeSuiAddress(t.Struct.address)}::${t.Struct.module}::${t.Struct.name}`, t.Struct.typeArguments.map(bodyOf));
+  if ("TypeParameter" in t) return { type: B.TYPE_PARAMETER, typeParameter: t.TypeParameter };
+  throw new Error("devnet bug: a reference inside a type");
+}
+
+function signatureOf(t: NormalizedType) {
+  if (typeof t !== "string" && "Reference" in t) return { reference: R.IMMUTABLE, body: bodyOf(t.Reference) };
+  if (typeof t !== "string" && "MutableReference" in t) return { reference: R.MUTABLE, body: bodyOf(t.MutableReference) };
+  return { body: bodyOf(t) };
+}
+
+const ABILITY: Record<Ability, number> = { Copy: GrpcTypes.Ability.COPY, Drop: GrpcTypes.Ability.DROP, Store: GrpcTypes.Ability.STORE, Key: GrpcTypes.Ability.KEY };
+const VISIBILITY = { Public: GrpcTypes.FunctionDescriptor_Visibility.PUBLIC, Friend: GrpcTypes.FunctionDescriptor_Visibility.FRIEND, Private: GrpcTypes.FunctionDescriptor_Visibility.PRIVATE };
 
 function openSignature(pkg: string, p: Param, framework: boolean) {
   const body = paramBody(pkg, p, framework);
@@ -56,22 +79,6 @@ function descriptor(pkg: string, sig: FunctionSig, framework: boolean) {
   };
 }
 
-function fieldBody(pkg: string, t: FieldType): object {
-  switch (t) {
-    case "u8": return { type: B.U8 };
-    case "u64": return { type: B.U64 };
-    case "address": return { type: B.ADDRESS };
-    case "UID": return datatype(`${FRAMEWORK}::object::UID`);
-    case "ID": return datatype(`${FRAMEWORK}::object::ID`);
-    case "String": return datatype(`${normalizeSuiAddress("0x1")}::string::String`);
-    case "vector<u8>": return { type: B.VECTOR, typeParameterInstantiation: [{ type: B.U8 }] };
-    case "vector<String>": return { type: B.VECTOR, typeParameterInstantiation: [datatype(`${normalizeSuiAddress("0x1")}::string::String`)] };
-    case "Balance<SUI>": return datatype(`${FRAMEWORK}::balance::Balance`, [datatype(`${FRAMEWORK}::sui::SUI`)]);
-    case "Table<String, ID>": return datatype(`${FRAMEWORK}::table::Table`, [datatype(`${normalizeSuiAddress("0x1")}::string::String`), datatype(`${FRAMEWORK}::object::ID`)]);
-  }
-  void pkg;
-}
-
 function packageOf(chain: Chain, pkgIn: string | undefined): "framework" | "k3s" {
   const pkg = normalizeSuiAddress(required(pkgIn, "package_id"));
   if (pkg === FRAMEWORK) return "framework";
@@ -79,7 +86,6 @@ function packageOf(chain: Chain, pkgIn: string | undefined): "framework" | "k3s"
   throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Package ${pkg} not found`);
 }
 
-const ABILITY: Record<string, number> = { copy: GrpcTypes.Ability.COPY, drop: GrpcTypes.Ability.DROP, store: GrpcTypes.Ability.STORE, key: GrpcTypes.Ability.KEY };
 
 export const movePackageService: ServiceImpl = {
   service: GrpcTypes.MovePackageService,
@@ -88,31 +94,43 @@ export const movePackageService: ServiceImpl = {
       const which = packageOf(chain, req.packageId);
       const module = required(req.moduleName as string | undefined, "module_name");
       const name = required(req.name as string | undefined, "name");
-      const table = which === "framework" ? FRAMEWORK_FUNCTIONS : K3S_FUNCTIONS;
-      const sig = table.find((f) => f.module === module && f.name === name);
-      if (!sig) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Function ${normalizeSuiAddress(req.packageId)}::${module}::${name} not found`);
-      return { function: descriptor(chain.packageId, sig, which === "framework") };
+      const missing = () => new GrpcError(GrpcStatusCode.NOT_FOUND, `Function ${normalizeSuiAddress(req.packageId)}::${module}::${name} not found`);
+      if (which === "framework") {
+        const sig = FRAMEWORK_FUNCTIONS.find((f) => f.module === module && f.name === name);
+        if (!sig) throw missing();
+        return { function: descriptor(chain.packageId, sig, true) };
+      }
+      const f = compiledFunction(module, name);
+      if (!f) throw missing();
+      return {
+        function: {
+          name: f.name, visibility: VISIBILITY[f.visibility], isEntry: f.isEntry,
+          typeParameters: f.typeParameters.map((t) => ({ constraints: t.abilities.map((a) => ABILITY[a]), isPhantom: false })),
+          parameters: f.parameters.map((t) => signatureOf(withPackageId(t, chain.packageId))),
+          returns: f.return.map((t) => signatureOf(withPackageId(t, chain.packageId))),
+        },
+      };
     },
     GetDatatype: (chain, req) => {
       const which = packageOf(chain, req.packageId);
       const module = required(req.moduleName as string | undefined, "module_name");
       const name = required(req.name as string | undefined, "name");
-      const dt = which === "k3s" ? DATATYPES.find((d) => d.module === module && d.name === name) : undefined;
+      const dt = which === "k3s" ? compiledPackage().modules.find((m) => m.name === module)?.structs.find((d) => d.name === name) : undefined;
       if (!dt) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Datatype ${normalizeSuiAddress(req.packageId)}::${module}::${name} not found`);
       return {
         datatype: {
           typeName: `${chain.packageId}::${dt.module}::${dt.name}`, definingId: chain.packageId, module: dt.module, name: dt.name,
-          abilities: dt.abilities.map((a) => ABILITY[a]!), typeParameters: [], kind: GrpcTypes.DatatypeDescriptor_DatatypeKind.STRUCT,
-          fields: dt.fields.map(([fname, t], position) => ({ name: fname, position, type: fieldBody(chain.packageId, t) })),
+          abilities: dt.abilities.map((a) => ABILITY[a]),
+          typeParameters: dt.typeParameters.map((t) => ({ constraints: t.constraints.map((a) => ABILITY[a]), isPhantom: t.isPhantom })),
+          kind: GrpcTypes.DatatypeDescriptor_DatatypeKind.STRUCT,
+          fields: dt.fields.map((fl, position) => ({ name: fl.name, position, type: bodyOf(withPackageId(fl.type, chain.packageId)) })),
           variants: [],
         },
       };
     },
     GetPackage: (chain, req) => {
       if (packageOf(chain, req.packageId) !== "k3s") throw new GrpcError(GrpcStatusCode.NOT_FOUND, "the devnet serves only the k3s_daas package");
-      const pkg = chain.objects.get(chain.packageId)!;
-      const modules = (pkg.fields.modules as { name: string; bytes: Uint8Array }[] | undefined) ?? [];
-      return { package: { storageId: pkg.id, originalId: pkg.id, version: pkg.version, modules: modules.map((m) => ({ name: m.name, contents: m.bytes })), typeOrigins: [], linkage: [] } };
+      return { package: packageProto(chain.objects.get(chain.packageId)!) };
     },
   },
 };
