@@ -204,7 +204,7 @@ describe("StakedWorker children", () => {
     assert.equal(parsed.nodeId, "worker-1");
     assert.equal(parsed.stakeId, h.stakeIdFor("worker-1"));
     assert.equal(parsed.sealTokenId, h.sealIdFor("worker-1"));
-    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, transport: "grpc", packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId });
+    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, transport: "grpc", requestTimeoutMs: 10_000, packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId });
     assert.equal(parsed.api.port, 9555);
     assert.equal(parsed.controlPlane.endpoint, "http://10.99.0.1:8443");
     assert.equal(parsed.containerRuntime.type, "containerd");
