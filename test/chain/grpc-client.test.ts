@@ -210,4 +210,18 @@ describe("SuiGrpcClient against the devnet", () => {
     await reader;
     assert.deepEqual(got, [BigInt(cp!)]);
   });
+
+  test("grpc-web-text framing works as binary does; methods the devnet does not serve are UNIMPLEMENTED", async () => {
+    const text = new SuiGrpcClient({ baseUrl: devnet.url, network: "localnet", format: "text" } as ConstructorParameters<typeof SuiGrpcClient>[0]);
+    const kp = await funded();
+    assert.equal(BigInt((await text.core.getBalance({ owner: kp.toSuiAddress() })).balance.balance), 1000n * ONE_SUI);
+    const { chainIdentifier } = await text.core.getChainIdentifier();
+    assert.equal(chainIdentifier, (await client.core.getChainIdentifier()).chainIdentifier);
+    await assert.rejects(client.nameService.lookupName({ name: "k3s.sui" }).response, (e: unknown) => {
+      assert.ok(e instanceof RpcError);
+      assert.equal(e.code, "UNIMPLEMENTED");
+      return true;
+    });
+    await assert.rejects(client.core.getObject({ objectId: "0x" + "ab".repeat(32) }), /not found/i);
+  });
 });
