@@ -10,8 +10,8 @@
 //   round trip is printed too.
 // - stopped: systemd's own InactiveEnterTimestamp of k3s-agent.service on the host, in
 //   microseconds; nspawn hosts share this machine's clock, so no polling delay is counted.
-// The agent checks its stake every second (agent/src/loop.ts), so about 0-1 s of the figure is
-// where in that interval the slash lands, the rest is the chain read and stopping the unit.
+// The agent's checkpoint stream pushes the change (agent/src/chain-watch.ts); the figure is the
+// push, one batched read, the confirming stake read, and stopping the unit.
 // Destroy at the end withdraws what is left of the stakes and leaves the hosts clean.
 //
 // Real: the agent, systemd, the engine and program that provisioned it, SSH. Stand-ins: the
