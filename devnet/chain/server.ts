@@ -34,6 +34,11 @@ export interface StartDevnetOptions {
    * trip (benchmarks; a loopback devnet otherwise has none). Default 0.
    */
   rpcLatencyMs?: number;
+  /**
+   * Refuse filtered checkpoint subscriptions with UNIMPLEMENTED, as a node without subscription
+   * filters does (tests of the client's fallback). Default false.
+   */
+  noSubscriptionFilters?: boolean;
 }
 
 export interface Devnet {
@@ -113,7 +118,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
   const server = createServer((req, res) => {
     if (isGrpcWebRequest(req)) {
       count(req, grpcMethodOf(req.url));
-      void handleGrpcWeb(chain, req, res, opts.rpcLatencyMs ?? 0);
+      void handleGrpcWeb(chain, req, res, { latencyMs: opts.rpcLatencyMs ?? 0, noSubscriptionFilters: opts.noSubscriptionFilters ?? false });
       return;
     }
     void (async () => {

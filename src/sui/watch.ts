@@ -1,7 +1,7 @@
 // Pushed chain changes: a checkpoint subscription (SubscriptionService.SubscribeCheckpoints)
 // filtered to the transactions that touch given objects, read mask limited to the ids of the
 // objects each transaction changed. One stream, no polling; reconnecting is the caller's policy.
-import { isSuiGrpcClient, type SuiGrpcClient } from "@mysten/sui/grpc";
+import { isSuiGrpcClient, RpcError, type SuiGrpcClient } from "@mysten/sui/grpc";
 import type { ClientWithCoreApi } from "@mysten/sui/client";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
 
@@ -21,9 +21,14 @@ export function canWatch(client: ClientWithCoreApi): boolean {
   return isSuiGrpcClient(client);
 }
 
+/** Clients whose node refused a filtered subscription: they get unfiltered ones from then on. */
+const noServerFilter = new WeakSet<object>();
+
 /**
  * Watch `objectIds`. Returns the function that closes the stream. Throws if the client is not
- * a gRPC client (see canWatch).
+ * a gRPC client (see canWatch). A node that does not support subscription filters (it answers
+ * UNIMPLEMENTED or INVALID_ARGUMENT before any frame) is asked again without one, and the
+ * checkpoints are filtered here; the read mask keeps that stream to object ids.
  */
 export function watchObjects(client: ClientWithCoreApi, objectIds: string[], h: ObjectChangeHandlers): () => void {
   if (!isSuiGrpcClient(client)) throw new Error("watching objects needs a gRPC client (network.transport: grpc)");
@@ -36,18 +41,23 @@ export function watchObjects(client: ClientWithCoreApi, objectIds: string[], h: 
     closed = true;
     h.onClose(err);
   };
-  void (async () => {
+  const subscribe = (filtered: boolean) => grpc.subscriptionService.subscribeCheckpoints(
+    {
+      readMask: { paths: ["sequence_number", "transactions.effects.changed_objects.object_id"] },
+      // DNF: one term per object, so a checkpoint matches when any transaction touches any.
+      filter: filtered
+        ? { terms: [...watched].map((objectId) => ({ literals: [{ negated: false, predicate: { oneofKind: "affectedObject" as const, affectedObject: { objectId } } }] })) }
+        : undefined,
+    },
+    { abort: abort.signal },
+  );
+  const run = async (filtered: boolean): Promise<void> => {
+    let frames = 0;
     try {
-      const call = grpc.subscriptionService.subscribeCheckpoints(
-        {
-          readMask: { paths: ["sequence_number", "transactions.effects.changed_objects.object_id"] },
-          // DNF: one term per object, so a checkpoint matches when any transaction touches any.
-          filter: { terms: [...watched].map((objectId) => ({ literals: [{ negated: false, predicate: { oneofKind: "affectedObject", affectedObject: { objectId } } }] })) },
-        },
-        { abort: abort.signal },
-      );
+      const call = subscribe(filtered);
       void call.headers.then(() => { if (!closed) h.onOpen(); }, () => undefined);
       for await (const frame of call.responses) {
+        frames += 1;
         const cursor = frame.cursor ?? 0n;
         h.onFrame?.(cursor);
         const cp = frame.checkpoint;
@@ -63,9 +73,15 @@ export function watchObjects(client: ClientWithCoreApi, objectIds: string[], h: 
       }
       close(abort.signal.aborted ? null : new Error("checkpoint stream ended"));
     } catch (e) {
+      const refusedFilter = filtered && frames === 0 && e instanceof RpcError && (e.code === "UNIMPLEMENTED" || e.code === "INVALID_ARGUMENT");
+      if (refusedFilter && !abort.signal.aborted) {
+        noServerFilter.add(client);
+        return run(false);
+      }
       close(abort.signal.aborted ? null : (e as Error));
     }
-  })();
+  };
+  void run(!noServerFilter.has(client));
   return () => {
     abort.abort();
     close(null);

@@ -34,7 +34,13 @@ export function grpcMethodOf(url: string | undefined): string {
   return (url ?? "").replace(/^\//, "");
 }
 
-export async function handleGrpcWeb(chain: Chain, req: IncomingMessage, res: ServerResponse, latencyMs = 0): Promise<void> {
+export interface FrontOptions {
+  latencyMs: number;
+  noSubscriptionFilters: boolean;
+}
+
+export async function handleGrpcWeb(chain: Chain, req: IncomingMessage, res: ServerResponse, opts: FrontOptions): Promise<void> {
+  const latencyMs = opts.latencyMs;
   const format = wireFormatOf(req.headers["content-type"])!;
   const route = ROUTES.get((req.url ?? "").split("?")[0]!);
   let reply: ReplyStream | null = null;
@@ -51,6 +57,9 @@ export async function handleGrpcWeb(chain: Chain, req: IncomingMessage, res: Ser
       throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `cannot decode ${method.I.typeName}: ${(e as Error).message}`);
     }
     if (latencyMs) await new Promise((r) => setTimeout(r, latencyMs));
+    if (opts.noSubscriptionFilters && method.name === "SubscribeCheckpoints" && (request as { filter?: unknown }).filter) {
+      throw new GrpcError(GrpcStatusCode.UNIMPLEMENTED, "subscription filters are not supported by this node");
+    }
     if (method.serverStreaming) {
       const handler = impl.stream?.[method.name];
       if (!handler) throw new GrpcError(GrpcStatusCode.UNIMPLEMENTED, `${impl.service.typeName}/${method.name} is not served by the devnet`);
