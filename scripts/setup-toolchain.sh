@@ -19,7 +19,7 @@ die() { printf '[setup-toolchain] error: %s\n' "$*" >&2; exit 1; }
 
 cli_ok() { [ -x "$K3S_DAAS_PULUMI_BIN/pulumi" ] && [ "$("$K3S_DAAS_PULUMI_BIN/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; }
 plugins_stamp="$K3S_DAAS_PLUGIN_BIN/.source-sha"
-plugins_sha="$(cat toolchain/go.mod toolchain/cmd/*/*.go | sha256sum | cut -c1-16)"
+plugins_sha="$K3S_DAAS_TOOLCHAIN_SHA" # every toolchain/ source (env.sh); also names the cache directory
 plugins_ok() {
   [ -x "$K3S_DAAS_PLUGIN_BIN/pulumi-language-nodejs" ] && [ -x "$K3S_DAAS_PLUGIN_BIN/pulumi-resource-command" ] &&
     { [ "$(cat "$plugins_stamp" 2>/dev/null)" = "$plugins_sha" ] || [ "$(cat "$plugins_stamp" 2>/dev/null)" = "official" ]; }
