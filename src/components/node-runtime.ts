@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "./provider-runtime";
+
+// The tarball helpers run in the provider process (runtime/); scripts use them from here too.
+export { ensureNodeTarball, nodeCacheDir, nodePlatformPackage, pinnedNodeVersion } from "./runtime/node-tarball";
+
+/** Inputs of a {@link NodeRuntime}. */
+export interface NodeRuntimeArgs {
+  readonly nodeId: pulumi.Input<string>;
+  readonly host: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly user: pulumi.Input<string>;
+  /** SSH private key; must be a secret. */
+  readonly privateKey: pulumi.Input<string>;
+  /** The host's pinned SSH host key ("type base64"). */
+  readonly hostKey: pulumi.Input<string>;
+  /** The Node version the project pins (the `node` npm package). */
+  readonly nodeVersion: pulumi.Input<string>;
+  readonly allowUnreachableHost: pulumi.Input<boolean>;
+  readonly connectRetries: pulumi.Input<number>;
+}
+
+/**
+ * Node for the host's own architecture, found out on the host at `up` and installed over SSH
+ * (see runtime/node-runtime.ts): no upload whose source is unknown at preview.
+ */
+export class NodeRuntime extends pulumi.dynamic.Resource {
+  declare readonly arch: pulumi.Output<string>;
+  declare readonly installedVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      forwardingProvider("nodeRuntimeProvider"),
+      name,
+      { ...args, privateKey: pulumi.secret(args.privateKey), arch: undefined, installedVersion: undefined },
+      { ...opts, additionalSecretOutputs: ["privateKey"] },
+      "k3s-daas",
+      "NodeRuntime",
+    );
+  }
+}
