@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { startSshd, type Sshd } from "../support/sshd";
 import { createTestStack, type TestStack } from "../support/engine";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 const programDir = resolve(__dirname, "../fixtures/engine-program");
 let sshd: Sshd;
@@ -40,7 +41,7 @@ test("pulumi version is the pinned one", () => {
 
 test("preview plans every resource and touches nothing", async () => {
   const preview = await ts.stack.preview();
-  assert.equal(preview.changeSummary.create, 4); // stack + file + copy + command
+  assert.equal(preview.changeSummary.create, 5); // stack + file + copy + two commands
   assert.equal(existsSync(join(workDir, "marker.txt")), false);
   assert.equal(existsSync(join(workDir, "remote")), false);
 });
@@ -53,11 +54,13 @@ test("up creates the file, copies over SSH and runs the remote command", async (
   assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
   assert.equal(up.outputs.fileContent?.value, "first");
   assert.equal(up.outputs.remoteStdout?.value, "first");
+  assert.equal(readFileSync(join(workDir, "remote/stdin.txt"), "utf8"), "first");
+  assert.equal(up.outputs.fedStdout?.value, "wrote");
 });
 
 test("a second up with no change changes nothing", async () => {
   const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 4 });
+  assert.deepEqual(up.summary.resourceChanges, { same: 5 });
   assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
 });
 
@@ -68,13 +71,21 @@ test("the SSH key is encrypted in the state on disk", () => {
   assert.equal(state.includes(sshd.privateKey.split("\n")[1]!), false);
 });
 
-test("changing the content updates the dynamic resource and re-copies, nothing else", async () => {
+test("changing the content updates the dynamic resource, re-copies, and updates the stdin-fed command on an sshd without AcceptEnv", async () => {
   await ts.stack.setConfig("content", { value: "second" });
-  const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 2, update: 2 });
+  const events: EngineEvent[] = [];
+  const up = await ts.stack.up({ onEvent: (e) => events.push(e) });
+  assert.deepEqual(up.summary.resourceChanges, { same: 2, update: 3 });
   assert.equal(readFileSync(join(workDir, "remote/log"), "utf8"), "created\n");
   assert.equal(readFileSync(join(workDir, "marker.txt"), "utf8"), "second");
   assert.equal(readFileSync(join(workDir, "remote/payload.txt"), "utf8"), "second");
+  assert.equal(readFileSync(join(workDir, "remote/stdin.txt"), "utf8"), "second", "the update ran with its stdin");
+  // The previous output could not be passed (this sshd accepts no variables): a warning, as upstream.
+  const warnings = events.filter((e) => e.diagnosticEvent?.severity === "warning" && !e.diagnosticEvent.ephemeral).map((e) => e.diagnosticEvent!.message);
+  assert.ok(warnings.some((w) => w.includes("Unable to set 'PULUMI_COMMAND_STDOUT'")), JSON.stringify(warnings));
+  // The command's output passed by as status lines, not as lasting diagnostics.
+  const lines = events.filter((e) => e.diagnosticEvent?.message.trim() === "wrote").map((e) => e.diagnosticEvent!);
+  assert.ok(lines.length > 0 && lines.every((d) => d.ephemeral === true), JSON.stringify(lines));
 });
 
 test("destroy removes everything it made", async () => {
