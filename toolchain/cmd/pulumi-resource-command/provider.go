@@ -98,7 +98,10 @@ func (p *commandProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) 
 	return &pulumirpc.CheckResponse{Inputs: marshal(news), Failures: failures}, nil
 }
 
-// Diff compares the new inputs with the old ones; a change under `triggers` replaces.
+// Diff compares the new inputs with the old ones, as upstream's (pulumi-go-provider's) default
+// diff: `triggers` replaces when it appears, goes or changes as a whole; a change to one of its
+// elements (path "triggers[0]") is an update at the provider, and the SDKs' own
+// `replaceOnChanges: ["triggers[*]"]` makes the engine replace it.
 func (p *commandProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	oldStruct := req.GetOldInputs()
 	if oldStruct == nil {
@@ -130,7 +133,7 @@ func (p *commandProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*
 	for path, d := range plugin.NewDetailedDiffFromObjectDiff(objDiff, false) {
 		top := strings.SplitN(strings.SplitN(path, ".", 2)[0], "[", 2)[0]
 		kind := d.Kind
-		if top == "triggers" {
+		if path == "triggers" {
 			kind = kind.AsReplace()
 			if !seen["replace:"+top] {
 				resp.Replaces = append(resp.Replaces, top)
