@@ -26,9 +26,14 @@ export function asRoot(user: string, cmd: string): string {
   return user === "root" ? cmd : `sudo -n sh -c ${shellQuote(cmd)}`;
 }
 
-/** Prepares our directories (and, for a non-root user, its staging directory); prints the architecture. */
+/**
+ * Prepares our directories (and, for a non-root user, its staging directory); prints the
+ * architecture. A user without passwordless sudo is told so before anything else runs.
+ */
 export function probeHost(user: string): string {
-  return asRoot(
+  const sudoCheck =
+    user === "root" ? "" : `sudo -n true 2>/dev/null || { echo "k3s-daas: SSH user ${user} needs passwordless sudo (sudo -n true failed)" >&2; exit 1; }; `;
+  return sudoCheck + asRoot(
     user,
     [
       "set -e",

@@ -186,7 +186,8 @@ describe("StakedWorker children", () => {
   test("a non-root user: every command runs through sudo, uploads are staged then installed by root", async () => {
     const b = await build("w-sudo", args({ nodeId: "worker-sudo", connection: { address: "10.99.0.7", user: "ubuntu", privateKey: pulumi.secret(SSH_KEY) } }));
     const cmds = b.kids.filter((k) => k.type === h.TYPES.command);
-    for (const k of cmds) assert.match(String(k.inputs.create), /^sudo -n sh -c '/, `${k.name} runs as root through sudo`);
+    for (const k of cmds) assert.match(String(k.inputs.create), /^(sudo -n true .*; )?sudo -n sh -c '/, `${k.name} runs as root through sudo`);
+    assert.match(String(b.child("probe").inputs.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo "k3s-daas: SSH user ubuntu needs passwordless sudo/);
     assert.ok(String(b.child("probe").inputs.create).includes(`install -d -m 0700 -o ubuntu -g "$(id -g ubuntu)" ${S.STAGING_DIR}`));
     for (const [step, final] of [["agent-bundle", S.AGENT_BUNDLE], ["k3s-installer", S.K3S_INSTALLER], ["agent-unit", S.AGENT_UNIT]] as const) {
       const copy = b.child(step).inputs;
