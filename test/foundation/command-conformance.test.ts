@@ -6,7 +6,7 @@
 // itself checked against the installed @pulumi/command package generated from that schema.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -30,6 +30,7 @@ interface Item {
   name: string;
   args?: Record<string, unknown>;
   connection?: Record<string, unknown>;
+  noKey?: boolean;
   source?: { text?: string; file?: string; archive?: string };
 }
 
@@ -196,6 +197,25 @@ test("hostKey: a key of a non-preferred type works (the algorithm is pinned); a 
   const wrong = readFileSync(join(sshd.dir, "client_ed25519.pub"), "utf8").trim();
   const msg = await upFails([{ kind: "command", name: "pinned", args: { create: "echo again" }, connection: { hostKey: wrong, dialErrorLimit: 0 } }]);
   assert.match(msg, /host key mismatch/);
+});
+
+test("without a key, the agent at $SSH_AUTH_SOCK authenticates (upstream's default)", async () => {
+  const sock = join(dir, "agent.sock");
+  const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    execFileSync("ssh-add", ["-q", join(sshd.dir, "client_ed25519")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" });
+    process.env.SSH_AUTH_SOCK = sock; // the CLI, and the provider it starts, inherit it
+    const res = await up([{ kind: "command", name: "by-agent", args: { create: "echo agent" }, noKey: true }]);
+    assert.equal(res.summary.result, "succeeded");
+    assert.equal(decryptedState()["by-agent"]!.outputs.stdout, "agent");
+    assert.equal("privateKey" in decryptedState()["by-agent"]!.inputs.connection, false);
+  } finally {
+    delete process.env.SSH_AUTH_SOCK;
+    const exited = new Promise((r) => agent.once("exit", r));
+    if (agent.exitCode === null) process.kill(agent.pid!, "SIGTERM");
+    await exited;
+  }
 });
 
 test("CopyToRemote: archives copied as they are, the dir vs dir/ rule, files into an existing directory", async () => {
