@@ -19,12 +19,11 @@ export const STAGING_DIR = `${AGENT_DIR}/staging`;
 export const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 /**
- * `cmd` run as root: unchanged for root, else through passwordless sudo (`-n`: fail instead of
- * prompting). stdin passes through to the command.
+ * `cmd` run as root: unchanged for root, else through passwordless sudo (`sudo -n sh -c`: fail
+ * instead of prompting; stdin passes through). One definition with the providers' (runtime/ssh.ts).
  */
-export function asRoot(user: string, cmd: string): string {
-  return user === "root" ? cmd : `sudo -n sh -c ${shellQuote(cmd)}`;
-}
+export { asRoot, shellQuote } from "./runtime/ssh";
+import { asRoot, shellQuote } from "./runtime/ssh";
 
 /**
  * Prepares our directories (and, for a non-root user, its staging directory); prints the
@@ -62,11 +61,6 @@ export function writeFromStdin(path: string): string {
 
 /** Creates the worker key if missing (0600) and prints only its public key. */
 export const workerKeygen = `${NODE_BIN} ${AGENT_BUNDLE} keygen --key ${WORKER_KEY}`;
-
-/** One POSIX shell word holding `s` exactly (validation already refuses most oddities). */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'"'"'`)}'`;
-}
 
 /** Installs the container runtime from the host's package source (optionally a local one). */
 export function installContainerRuntime(pkg: string, aptSourceLine: string | undefined): string {
