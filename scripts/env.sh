@@ -11,10 +11,17 @@ export PULUMI_COMMAND_VERSION="$(_pkg_version '@pulumi\/command')"
 unset -f _pkg_version
 
 export K3S_DAAS_PULUMI_BIN="$K3S_DAAS_CACHE/pulumi-cli-v$PULUMI_VERSION/bin"
-export K3S_DAAS_PLUGIN_BIN="$K3S_DAAS_CACHE/pulumi-plugins-v$PULUMI_VERSION-command-v$PULUMI_COMMAND_VERSION/bin"
+# toolchain/'s plugins are keyed by a hash of their sources (every file under toolchain/ but its
+# README): a changed provider is rebuilt into its own directory, and checkouts with different
+# sources (worktrees, branches) never overwrite each other's plugins in the shared cache.
+K3S_DAAS_TOOLCHAIN_SHA="$(cd "$K3S_DAAS_ROOT/toolchain" && find . -type f ! -name README.md | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+export K3S_DAAS_TOOLCHAIN_SHA
+export K3S_DAAS_PLUGIN_BIN="$K3S_DAAS_CACHE/pulumi-plugins-v$PULUMI_VERSION-command-v$PULUMI_COMMAND_VERSION-$K3S_DAAS_TOOLCHAIN_SHA/bin"
 export PATH="$K3S_DAAS_ROOT/node_modules/.bin:$K3S_DAAS_PULUMI_BIN:$PATH"
 
-export PULUMI_HOME="${PULUMI_HOME:-$K3S_DAAS_CACHE/pulumi-home}"
+# The command plugin is registered in PULUMI_HOME by version (1.2.1) only, so PULUMI_HOME is
+# keyed by the same hash: each source state of toolchain/ sees its own build of the provider.
+export PULUMI_HOME="${PULUMI_HOME:-$K3S_DAAS_CACHE/pulumi-home-$K3S_DAAS_TOOLCHAIN_SHA}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$K3S_DAAS_ROOT/.pulumi-state}"
 mkdir -p "$K3S_DAAS_ROOT/.pulumi-state"
 export PULUMI_SKIP_UPDATE_CHECK=true

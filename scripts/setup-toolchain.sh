@@ -5,7 +5,8 @@
 #   3. a build from Go modules: the CLI (github.com/pulumi/pulumi/pkg/v3) at the version pinned
 #      in package.json, plus toolchain/'s language host and command provider (see toolchain/README.md).
 # Then installs the dynamic-provider launcher from @pulumi/pulumi beside the CLI and registers the
-# command provider plugin with the CLI. A second run takes seconds.
+# command provider plugin with the CLI: upstream's release when downloadable, else toolchain's
+# build. Plugins and PULUMI_HOME are keyed by a hash of toolchain/ (env.sh). A second run takes seconds.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$K3S_DAAS_ROOT"
@@ -19,7 +20,7 @@ die() { printf '[setup-toolchain] error: %s\n' "$*" >&2; exit 1; }
 
 cli_ok() { [ -x "$K3S_DAAS_PULUMI_BIN/pulumi" ] && [ "$("$K3S_DAAS_PULUMI_BIN/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; }
 plugins_stamp="$K3S_DAAS_PLUGIN_BIN/.source-sha"
-plugins_sha="$(cat toolchain/go.mod toolchain/cmd/*/*.go | sha256sum | cut -c1-16)"
+plugins_sha="$K3S_DAAS_TOOLCHAIN_SHA" # every toolchain/ source (env.sh); also names the cache directory
 plugins_ok() {
   [ -x "$K3S_DAAS_PLUGIN_BIN/pulumi-language-nodejs" ] && [ -x "$K3S_DAAS_PLUGIN_BIN/pulumi-resource-command" ] &&
     { [ "$(cat "$plugins_stamp" 2>/dev/null)" = "$plugins_sha" ] || [ "$(cat "$plugins_stamp" 2>/dev/null)" = "official" ]; }
@@ -74,7 +75,14 @@ ln -sf "$K3S_DAAS_PLUGIN_BIN/pulumi-language-nodejs" "$K3S_DAAS_PULUMI_BIN/pulum
 cp -f node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$K3S_DAAS_PULUMI_BIN/"
 chmod +x "$K3S_DAAS_PULUMI_BIN/pulumi-resource-pulumi-nodejs"
 
+# The command provider: upstream's official release when it can be downloaded (what every user
+# with internet runs), else toolchain's build of it. K3S_DAAS_COMMAND_PROVIDER=toolchain forces ours.
 if [ ! -x "$PULUMI_HOME/plugins/resource-command-v$PULUMI_COMMAND_VERSION/pulumi-resource-command" ]; then
-  pulumi plugin install resource command "$PULUMI_COMMAND_VERSION" --file "$K3S_DAAS_PLUGIN_BIN/pulumi-resource-command" >/dev/null
+  if [ "${K3S_DAAS_COMMAND_PROVIDER:-auto}" != toolchain ] &&
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 120 pulumi plugin install resource command "$PULUMI_COMMAND_VERSION" >/dev/null 2>&1; then
+    log "using the official command provider v$PULUMI_COMMAND_VERSION"
+  else
+    pulumi plugin install resource command "$PULUMI_COMMAND_VERSION" --file "$K3S_DAAS_PLUGIN_BIN/pulumi-resource-command" >/dev/null
+  fi
 fi
 log "pulumi $(pulumi version) ready (cli: $K3S_DAAS_PULUMI_BIN, plugins: $K3S_DAAS_PLUGIN_BIN)"

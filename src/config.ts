@@ -2,6 +2,8 @@
 // `pulumi preview` with a message naming it. Pure: takes the raw config bag, returns FleetConfig.
 import { z } from "zod";
 import { RESERVED_PORTS } from "./components/staked-worker";
+import { SSH_USER } from "./components/remote-scripts";
+import { hostKeySchema } from "./components/runtime/ssh";
 
 export const PROJECT = "k3s-daas-fleet";
 
@@ -20,7 +22,10 @@ const hostSchema = z
     name: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name").max(63),
     address: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().min(1).default("root"),
+    // root, or a user with passwordless sudo (ubuntu, admin, debian on cloud images).
+    user: z.string().regex(SSH_USER, "must be a login name (lower-case letters, digits, _ and -)").default("root"),
+    // The host's SSH key as ssh-keyscan prints it; without it the first `up` records it.
+    hostKey: hostKeySchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 // npm run hosts -- setup
 // npm run hosts -- up [--count 3] [--prefix hx] [--subnet 10.99.0.0/24] [--cache-dir DIR] [--state FILE]
+//                     [--sudo-user hx-2=admin[,hx-3=ubuntu]]   (those hosts: a sudo user, root login off)
 // npm run hosts -- down [--state FILE] [--prefix hx]
 // npm run hosts -- status [--state FILE]
 import { spawn } from "node:child_process";
@@ -16,6 +17,18 @@ function arg(args: string[], name: string): string | undefined {
   if (i >= 0) return args[i + 1];
   const eq = args.find((a) => a.startsWith(`--${name}=`));
   return eq?.slice(name.length + 3);
+}
+
+/** "--sudo-user hx-2=admin,hx-3=ubuntu" -> { "hx-2": "admin", "hx-3": "ubuntu" }. */
+function sudoUsersArg(v: string | undefined): Record<string, string> | undefined {
+  if (!v) return undefined;
+  return Object.fromEntries(
+    v.split(",").map((pair) => {
+      const [host, user] = pair.split("=");
+      if (!host || !user) throw new Error(`--sudo-user takes host=user[,host=user]: ${pair}`);
+      return [host, user];
+    }),
+  );
 }
 
 async function main() {
@@ -66,6 +79,7 @@ async function main() {
           namePrefix: arg(args, "prefix"),
           subnet: arg(args, "subnet"),
           cacheDir: arg(args, "cache-dir"),
+          sudoUsers: sudoUsersArg(arg(args, "sudo-user")),
           log,
         });
       } catch (e) {

@@ -27,6 +27,8 @@ export interface HostState {
   pid?: number;
   killed?: boolean;
   bootMs?: number;
+  /** SSH user when not root (root login disabled). */
+  user?: string;
 }
 
 export interface RunState {
@@ -53,7 +55,8 @@ export interface TestHost {
   name: string;
   ip: string;
   port: 22;
-  user: "root";
+  /** root, or the host's sudo user (StartHostsOptions.sudoUsers) when root login is disabled. */
+  user: string;
   /** OpenSSH-format (PEM-armoured) ed25519 private key */
   privateKey: string;
   privateKeyPath: string;
@@ -68,6 +71,11 @@ export interface StartHostsOptions {
   subnet?: string;
   cacheDir?: string;
   log?: (msg: string) => void;
+  /**
+   * Hosts that log in like a cloud image: host name -> a user with passwordless sudo (ubuntu,
+   * admin, debian ...) holding the harness key, root login disabled in sshd.
+   */
+  sudoUsers?: Record<string, string>;
 }
 
 export interface Hosts {
@@ -391,10 +399,30 @@ async function waitSshBanner(ip: string, timeoutMs: number): Promise<void> {
   }
 }
 
-async function sshTrue(ip: string, privateKey: string): Promise<void> {
+/**
+ * A login user with passwordless sudo, as on cloud images, and root login disabled: written into
+ * the host's root filesystem before it boots (useradd --root, a sudoers drop-in, an sshd drop-in).
+ */
+async function addSudoUser(root: string, user: string, publicKey: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user) || user === "root") throw new Error(`sudo user must be a login name other than root: ${user}`);
+  await run("useradd", ["--root", root, "--create-home", "--user-group", "--shell", "/bin/bash", user]);
+  const passwd = await fs.readFile(`${root}/etc/passwd`, "utf8");
+  const entry = passwd.split("\n").find((l) => l.startsWith(`${user}:`))!.split(":");
+  const [uid, gid] = [Number(entry[2]), Number(entry[3])];
+  const ssh = `${root}/home/${user}/.ssh`;
+  await fs.mkdir(ssh, { mode: 0o700 });
+  await fs.writeFile(`${ssh}/authorized_keys`, publicKey, { mode: 0o600 });
+  for (const p of [ssh, `${ssh}/authorized_keys`]) await fs.chown(p, uid, gid);
+  await fs.writeFile(`${root}/etc/sudoers.d/90-${user}`, `${user} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
+  // Read before the base image's drop-in (sshd takes the first value it sees).
+  await fs.writeFile(`${root}/etc/ssh/sshd_config.d/00-k3s-daas-no-root.conf`, "PermitRootLogin no\n");
+  await fs.rm(`${root}/root/.ssh/authorized_keys`, { force: true });
+}
+
+async function sshTrue(ip: string, privateKey: string, user: string): Promise<void> {
   const { NodeSSH } = require("node-ssh") as typeof import("node-ssh");
   const ssh = new NodeSSH();
-  await ssh.connect({ host: ip, port: 22, username: "root", privateKey, readyTimeout: 10000 });
+  await ssh.connect({ host: ip, port: 22, username: user, privateKey, readyTimeout: 10000 });
   try {
     const r = await ssh.execCommand("true");
     if (r.code !== 0) throw new Error(`ssh true failed on ${ip}: ${r.stderr}`);
@@ -525,8 +553,14 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
       // host keys (ed25519 + ecdsa; RSA generation alone would take ~1 s per host)
       await Promise.all(["ed25519", "ecdsa"].map((t) =>
         run("ssh-keygen", ["-q", "-t", t, "-N", "", "-C", `root@${name}`, "-f", `${m}/etc/ssh/ssh_host_${t}_key`])));
-      await fs.mkdir(`${m}/root/.ssh`, { recursive: true, mode: 0o700 });
-      await fs.writeFile(`${m}/root/.ssh/authorized_keys`, publicKey, { mode: 0o600 });
+      const sudoUser = opts.sudoUsers?.[name];
+      if (sudoUser) {
+        await addSudoUser(m, sudoUser, publicKey);
+        h.user = sudoUser;
+      } else {
+        await fs.mkdir(`${m}/root/.ssh`, { recursive: true, mode: 0o700 });
+        await fs.writeFile(`${m}/root/.ssh/authorized_keys`, publicKey, { mode: 0o600 });
+      }
       // network namespace + veth on the bridge
       await run("ip", ["netns", "add", h.netns]);
       await run("ip", ["link", "add", h.veth, "type", "veth", "peer", "name", "eth0", "netns", h.netns]);
@@ -566,7 +600,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
       st.hosts.map(async (h) => {
         try {
           await waitSshBanner(h.ip, 180000);
-          await sshTrue(h.ip, privateKey);
+          await sshTrue(h.ip, privateKey, h.user ?? "root");
         } catch (e) {
           const tail = await fs.readFile(path.join(h.dir, "console.log"), "utf8").catch(() => "");
           throw new Error(`${(e as Error).message}\n--- console of ${h.name} ---\n${tail.slice(-3000)}`);
@@ -592,7 +626,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
 
     return {
       hosts: st.hosts.map((h) => ({
-        name: h.name, ip: h.ip, port: 22 as const, user: "root" as const,
+        name: h.name, ip: h.ip, port: 22 as const, user: h.user ?? "root",
         privateKey, privateKeyPath: st.privateKeyPath, bootMs: h.bootMs!,
       })),
       bridgeIp,

@@ -11,12 +11,14 @@ import path from "node:path";
 import { run, runLogged, sleep } from "./exec";
 
 /** Bump when the base image recipe below changes: the cache is keyed by it. */
-export const BASE_VERSION = "bookworm-minbase-v1";
+export const BASE_VERSION = "bookworm-minbase-v2";
 export const DEBIAN_SUITE = "bookworm";
 export const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 export const MACHINE_PACKAGES = ["openssh-server", "debootstrap", "systemd-container", "dpkg-dev", "zstd"];
 export const BASE_PACKAGES = [
   "systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2", "procps", "ca-certificates", "curl",
+  // v2: hosts may log in as a non-root user with passwordless sudo, as cloud images do.
+  "sudo",
 ];
 /** Packages served by the local apt repository (with all their dependencies). */
 export const REPO_PACKAGES = ["containerd"];

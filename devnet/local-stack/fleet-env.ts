@@ -28,10 +28,12 @@ export interface FleetEnvOptions {
   devnetPort?: number;
   controlPlanePort?: number;
   log?: (msg: string) => void;
+  /** Hosts that log in as a sudo user with root login disabled (see devnet/hosts). */
+  sudoUsers?: Record<string, string>;
 }
 
 export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
-  const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet, log: opts.log });
+  const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet, log: opts.log, sudoUsers: opts.sudoUsers });
   let devnet: Devnet | undefined;
   let controlPlane: ControlPlane | undefined;
   try {
@@ -67,7 +69,7 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
           heartbeatIntervalMs: json(o.heartbeatIntervalMs ?? 3000),
           allowUnreachableHost: json(o.allowUnreachableHost ?? false),
           healthTimeoutSeconds: json(120),
-          hosts: json(hosts.hosts.filter((h) => names.includes(h.name)).map((h) => ({ name: h.name, address: h.ip }))),
+          hosts: json(hosts.hosts.filter((h) => names.includes(h.name)).map((h) => ({ name: h.name, address: h.ip, ...(h.user !== "root" ? { user: h.user } : {}) }))),
         };
       },
       async stop() {

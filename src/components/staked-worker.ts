@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { Stake } from "./stake";
 import { SealToken } from "./seal-token";
 import { HostState } from "./host-state";
-import { ensureNodeTarball } from "./node-runtime";
+import { HostKey } from "./host-key";
+import { NodeRuntime } from "./node-runtime";
+import { hostKeySchema } from "./runtime/ssh";
 import * as scripts from "./remote-scripts";
 
 /** SSH access to one host. */
@@ -15,10 +17,19 @@ export interface HostConnection {
   readonly address: string;
   /** SSH port. Default 22. */
   readonly port?: number;
-  /** SSH user (root, or a user with passwordless sudo is not supported: use root). Default "root". */
+  /**
+   * SSH user. Default "root". Any other user needs passwordless sudo (cloud images' ubuntu,
+   * admin, debian): every step then runs through `sudo -n`, and root login can stay disabled.
+   */
   readonly user?: string;
   /** SSH private key (PEM/OpenSSH). Must be a secret. */
   readonly privateKey: pulumi.Input<string>;
+  /**
+   * The host's SSH host key ("ssh-ed25519 AAAA...", as ssh-keyscan prints it). Without it the
+   * first `up` records the key the host presents (trust on first use); either way every later
+   * connection accepts that key only.
+   */
+  readonly hostKey?: string;
 }
 
 /** Chain settings shared by the fleet. */
@@ -85,6 +96,9 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (!DNS1123.test(a.nodeId) || a.nodeId.length > 63) errs.push(`nodeId "${a.nodeId}" must be a DNS-1123 name of at most 63 characters`);
   if (!a.connection?.address) errs.push("connection.address is required");
   const port = a.connection?.port ?? 22;
+  const user = a.connection?.user ?? "root";
+  if (!scripts.SSH_USER.test(user)) errs.push(`connection.user "${user}" must be a login name (lower-case letters, digits, _ and -)`);
+  if (a.connection?.hostKey !== undefined && !hostKeySchema.safeParse(a.connection.hostKey).success) errs.push("connection.hostKey must be an OpenSSH public host key: \"ssh-ed25519 AAAA...\"");
   if (!Number.isInteger(port) || port < 1 || port > 65535) errs.push(`connection.port ${port} must be 1-65535`);
   for (const k of ["packageId", "poolId", "registryId"] as const) {
     if (!OBJECT_ID.test(a.network?.[k] ?? "")) errs.push(`network.${k} must be a 0x-prefixed Sui object id`);
@@ -140,14 +154,9 @@ export class StakedWorker extends pulumi.ComponentResource {
     const agentPort = args.agentPort ?? 9443;
     const runtime = args.containerRuntime ?? "containerd";
     const runtimePackage = runtime === "docker" ? "docker.io" : "containerd";
-    const connection: command.types.input.remote.ConnectionArgs = {
-      host: args.connection.address,
-      port: args.connection.port ?? 22,
-      user: args.connection.user ?? "root",
-      privateKey: pulumi.secret(args.connection.privateKey),
-      dialErrorLimit: 5,
-      perDialTimeout: 10,
-    };
+    const user = args.connection.user ?? "root";
+    const port = args.connection.port ?? 22;
+    const asRoot = (cmd: string) => scripts.asRoot(user, cmd);
     const chain = {
       rpcUrl: args.network.rpcUrl,
       transport: args.network.transport ?? "grpc",
@@ -161,37 +170,60 @@ export class StakedWorker extends pulumi.ComponentResource {
     // Chain: the stake needs nothing from the host, so it runs while the host is prepared.
     const stake = new Stake(`${name}-stake`, { ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString() }, child);
 
-    // Host: directories and architecture, then Node 22 for that architecture.
-    const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost }, child);
-    const nodeVersion = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string;
-    const nodeTarball = `${scripts.AGENT_DIR}/node-${nodeVersion}.tgz`;
-    const nodeUpload = new command.remote.CopyToRemote(
-      `${name}-node-upload`,
-      {
-        connection,
-        source: probe.stdout.apply((arch) => new pulumi.asset.FileAsset(ensureNodeTarball(arch, nodeVersion))),
-        remotePath: nodeTarball,
-        triggers: [nodeVersion],
-      },
+    // The host's SSH key, pinned before anything connects: given, or recorded on first use.
+    const hostKey = new HostKey(
+      `${name}-host-key`,
+      { nodeId: args.nodeId, host: args.connection.address, port, ...(args.connection.hostKey ? { expectedHostKey: hostKeySchema.parse(args.connection.hostKey) } : {}) },
       child,
     );
-    const node = new command.remote.Command(
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: args.connection.address,
+      port,
+      user,
+      privateKey: pulumi.secret(args.connection.privateKey),
+      hostKey: hostKey.hostKey,
+      dialErrorLimit: 5,
+      perDialTimeout: 10,
+    };
+    const ssh = { host: args.connection.address, port, user, privateKey: pulumi.secret(args.connection.privateKey), hostKey: hostKey.hostKey };
+
+    /**
+     * A file of this machine put on the host, owned by root: copied in place for root; for any
+     * other user copied to its staging directory, then installed by root. A new file (its
+     * sha256) copies and installs it again.
+     */
+    const placeFile = (step: string, localPath: string, finalPath: string, deps: pulumi.Resource[]): pulumi.Resource => {
+      const sha = sha256(readFileSync(localPath));
+      const staged = scripts.uploadPath(user, finalPath);
+      const copy = new command.remote.CopyToRemote(
+        `${name}-${step}`,
+        { connection, source: new pulumi.asset.FileAsset(localPath), remotePath: staged, triggers: [sha] },
+        { ...child, dependsOn: deps },
+      );
+      if (staged === finalPath) return copy;
+      return new command.remote.Command(
+        `${name}-${step}-install`,
+        { connection, create: asRoot(scripts.installStaged(staged, finalPath, "0644")), triggers: [sha] },
+        { ...child, dependsOn: [copy] },
+      );
+    };
+
+    // Host: directories, then Node 22 for the host's own architecture (found out on the host).
+    const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost(user) }, child);
+    const nodeVersion = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string;
+    const node = new NodeRuntime(
       `${name}-node`,
-      { connection, create: scripts.installNode(nodeVersion, nodeTarball) },
-      { ...child, dependsOn: [nodeUpload] },
+      { nodeId: args.nodeId, ...ssh, nodeVersion, allowUnreachableHost: args.allowUnreachableHost ?? false, connectRetries: args.allowUnreachableHost ? 3 : 5 },
+      { ...child, dependsOn: [probe] },
     );
 
     // The agent bundle, then the worker key made on the host: only the public key comes back.
     const bundlePath = join(root, "dist", "agent", "agent.js");
     const bundleSha = sha256(readFileSync(bundlePath));
-    const bundle = new command.remote.CopyToRemote(
-      `${name}-agent-bundle`,
-      { connection, source: new pulumi.asset.FileAsset(bundlePath), remotePath: scripts.AGENT_BUNDLE, triggers: [bundleSha] },
-      { ...child, dependsOn: [probe] },
-    );
+    const bundle = placeFile("agent-bundle", bundlePath, scripts.AGENT_BUNDLE, [probe]);
     const workerKey = new command.remote.Command(
       `${name}-worker-key`,
-      { connection, create: scripts.workerKeygen, logging: "none" },
+      { connection, create: asRoot(scripts.workerKeygen), logging: "none" },
       { ...child, dependsOn: [node, bundle] },
     );
     const workerPubkey = workerKey.stdout.apply((s) => s.trim());
@@ -222,35 +254,33 @@ export class StakedWorker extends pulumi.ComponentResource {
         ),
       );
     const configSha = configJson.apply(sha256);
-    const config = new command.remote.CopyToRemote(
+    // Known only after the chain steps, so written from stdin by a command: a CopyToRemote with
+    // a computed source fails upstream's check at preview (pulumi/pulumi-command#754).
+    const config = new command.remote.Command(
       `${name}-agent-config`,
-      { connection, source: configJson.apply((j) => new pulumi.asset.StringAsset(j)), remotePath: scripts.AGENT_CONFIG },
+      { connection, create: asRoot(scripts.writeFromStdin(scripts.AGENT_CONFIG)), stdin: configJson },
       { ...child, dependsOn: [probe] },
     );
 
     // Container runtime and k3s agent (installed, not started: the agent starts it).
     const containerRuntime = new command.remote.Command(
       `${name}-container-runtime`,
-      { connection, create: scripts.installContainerRuntime(runtimePackage, args.aptSource) },
+      { connection, create: asRoot(scripts.installContainerRuntime(runtimePackage, args.aptSource)) },
       { ...child, dependsOn: [probe] },
     );
-    const installer = new command.remote.CopyToRemote(
-      `${name}-k3s-installer`,
-      { connection, source: new pulumi.asset.FileAsset(join(root, "src", "components", "scripts", "install-k3s-agent.sh")), remotePath: scripts.K3S_INSTALLER },
-      { ...child, dependsOn: [probe] },
-    );
+    const installer = placeFile("k3s-installer", join(root, "src", "components", "scripts", "install-k3s-agent.sh"), scripts.K3S_INSTALLER, [probe]);
     const k3s = new command.remote.Command(
       `${name}-k3s-agent`,
       {
         connection,
-        create: scripts.installK3sAgent({
+        create: asRoot(scripts.installK3sAgent({
           serverUrl: args.k3sServerUrl,
           nodeId: args.nodeId,
           binUrl: args.k3sBinUrl,
           binSha256: args.k3sBinSha256,
           runtime,
           extraArgs: args.k3sExtraArgs ?? [],
-        }),
+        })),
         stdin: pulumi.secret(args.k3sToken),
       },
       // On the seal token too, so destroy uninstalls k3s before the token is revoked.
@@ -258,14 +288,10 @@ export class StakedWorker extends pulumi.ComponentResource {
     );
 
     // The agent's unit, then start it; a new bundle or config restarts it.
-    const unit = new command.remote.CopyToRemote(
-      `${name}-agent-unit`,
-      { connection, source: new pulumi.asset.FileAsset(join(root, "agent", "systemd", "k3s-daas-agent.service")), remotePath: scripts.AGENT_UNIT },
-      { ...child, dependsOn: [probe] },
-    );
+    const unit = placeFile("agent-unit", join(root, "agent", "systemd", "k3s-daas-agent.service"), scripts.AGENT_UNIT, [probe]);
     const service = new command.remote.Command(
       `${name}-agent-service`,
-      { connection, create: configSha.apply((c) => scripts.startAgent(bundleSha, c)) },
+      { connection, create: configSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c))) },
       { ...child, dependsOn: [k3s, config, unit, bundle, node, workerKey] },
     );
 
@@ -273,10 +299,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const host = new HostState(
       `${name}-host`,
       {
-        host: args.connection.address,
-        port: args.connection.port ?? 22,
-        user: args.connection.user ?? "root",
-        privateKey: args.connection.privateKey,
+        ...ssh,
         nodeId: args.nodeId,
         agentPort,
         bundleSha256: bundleSha,

@@ -30,6 +30,8 @@ export const TYPES = {
   stake: "pulumi-nodejs:dynamic/k3s-daas:Stake",
   seal: "pulumi-nodejs:dynamic/k3s-daas:SealToken",
   host: "pulumi-nodejs:dynamic/k3s-daas:HostState",
+  hostKey: "pulumi-nodejs:dynamic/k3s-daas:HostKey",
+  nodeRuntime: "pulumi-nodejs:dynamic/k3s-daas:NodeRuntime",
   command: "command:remote:Command",
   copy: "command:remote:CopyToRemote",
   worker: "k3s-daas:index:StakedWorker",
@@ -43,6 +45,10 @@ export const stakeIdFor = (nodeId: string) => hex64(`stake:${nodeId}`);
 export const sealIdFor = (nodeId: string) => hex64(`seal:${nodeId}`);
 /** The public key the mock host prints for the worker-key step of a host (32 bytes, base64). */
 export const pubkeyFor = (host: string) => createHash("sha256").update(`key:${host}`).digest().toString("base64");
+
+/** The host key the mock "first use" records for a host (a real ed25519 key blob layout). */
+export const hostKeyFor = (host: string) =>
+  "ssh-ed25519 " + Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), createHash("sha256").update(`hostkey:${host}`).digest()]).toString("base64");
 
 /** Per node id: what the mock chain reports for its stake (default active, full amount). */
 export const stakeOverrides = new Map<string, { status: "active" | "slashed" | "withdrawn"; stakedMist?: string }>();
@@ -91,11 +97,17 @@ const mocks: pulumi.runtime.Mocks = {
         return { id: sealIdFor(i.nodeId), state: { ...i, sealTokenId: sealIdFor(i.nodeId), sealStatus: "active", expiresAtEpoch: "31" } };
       case TYPES.host:
         return { id: `host-${i.nodeId}`, state: { ...i, agentActive: true, registered: true, hostBundleSha256: i.bundleSha256, health: "healthy" } };
+      case TYPES.hostKey: {
+        const key = i.expectedHostKey ?? hostKeyFor(i.host);
+        return { id: `${i.nodeId}@${i.host}:${i.port}`, state: { ...i, hostKey: key, fingerprint: `SHA256:${i.host}`, trust: i.expectedHostKey ? "config" : "first-use" } };
+      }
+      case TYPES.nodeRuntime:
+        return { id: `${i.nodeId}@${i.host}`, state: { ...i, arch: "x86_64", installedVersion: `v${i.nodeVersion}` } };
       case TYPES.command: {
         const create = String(i.create ?? "");
         let stdout = "ok\n";
-        if (create === probe()) stdout = "x86_64\n";
-        else if (create === keygen()) stdout = pubkeyFor(connectionHost(i)) + "\n";
+        if (create === probe(String(reveal<Record<string, unknown>>(i.connection)?.user ?? "root"))) stdout = "x86_64\n";
+        else if (create === keygen() || create === scripts().asRoot("ubuntu", keygen())) stdout = pubkeyFor(connectionHost(i)) + "\n";
         return { id: `${args.name}-id`, state: { ...i, stdout, stderr: "" } };
       }
       case TYPES.copy:
@@ -110,7 +122,7 @@ const mocks: pulumi.runtime.Mocks = {
 // The remote scripts are compared by value; loaded lazily (plain module, no resources).
 let scriptsMod: typeof import("../../src/components/remote-scripts") | undefined;
 const scripts = () => (scriptsMod ??= require("../../src/components/remote-scripts") as typeof import("../../src/components/remote-scripts"));
-const probe = () => scripts().probeHost;
+const probe = (user: string) => scripts().probeHost(user);
 const keygen = () => scripts().workerKeygen;
 
 pulumi.runtime.setMocks(mocks, "project", "stack", false);

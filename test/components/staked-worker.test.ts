@@ -79,12 +79,12 @@ const EXPECTED_CHILDREN = [
   [h.TYPES.stake, "stake"],
   [h.TYPES.seal, "seal-token"],
   [h.TYPES.host, "host"],
+  [h.TYPES.hostKey, "host-key"],
   [h.TYPES.command, "probe"],
-  [h.TYPES.copy, "node-upload"],
-  [h.TYPES.command, "node"],
+  [h.TYPES.nodeRuntime, "node"],
   [h.TYPES.copy, "agent-bundle"],
   [h.TYPES.command, "worker-key"],
-  [h.TYPES.copy, "agent-config"],
+  [h.TYPES.command, "agent-config"],
   [h.TYPES.command, "container-runtime"],
   [h.TYPES.copy, "k3s-installer"],
   [h.TYPES.command, "k3s-agent"],
@@ -136,6 +136,7 @@ describe("StakedWorker children", () => {
     assert.ok(h.isSecretValue(b.child("seal-token").inputs.walletKey));
     assert.ok(h.isSecretValue(b.child("k3s-agent").inputs.stdin));
     assert.ok(h.isSecretValue(b.child("host").inputs.privateKey));
+    assert.ok(h.isSecretValue(b.child("node").inputs.privateKey));
   });
 
   test("the seal token: the stake's id and the public key the keygen step printed", () => {
@@ -155,9 +156,9 @@ describe("StakedWorker children", () => {
     assert.deepEqual(h.plainSecretPaths(comp.inputs, SECRETS), []);
   });
 
-  test("SSH connection of every remote step: address, port, user, secret key", () => {
+  test("SSH connection of every remote step: address, port, user, secret key, the pinned host key", () => {
     const remote = base.kids.filter((k) => k.type === h.TYPES.command || k.type === h.TYPES.copy);
-    assert.equal(remote.length, 11);
+    assert.equal(remote.length, 9);
     for (const k of remote) {
       assert.ok(h.isSecretValue(k.inputs.connection) || h.isSecretValue(k.inputs.connection.privateKey), `${k.name}: key is secret`);
       const c = h.reveal<Record<string, unknown>>(k.inputs.connection);
@@ -165,7 +166,40 @@ describe("StakedWorker children", () => {
       assert.equal(c.port, 2222);
       assert.equal(c.user, "root");
       assert.equal(h.reveal(c.privateKey), SSH_KEY);
+      assert.equal(c.hostKey, h.hostKeyFor("10.99.0.2"), `${k.name}: host key pinned`);
+      assert.ok(k.dependencies.includes(base.child("host-key").urn!), `${k.name} waits for the host key`);
     }
+    for (const step of ["node", "host"]) {
+      assert.equal(base.child(step).inputs.hostKey, h.hostKeyFor("10.99.0.2"), `${step}: host key pinned`);
+    }
+    const hk = base.child("host-key").inputs;
+    assert.deepEqual([hk.nodeId, hk.host, hk.port, hk.expectedHostKey], ["worker-1", "10.99.0.2", 2222, undefined], "first use: nothing expected");
+  });
+
+  test("a host key given in the configuration is what the host key resource expects", async () => {
+    const given = h.hostKeyFor("given");
+    const b = await build("w-hostkey", args({ nodeId: "worker-hostkey", connection: { address: "10.99.0.8", privateKey: pulumi.secret(SSH_KEY), hostKey: `${given} root@somewhere` } }));
+    assert.equal(b.child("host-key").inputs.expectedHostKey, given, "the comment is dropped");
+    assert.equal(h.reveal<Record<string, unknown>>(b.child("probe").inputs.connection).hostKey, given);
+  });
+
+  test("a non-root user: every command runs through sudo, uploads are staged then installed by root", async () => {
+    const b = await build("w-sudo", args({ nodeId: "worker-sudo", connection: { address: "10.99.0.7", user: "ubuntu", privateKey: pulumi.secret(SSH_KEY) } }));
+    const cmds = b.kids.filter((k) => k.type === h.TYPES.command);
+    for (const k of cmds) assert.match(String(k.inputs.create), /^(sudo -n true .*; )?sudo -n sh -c '/, `${k.name} runs as root through sudo`);
+    assert.match(String(b.child("probe").inputs.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo "k3s-daas: SSH user ubuntu needs passwordless sudo/);
+    assert.ok(String(b.child("probe").inputs.create).includes(`install -d -m 0700 -o ubuntu -g "$(id -g ubuntu)" ${S.STAGING_DIR}`));
+    for (const [step, final] of [["agent-bundle", S.AGENT_BUNDLE], ["k3s-installer", S.K3S_INSTALLER], ["agent-unit", S.AGENT_UNIT]] as const) {
+      const copy = b.child(step).inputs;
+      assert.equal(copy.remotePath, `${S.STAGING_DIR}/${final.split("/").pop()}`, `${step} is staged`);
+      const install = b.child(`${step}-install`);
+      assert.equal(install.inputs.create, S.asRoot("ubuntu", S.installStaged(copy.remotePath, final, "0644")));
+      assert.deepEqual(install.inputs.triggers, copy.triggers, `${step}: a new file installs again`);
+      assert.ok(install.dependencies.includes(b.child(step).urn!));
+    }
+    assert.equal(b.child("node").inputs.user, "ubuntu");
+    assert.equal(b.child("host").inputs.user, "ubuntu");
+    assert.equal(base.kids.filter((k) => k.name.endsWith("-install")).length, 0, "root needs no staging");
   });
 
   test("the k3s install: URL, binary URL, not started, runtime endpoint; token only on stdin", () => {
@@ -197,8 +231,9 @@ describe("StakedWorker children", () => {
 
   test("the agent config: valid for the agent's schema, ids of the stake and token, no secrets", async () => {
     const c = base.child("agent-config").inputs;
-    assert.equal(c.remotePath, S.AGENT_CONFIG);
-    const text = await h.assetText(c.source);
+    assert.equal(c.create, S.writeFromStdin(S.AGENT_CONFIG));
+    assert.equal(c.connection !== undefined, true);
+    const text = String(c.stdin);
     assert.deepEqual(h.plainSecretPaths(text, SECRETS), []);
     const parsed = agentConfig.agentConfigSchema.parse(JSON.parse(text));
     assert.equal(parsed.nodeId, "worker-1");
@@ -215,7 +250,7 @@ describe("StakedWorker children", () => {
   });
 
   test("the agent service embeds the bundle and config sha256; the host state checks the same", async () => {
-    const text = await h.assetText(base.child("agent-config").inputs.source);
+    const text = String(base.child("agent-config").inputs.stdin);
     const configSha = createHash("sha256").update(text).digest("hex");
     const create = String(base.child("agent-service").inputs.create);
     assert.equal(create, S.startAgent(BUNDLE_SHA, configSha));
@@ -236,7 +271,7 @@ describe("StakedWorker children", () => {
     const svc = (b: Built) => String(b.child("agent-service").inputs.create);
     assert.equal(svc(same), svc(base));
     assert.notEqual(svc(other), svc(base));
-    const otherText = await h.assetText(other.child("agent-config").inputs.source);
+    const otherText = String(other.child("agent-config").inputs.stdin);
     assert.equal(JSON.parse(otherText).heartbeat.intervalMs, 10_000);
     assert.ok(svc(other).includes(`config=${createHash("sha256").update(otherText).digest("hex")}`));
     assert.ok(svc(other).includes(`bundle=${BUNDLE_SHA}`));
@@ -263,13 +298,14 @@ describe("StakedWorker children", () => {
     const k3s = String(b.child("k3s-agent").inputs.create);
     assert.match(k3s, /INSTALL_K3S_EXEC='agent --node-name worker-docker --docker'/);
     assert.ok(!k3s.includes("--container-runtime-endpoint"));
-    const cfg = agentConfig.agentConfigSchema.parse(JSON.parse(await h.assetText(b.child("agent-config").inputs.source)));
+    const cfg = agentConfig.agentConfigSchema.parse(JSON.parse(String(b.child("agent-config").inputs.stdin)));
     assert.equal(cfg.containerRuntime.type, "docker");
     assert.equal(cfg.containerRuntime.socket, undefined);
     assert.equal(b.child("host").inputs.containerPackage, "docker.io");
   });
 
   test("the host state: allowUnreachableHost and the other settings as given", async () => {
+    assert.equal(base.child("host").inputs.hostKey, h.hostKeyFor("10.99.0.2"));
     const hs = base.child("host").inputs;
     assert.equal(hs.allowUnreachableHost, false);
     assert.equal(hs.removeContainerd, false);
@@ -289,24 +325,30 @@ describe("StakedWorker children", () => {
     assert.equal(hs2.connectRetries, 3);
   });
 
-  test("Node for the host's architecture: the cached tarball of the pinned version is uploaded and unpacked", async () => {
-    const up = base.child("node-upload").inputs;
-    assert.equal(await h.assetPath(up.source), h.NODE_TARBALL);
-    assert.equal(up.remotePath, `${S.AGENT_DIR}/node-${h.NODE_VERSION}.tgz`);
-    assert.deepEqual(up.triggers, [h.NODE_VERSION]);
-    assert.equal(base.child("node").inputs.create, S.installNode(h.NODE_VERSION, `${S.AGENT_DIR}/node-${h.NODE_VERSION}.tgz`));
-    assert.equal(base.child("probe").inputs.create, S.probeHost);
+  test("Node for the host's own architecture: a node-ssh resource with the pinned version; the uploads of files", async () => {
+    const n = base.child("node").inputs;
+    assert.equal(n.nodeVersion, h.NODE_VERSION);
+    assert.deepEqual([n.nodeId, n.host, n.port, n.user, n.allowUnreachableHost, n.connectRetries], ["worker-1", "10.99.0.2", 2222, "root", false, 5]);
+    assert.equal(h.reveal(n.privateKey), SSH_KEY);
+    assert.equal(base.child("probe").inputs.create, S.probeHost("root"));
     assert.equal(base.child("agent-unit").inputs.remotePath, S.AGENT_UNIT);
     assert.equal(await h.assetPath(base.child("agent-unit").inputs.source), join(h.ROOT, "agent", "systemd", "k3s-daas-agent.service"));
     assert.equal(await h.assetPath(base.child("k3s-installer").inputs.source), join(h.ROOT, "src", "components", "scripts", "install-k3s-agent.sh"));
+  });
+
+  test("no upload has a source that is unknown before the host answers (upstream refuses one at preview)", async () => {
+    for (const k of h.registrations.filter((r) => r.type === h.TYPES.copy)) {
+      const src = h.reveal(k.inputs.source);
+      assert.ok(src instanceof pulumi.asset.FileAsset || src instanceof pulumi.asset.StringAsset, `${k.name}: a plain asset`);
+      assert.equal(k.dependencies.filter((d) => !h.registrations.some((r) => r.urn === d && (r.type === h.TYPES.hostKey || r.name.endsWith("-probe")))).length, 0, `${k.name} depends only on the host key and the probe`);
+    }
   });
 
   test("ordering: k3s after the runtime, installer and seal token; the host state last", () => {
     const urn = (s: string) => base.child(s).urn!;
     const deps = (s: string) => new Set(base.child(s).dependencies);
     const expect: Record<string, string[]> = {
-      "node-upload": ["probe"],
-      node: ["node-upload"],
+      node: ["probe"],
       "worker-key": ["node", "agent-bundle"],
       "seal-token": ["stake", "worker-key"],
       "k3s-agent": ["container-runtime", "k3s-installer", "seal-token"],
@@ -377,6 +419,9 @@ describe("validateStakedWorkerArgs", () => {
     ["zero stake", { stakeMist: 0n }, /^stakeMist /],
     ["stake as a number", { stakeMist: 5 }, /^stakeMist /],
     ["bad ssh port", { connection: { address: "h", port: 0, privateKey: "k" } }, /^connection\.port 0 /],
+    ["ssh user with a shell character", { connection: { address: "h", user: "ubuntu;id", privateKey: "k" } }, /^connection\.user "ubuntu;id" /],
+    ["host key that is not one", { connection: { address: "h", privateKey: "k", hostKey: "ssh-ed25519 not-base64!" } }, /^connection\.hostKey /],
+    ["host key whose data is another type", { connection: { address: "h", privateKey: "k", hostKey: "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } }, /^connection\.hostKey /],
     ["no address", { connection: { address: "", privateKey: "k" } }, /^connection\.address /],
     ["bad k3sBinUrl", { k3sBinUrl: "ftp://x/k3s" }, /^k3sBinUrl /],
     ["bad k3sBinSha256", { k3sBinSha256: "ABC" }, /^k3sBinSha256 /],

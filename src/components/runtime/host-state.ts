@@ -8,6 +8,9 @@
 //    that does not answer after a bounded retry, so the stake behind it can still be withdrawn.
 import { z } from "zod";
 import { nodeIdSchema, checkInputs, userInputs } from "./chain-inputs";
+import { hostKeySchema, UnreachableHostError, withSsh as withPinnedSsh, type Run } from "./ssh";
+
+export { UnreachableHostError };
 
 const hostInputsSchema = z
   .object({
@@ -15,6 +18,7 @@ const hostInputsSchema = z
     port: z.number().int().min(1).max(65535),
     user: z.string().min(1),
     privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
+    hostKey: hostKeySchema,
     nodeId: nodeIdSchema,
     agentPort: z.number().int().min(1).max(65535),
     bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -41,41 +45,9 @@ export interface HostStateOutputs extends HostStateInputs {
 const AGENT_DIR = "/opt/k3s-daas";
 const NODE = `${AGENT_DIR}/node/bin/node`;
 
-interface Exec {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-type Run = (cmd: string, stdin?: string) => Promise<Exec>;
-
-async function withSsh<T>(p: HostStateInputs, fn: (run: Run) => Promise<T>): Promise<T> {
-  const { NodeSSH } = require("node-ssh") as typeof import("node-ssh");
-  let lastErr: unknown;
-  for (let attempt = 1; attempt <= p.connectRetries; attempt++) {
-    const ssh = new NodeSSH();
-    try {
-      await ssh.connect({ host: p.host, port: p.port, username: p.user, privateKey: p.privateKey, readyTimeout: 10_000 });
-    } catch (err) {
-      lastErr = err;
-      ssh.dispose();
-      if (attempt < p.connectRetries) await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
-      continue;
-    }
-    try {
-      return await fn(async (cmd, stdin) => {
-        const r = await ssh.execCommand(cmd, stdin === undefined ? {} : { stdin });
-        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-      });
-    } finally {
-      ssh.dispose();
-    }
-  }
-  throw new UnreachableHostError(`host ${p.nodeId} (${p.user}@${p.host}:${p.port}) did not answer SSH after ${p.connectRetries} attempts: ${(lastErr as Error)?.message ?? lastErr}`);
-}
-
-export class UnreachableHostError extends Error {
-  override name = "UnreachableHostError";
+/** SSH to the host with its pinned key; every command runs as root (sudo for other users). */
+function withSsh<T>(p: HostStateInputs, fn: (run: Run) => Promise<T>): Promise<T> {
+  return withPinnedSsh(p, p.connectRetries, fn);
 }
 
 /** One SSH round trip that reads everything refresh compares. */

@@ -3,3 +3,5 @@
 export { stakeProvider } from "./stake";
 export { sealTokenProvider } from "./seal-token";
 export { hostStateProvider, UnreachableHostError } from "./host-state";
+export { hostKeyProvider } from "./host-key";
+export { nodeRuntimeProvider } from "./node-runtime";

@@ -2,12 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -28,8 +23,6 @@ type commandProvider struct {
 	host *provider.HostClient
 }
 
-var unmarshalOpts = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
-
 func (p *commandProvider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
 	return &pulumirpc.PluginInfo{Version: version}, nil
 }
@@ -47,12 +40,16 @@ func (p *commandProvider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*
 }
 
 func (p *commandProvider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	// Secrets arrive as plain values; the engine re-marks outputs whose input was secret.
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: false}, nil
+	// Secrets arrive marked, so the provider can mark the whole connection secret, as upstream.
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: false}, nil
 }
 
+// Check validates inputs as upstream does, fills in the connection's defaults and marks the
+// connection secret. A CopyToRemote source that is not known yet (preview of a resource whose
+// source depends on another's output) fails, exactly as upstream 1.2.1 fails
+// (pulumi/pulumi-command#754): programs must not rely on a computed source.
 func (p *commandProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshalOpts)
+	news, err := unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -60,104 +57,194 @@ func (p *commandProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) 
 	fail := func(prop, reason string) {
 		failures = append(failures, &pulumirpc.CheckFailure{Property: prop, Reason: reason})
 	}
-	conn, ok := news["connection"]
-	switch {
-	case !ok:
-		fail("connection", "connection is required")
-	case conn.IsObject():
-		c := conn.ObjectValue()
-		if h, ok := c["host"]; !ok || (h.IsString() && h.StringValue() == "") {
-			fail("connection.host", "connection.host is required")
-		}
-		if px, ok := c["proxy"]; ok && !px.IsNull() {
-			fail("connection.proxy", "proxy connections are not supported by this build of the command provider")
-		}
+	typ := resource.URN(req.GetUrn()).Type()
+	if typ != typeCommand && typ != typeCopyToRemote {
+		return nil, fmt.Errorf("unknown resource type %s", typ)
 	}
-	switch resource.URN(req.GetUrn()).Type() {
-	case typeCopyToRemote:
-		if s, ok := news["source"]; !ok || !(s.IsAsset() || s.IsArchive() || s.IsComputed() || s.IsOutput()) {
-			fail("source", "source must be an asset or an archive")
+
+	switch conn, ok := news["connection"]; {
+	case !ok || conn.IsNull():
+		fail("connection", "missing required property 'connection'")
+	case plain(conn).IsObject():
+		c := withConnectionDefaults(plain(conn).ObjectValue())
+		if h, ok := c["host"]; !ok || h.IsNull() {
+			fail("connection.host", "missing required property 'connection.host'")
 		}
-		if r, ok := news["remotePath"]; !ok || (r.IsString() && r.StringValue() == "") {
-			fail("remotePath", "remotePath is required")
-		}
-	case typeCommand:
+		news["connection"] = resource.MakeSecret(resource.NewObjectProperty(c))
+	case !conn.ContainsUnknowns():
+		fail("connection", "connection must be an object")
 	default:
-		return nil, fmt.Errorf("unknown resource type %s", resource.URN(req.GetUrn()).Type())
+		news["connection"] = resource.MakeSecret(plain(conn))
 	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+
+	if typ == typeCopyToRemote {
+		src := plain(news["source"])
+		switch {
+		case src.IsAsset():
+			if a := src.AssetValue(); !a.IsPath() && !a.IsText() {
+				fail("asset", "asset must be a path-based file asset or a text asset")
+			}
+		case src.IsArchive():
+			if !src.ArchiveValue().IsPath() {
+				fail("archive", "archive must be a path to a file or directory")
+			}
+		default: // missing, or not known yet: upstream decodes neither an asset nor an archive
+			fail("asset", "either asset or archive must be set")
+		}
+		if r, ok := news["remotePath"]; !ok || r.IsNull() {
+			fail("remotePath", "missing required property 'remotePath'")
+		}
+	}
+	return &pulumirpc.CheckResponse{Inputs: marshal(news), Failures: failures}, nil
 }
 
-// inputKeys are the properties a user sets; everything else in the state is computed output.
-var inputKeys = map[string][]string{
-	typeCommand:      {"connection", "create", "update", "delete", "environment", "stdin", "triggers", "logging", "addPreviousOutputInEnv"},
-	typeCopyToRemote: {"connection", "source", "remotePath", "triggers"},
-}
-
+// Diff compares the new inputs with the old ones, as upstream's (pulumi-go-provider's) default
+// diff: `triggers` replaces when it appears, goes or changes as a whole; a change to one of its
+// elements (path "triggers[0]") is an update at the provider, and the SDKs' own
+// `replaceOnChanges: ["triggers[*]"]` makes the engine replace it.
 func (p *commandProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := plugin.UnmarshalProperties(req.GetOlds(), unmarshalOpts)
+	oldStruct := req.GetOldInputs()
+	if oldStruct == nil {
+		oldStruct = req.GetOlds()
+	}
+	olds, err := unmarshal(oldStruct)
 	if err != nil {
 		return nil, err
 	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshalOpts)
+	news, err := unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	var diffs, replaces []string
-	for _, k := range inputKeys[resource.URN(req.GetUrn()).Type().String()] {
-		key := resource.PropertyKey(k)
-		o, hasOld := olds[key]
-		n, hasNew := news[key]
-		if hasOld != hasNew || (hasOld && !o.DeepEquals(n)) || n.ContainsUnknowns() {
-			diffs = append(diffs, k)
-			if k == "triggers" {
-				replaces = append(replaces, k)
+	for _, k := range []resource.PropertyKey{"stdout", "stderr"} {
+		delete(olds, k) // outputs, when the engine sent no old inputs
+	}
+	for _, k := range req.GetIgnoreChanges() {
+		if v, ok := olds[resource.PropertyKey(k)]; ok {
+			news[resource.PropertyKey(k)] = v
+		}
+	}
+	objDiff := olds.Diff(news)
+	resp := &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true, DetailedDiff: map[string]*pulumirpc.PropertyDiff{}}
+	if objDiff == nil || !objDiff.AnyChanges() {
+		return resp, nil
+	}
+	resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
+	seen := map[string]bool{}
+	for path, d := range plugin.NewDetailedDiffFromObjectDiff(objDiff, false) {
+		top := strings.SplitN(strings.SplitN(path, ".", 2)[0], "[", 2)[0]
+		kind := d.Kind
+		if path == "triggers" {
+			kind = kind.AsReplace()
+			if !seen["replace:"+top] {
+				resp.Replaces = append(resp.Replaces, top)
+				seen["replace:"+top] = true
 			}
 		}
+		if !seen[top] {
+			resp.Diffs = append(resp.Diffs, top)
+			seen[top] = true
+		}
+		resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: rpcDiffKind(kind), InputDiff: true}
 	}
-	changes := pulumirpc.DiffResponse_DIFF_NONE
-	if len(diffs) > 0 {
-		changes = pulumirpc.DiffResponse_DIFF_SOME
+	return resp, nil
+}
+
+func rpcDiffKind(k plugin.DiffKind) pulumirpc.PropertyDiff_Kind {
+	switch k {
+	case plugin.DiffAdd:
+		return pulumirpc.PropertyDiff_ADD
+	case plugin.DiffAddReplace:
+		return pulumirpc.PropertyDiff_ADD_REPLACE
+	case plugin.DiffDelete:
+		return pulumirpc.PropertyDiff_DELETE
+	case plugin.DiffDeleteReplace:
+		return pulumirpc.PropertyDiff_DELETE_REPLACE
+	case plugin.DiffUpdateReplace:
+		return pulumirpc.PropertyDiff_UPDATE_REPLACE
+	default:
+		return pulumirpc.PropertyDiff_UPDATE
 	}
-	return &pulumirpc.DiffResponse{Changes: changes, Diffs: diffs, Replaces: replaces, HasDetailedDiff: false}, nil
 }
 
 func (p *commandProvider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	urn := resource.URN(req.GetUrn())
-	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshalOpts)
+	props, err := unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	outs, err := p.apply(ctx, urn, props, nil, "create")
+	outs := outputsOf(props)
+	switch urn.Type() {
+	case typeCommand:
+		outs["stdout"], outs["stderr"] = resource.NewStringProperty(""), resource.NewStringProperty("")
+		if cmd, ok := optString(props, "create"); ok {
+			res, err := p.runCommand(ctx, urn, props, cmd, "", "")
+			if err != nil {
+				return nil, err
+			}
+			outs["stdout"], outs["stderr"] = resource.NewStringProperty(res.stdout), resource.NewStringProperty(res.stderr)
+		}
+	case typeCopyToRemote:
+		if err := p.copy(ctx, urn, props); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown resource type %s", urn.Type())
+	}
+	prefix := "" // upstream's ids: the name plus random hex for a command, random hex for a copy
+	if urn.Type() == typeCommand {
+		prefix = urn.Name()
+	}
+	id, err := resource.NewUniqueHex(prefix, 8, 0)
 	if err != nil {
 		return nil, err
 	}
-	st, err := plugin.MarshalProperties(outs, plugin.MarshalOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.CreateResponse{Id: uniqueID(urn.Name()), Properties: st}, nil
+	return &pulumirpc.CreateResponse{Id: id, Properties: marshal(outs)}, nil
 }
 
+// Update runs `update` (else `create`) with the previous output in the environment, keeping
+// the old stdout/stderr when there is no command; a CopyToRemote copies again only when the
+// source's hash or the remote path changed.
 func (p *commandProvider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	urn := resource.URN(req.GetUrn())
-	olds, err := plugin.UnmarshalProperties(req.GetOlds(), unmarshalOpts)
+	olds, err := unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshalOpts)
+	news, err := unmarshal(req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	outs, err := p.apply(ctx, urn, news, olds, "update")
-	if err != nil {
-		return nil, err
+	outs := outputsOf(news)
+	switch urn.Type() {
+	case typeCommand:
+		prevOut, prevErr := stringProp(olds, "stdout"), stringProp(olds, "stderr")
+		outs["stdout"], outs["stderr"] = resource.NewStringProperty(prevOut), resource.NewStringProperty(prevErr)
+		cmd, ok := optString(news, "update")
+		if !ok {
+			cmd, ok = optString(news, "create")
+		}
+		if ok {
+			res, err := p.runCommand(ctx, urn, news, cmd, prevOut, prevErr)
+			if err != nil {
+				return nil, err
+			}
+			outs["stdout"], outs["stderr"] = resource.NewStringProperty(res.stdout), resource.NewStringProperty(res.stderr)
+		}
+	case typeCopyToRemote:
+		oldSrc, _ := sourceFrom(olds["source"])
+		newSrc, err := sourceFrom(news["source"])
+		if err != nil {
+			return nil, err
+		}
+		if oldSrc.hash != newSrc.hash || stringProp(olds, "remotePath") != stringProp(news, "remotePath") {
+			if err := p.copy(ctx, urn, news); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown resource type %s", urn.Type())
 	}
-	st, err := plugin.MarshalProperties(outs, plugin.MarshalOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.UpdateResponse{Properties: st}, nil
+	return &pulumirpc.UpdateResponse{Properties: marshal(outs)}, nil
 }
 
 func (p *commandProvider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
@@ -170,200 +257,65 @@ func (p *commandProvider) Delete(ctx context.Context, req *pulumirpc.DeleteReque
 	if urn.Type() != typeCommand {
 		return &emptypb.Empty{}, nil // copied files stay, as upstream
 	}
-	olds, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshalOpts)
+	olds, err := unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	del := stringProp(olds, "delete")
-	if del == "" {
-		return &emptypb.Empty{}, nil
-	}
-	conn, err := connectionFrom(olds)
-	if err != nil {
-		return nil, err
-	}
-	env := environmentFrom(olds)
-	if boolProp(olds, "addPreviousOutputInEnv", true) {
-		env["PULUMI_COMMAND_STDOUT"] = stringProp(olds, "stdout")
-		env["PULUMI_COMMAND_STDERR"] = stringProp(olds, "stderr")
-	}
-	if _, err := run(conn, del, env, stringProp(olds, "stdin"), p.logger(ctx, urn, olds)); err != nil {
-		return nil, err
+	if cmd, ok := optString(olds, "delete"); ok {
+		if _, err := p.runCommand(ctx, urn, olds, cmd, stringProp(olds, "stdout"), stringProp(olds, "stderr")); err != nil {
+			return nil, err
+		}
 	}
 	return &emptypb.Empty{}, nil
 }
 
-// apply runs the create (or update) step of a resource and returns its new outputs.
-func (p *commandProvider) apply(ctx context.Context, urn resource.URN, props, olds resource.PropertyMap, phase string) (resource.PropertyMap, error) {
-	conn, err := connectionFrom(props)
-	if err != nil {
-		return nil, err
-	}
+// outputsOf starts a resource's outputs from its inputs, the connection always secret.
+func outputsOf(props resource.PropertyMap) resource.PropertyMap {
 	outs := props.Copy()
-	switch urn.Type() {
-	case typeCommand:
-		cmd := stringProp(props, "create")
-		if phase == "update" && stringProp(props, "update") != "" {
-			cmd = stringProp(props, "update")
-		}
-		if cmd == "" {
-			return outs, nil
-		}
-		env := environmentFrom(props)
-		if phase == "update" && olds != nil && boolProp(props, "addPreviousOutputInEnv", true) {
-			env["PULUMI_COMMAND_STDOUT"] = stringProp(olds, "stdout")
-			env["PULUMI_COMMAND_STDERR"] = stringProp(olds, "stderr")
-		}
-		res, err := run(conn, cmd, env, stringProp(props, "stdin"), p.logger(ctx, urn, props))
-		if err != nil {
-			return nil, err
-		}
-		outs["stdout"] = resource.NewStringProperty(res.stdout)
-		outs["stderr"] = resource.NewStringProperty(res.stderr)
-	case typeCopyToRemote:
-		if err := copyToRemote(conn, props["source"], stringProp(props, "remotePath")); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("unknown resource type %s", urn.Type())
+	if c, ok := outs["connection"]; ok && !c.IsSecret() {
+		outs["connection"] = resource.MakeSecret(c)
 	}
-	return outs, nil
+	return outs
 }
 
-func copyToRemote(conn connection, source resource.PropertyValue, remotePath string) error {
-	client, err := conn.dial()
+func (p *commandProvider) runCommand(ctx context.Context, urn resource.URN, props resource.PropertyMap, cmd, prevOut, prevErr string) (runResult, error) {
+	conn, err := connectionFrom(props)
+	if err != nil {
+		return runResult{}, err
+	}
+	keys, env := stringMapProp(props, "environment")
+	mode, _ := optString(props, "logging")
+	return run(ctx, conn, runRequest{
+		command:     cmd,
+		environment: env,
+		envKeys:     keys,
+		stdin:       stringProp(props, "stdin"),
+		addPrevious: boolProp(props, "addPreviousOutputInEnv", true),
+		prevStdout:  prevOut,
+		prevStderr:  prevErr,
+		logStdout:   mode == "" || mode == "stdout" || mode == "stdoutAndStderr",
+		logStderr:   mode == "" || mode == "stderr" || mode == "stdoutAndStderr",
+	}, p.logger(ctx, urn))
+}
+
+func (p *commandProvider) copy(ctx context.Context, urn resource.URN, props resource.PropertyMap) error {
+	conn, err := connectionFrom(props)
 	if err != nil {
 		return err
 	}
-	defer client.Close()
-	switch {
-	case source.IsAsset():
-		a := source.AssetValue()
-		blob, err := a.Read()
-		if err != nil {
-			return fmt.Errorf("reading source asset: %w", err)
-		}
-		defer blob.Close()
-		mode := os.FileMode(0o644)
-		if p, ok := a.GetPath(); ok {
-			if st, err := os.Stat(p); err == nil {
-				mode = st.Mode().Perm()
-			}
-		}
-		return upload(client, remotePath, blob, mode)
-	case source.IsArchive():
-		reader, err := source.ArchiveValue().Open()
-		if err != nil {
-			return fmt.Errorf("opening source archive: %w", err)
-		}
-		defer reader.Close()
-		for {
-			name, blob, err := reader.Next()
-			if err != nil {
-				if err.Error() == "EOF" {
-					return nil
-				}
-				return fmt.Errorf("reading source archive: %w", err)
-			}
-			err = upload(client, path.Join(remotePath, name), blob, 0o644)
-			blob.Close()
-			if err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("source must be an asset or an archive")
+	src, err := sourceFrom(props["source"])
+	if err != nil {
+		return err
 	}
+	return copyToRemote(ctx, conn, src, stringProp(props, "remotePath"), p.logger(ctx, urn).status)
 }
 
-func (p *commandProvider) logger(ctx context.Context, urn resource.URN, props resource.PropertyMap) func(stream, line string) {
-	mode := stringProp(props, "logging")
-	if mode == "" {
-		mode = "stdoutAndStderr"
+// logger: command output and dial retries as passing status lines (shown while the step runs,
+// not kept under Diagnostics), refused environment variables as lasting warnings/errors.
+func (p *commandProvider) logger(ctx context.Context, urn resource.URN) logger {
+	return logger{
+		status:  func(line string) { _ = p.host.LogStatus(ctx, diag.Info, urn, line) },
+		warning: func(msg string) { _ = p.host.Log(ctx, diag.Warning, urn, msg) },
+		error:   func(msg string) { _ = p.host.Log(ctx, diag.Error, urn, msg) },
 	}
-	return func(stream, line string) {
-		if mode == "none" || (mode == "stdout" && stream != "stdout") || (mode == "stderr" && stream != "stderr") {
-			return
-		}
-		_ = p.host.Log(ctx, diag.Info, urn, line)
-	}
-}
-
-func connectionFrom(props resource.PropertyMap) (connection, error) {
-	v, ok := props["connection"]
-	if !ok || !v.IsObject() {
-		return connection{}, fmt.Errorf("connection is required")
-	}
-	c := v.ObjectValue()
-	conn := connection{
-		Host:               stringProp(c, "host"),
-		Port:               intProp(c, "port", 22),
-		User:               stringProp(c, "user"),
-		Password:           stringProp(c, "password"),
-		PrivateKey:         stringProp(c, "privateKey"),
-		PrivateKeyPassword: stringProp(c, "privateKeyPassword"),
-		AgentSocketPath:    stringProp(c, "agentSocketPath"),
-		HostKey:            stringProp(c, "hostKey"),
-		DialErrorLimit:     intProp(c, "dialErrorLimit", 10),
-		PerDialTimeout:     intProp(c, "perDialTimeout", 15),
-	}
-	if conn.User == "" {
-		conn.User = "root"
-	}
-	if conn.Host == "" {
-		return connection{}, fmt.Errorf("connection.host is required")
-	}
-	return conn, nil
-}
-
-func environmentFrom(props resource.PropertyMap) map[string]string {
-	env := map[string]string{}
-	if v, ok := props["environment"]; ok && v.IsObject() {
-		obj := v.ObjectValue()
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, string(k))
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			env[k] = stringProp(obj, k)
-		}
-	}
-	return env
-}
-
-func stringProp(m resource.PropertyMap, key string) string {
-	v, ok := m[resource.PropertyKey(key)]
-	if !ok {
-		return ""
-	}
-	if v.IsSecret() {
-		v = v.SecretValue().Element
-	}
-	if v.IsString() {
-		return v.StringValue()
-	}
-	return ""
-}
-
-func intProp(m resource.PropertyMap, key string, def int) int {
-	v, ok := m[resource.PropertyKey(key)]
-	if ok && v.IsNumber() {
-		return int(v.NumberValue())
-	}
-	return def
-}
-
-func boolProp(m resource.PropertyMap, key string, def bool) bool {
-	v, ok := m[resource.PropertyKey(key)]
-	if ok && v.IsBool() {
-		return v.BoolValue()
-	}
-	return def
-}
-
-func uniqueID(name string) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return strings.ToLower(name) + "-" + hex.EncodeToString(b)
 }
