@@ -12,8 +12,8 @@ import {
   PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
 } from "./protocol";
-import type { ResourceSampler } from "./resources";
-import { countRunningPods, type ContainerRuntime } from "./runtime";
+import type { ContainerRuntime } from "./runtime";
+import type { Telemetry } from "./telemetry";
 import { StakeCheckError, verifyStakeAndToken } from "./verify-stake";
 import { AGENT_VERSION } from "./version";
 
@@ -42,7 +42,8 @@ export interface AgentDeps {
   identity: WorkerIdentity;
   k3s: K3sService;
   runtime: ContainerRuntime;
-  resources: ResourceSampler;
+  /** Runtime figures sampled on their own loop; heartbeats and the API read its last sample. */
+  telemetry: Telemetry;
 }
 
 export class Agent {
@@ -65,7 +66,6 @@ export class Agent {
   private readonly heartbeat: Loop;
   private readonly stakeWatch: Loop;
   private stopping: Promise<void> | undefined;
-  private lastResources: ResourceUsage | undefined;
 
   constructor(private readonly d: AgentDeps) {
     const hb = d.cfg.heartbeat;
@@ -243,18 +243,14 @@ export class Agent {
 
   // ---- heartbeat ----------------------------------------------------------------------
 
+  /** The last runtime sample's figures (waits for the first sample only). */
   async sampleResources(): Promise<ResourceUsage> {
-    this.lastResources = await this.d.resources.sample();
-    return this.lastResources;
+    return (await this.d.telemetry.current()).resources;
   }
 
+  /** Running pod sandboxes at the last sample; null when the runtime could not be queried. */
   async runningPods(): Promise<number | null> {
-    try {
-      return await countRunningPods(this.d.runtime);
-    } catch (err) {
-      this.d.log.debug("container runtime query failed", { err });
-      return null;
-    }
+    return (await this.d.telemetry.current()).runningPods;
   }
 
   private async beat(): Promise<boolean> {
@@ -350,9 +346,5 @@ export class Agent {
       await this.d.k3s.detach();
     })();
     return this.stopping;
-  }
-
-  get resourcesCache(): ResourceUsage | undefined {
-    return this.lastResources;
   }
 }
