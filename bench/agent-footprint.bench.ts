@@ -71,11 +71,11 @@ const TARGET_P99_MS = 5;
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
-/** VmRSS and VmHWM (peak RSS) in bytes. */
-function memory(pid: number): { rss: number; hwm: number } {
+/** VmRSS, VmHWM (peak RSS), and RSS split into anonymous memory and file pages (the node binary), in bytes. */
+function memory(pid: number): { rss: number; hwm: number; anon: number; file: number } {
   const text = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
-  const m = { rss: kib("VmRSS"), hwm: kib("VmHWM") };
+  const m = { rss: kib("VmRSS"), hwm: kib("VmHWM"), anon: kib("RssAnon"), file: kib("RssFile") };
   check(Number.isFinite(m.rss) && Number.isFinite(m.hwm), `VmRSS/VmHWM in /proc/${pid}/status`);
   return m;
 }
@@ -179,6 +179,8 @@ async function waitRegisteredAndHealthy(agent: AgentProc, cp: ControlPlane, node
 
 interface Idle {
   rss: Spread;
+  anonRss: Spread;
+  fileRss: Spread;
   /** A bare idle Node 22 process sampled at the same instants: how much of the RSS is Node itself. */
   bareRss: Spread;
   rssOverBare: Spread;
@@ -194,16 +196,23 @@ async function idleWindow(pid: number, barePid: number, seconds: number, heartbe
   const c0 = cpuTicks(pid), h0 = heartbeats(), q0 = chainRequests();
   const samples: number[] = [];
   const bare: number[] = [];
+  const anon: number[] = [];
+  const file: number[] = [];
   // Sample on a fixed 1 s grid from t0 so a slow read does not stretch the window.
   for (let i = 1; i <= seconds; i++) {
     await sleep(Math.max(0, t0 + i * 1000 - performance.now()));
-    samples.push(memory(pid).rss);
+    const m = memory(pid);
+    samples.push(m.rss);
+    anon.push(m.anon);
+    file.push(m.file);
     bare.push(memory(barePid).rss);
   }
   const c1 = cpuTicks(pid);
   const wall = (performance.now() - t0) / 1000;
   return {
     rss: spread(samples.map((b) => b / MB)),
+    anonRss: spread(anon.map((b) => b / MB)),
+    fileRss: spread(file.map((b) => b / MB)),
     bareRss: spread(bare.map((b) => b / MB)),
     rssOverBare: spread(samples.map((b, i) => b / bare[i]!)),
     cpuPct: pctOfCore(c1.self - c0.self, wall),
@@ -280,10 +289,9 @@ const mb = (b: number) => (b / MB).toFixed(1);
 
 function printHeader(node: Node, flags: readonly string[]): void {
   const sha = createHash("sha256").update(readFileSync(BUNDLE)).digest("hex").slice(0, 12);
-  const vv = execFileSync(VEGETA, ["-version"]).toString().split("\n").find((l) => l.startsWith("Version")) ?? "?";
   console.log("agent footprint: idle RSS/CPU, then /health and /api/v1/metrics under constant-rate load");
-  console.log(`real: dist/agent/agent.js (sha256 ${sha}…, ${(statSync(BUNDLE).size / 1e6).toFixed(2)} MB) as a child process under ${process.execPath} (Node ${process.version})`);
-  console.log(`      with the unit's flags: ${flags.length ? flags.join(" ") : "(none)"}; vegeta ${vv.replace(/^Version:\s*/, "")} on loopback`);
+  console.log(`real: ${BUNDLE.replace(ROOT + "/", "")} (sha256 ${sha}…, ${(statSync(BUNDLE).size / 1e6).toFixed(2)} MB) as a child process under ${process.execPath} (Node ${process.version})`);
+  console.log(`      with the unit's flags: ${flags.length ? flags.join(" ") : "(none)"}; vegeta ${VEGETA.match(/vegeta-(v[\d.]+)/)?.[1] ?? "?"} on loopback`);
   console.log("stand-ins: devnet chain (in this process, behind a counting pass-through proxy), control-plane stand-in (in this process),");
   console.log("           fake k3s (fixtures/fake-k3s.sh: sleep), fake ctr (shell script)");
   console.log(`agent config: production defaults for heartbeat (30 s, jitter 10 %), stake watch ${STAKE_WATCH_MS} ms, log level info; API on 127.0.0.1, node ${node.nodeId}`);
@@ -294,6 +302,7 @@ function printIdle(idle: Idle): void {
   console.log(`idle window: ${idle.seconds.toFixed(1)} s, started after registration + first heartbeat + /health 200 + ${SETTLE_S} s settle; no API traffic`);
   console.log(`  activity in window:   ${idle.heartbeats} heartbeats at the control plane, ${idle.chainRequests} chain RPC requests (stake watch + beats)`);
   console.log(`  RSS (1 s samples):    median ${idle.rss.median.toFixed(1)} MB, max ${idle.rss.max.toFixed(1)} MB, min ${idle.rss.min.toFixed(1)} MB (n=${idle.rss.n})`);
+  console.log(`  of which:             anonymous ${idle.anonRss.median.toFixed(1)} MB, file pages ${idle.fileRss.median.toFixed(1)} MB (mostly the node binary, shared)`);
   console.log(`  bare Node 22 RSS:     median ${idle.bareRss.median.toFixed(1)} MB (an idle \`node -e setInterval\` sampled at the same instants)`);
   console.log(`  agent / bare Node:    ${fmtSpread(idle.rssOverBare, "x", 2)}`);
   console.log(`  CPU, agent itself:    ${idle.cpuPct.toFixed(3)} % of a core (one window)`);
@@ -402,7 +411,7 @@ async function main() {
     printJsonLine("agent-footprint", {
       nodeFlags: flags,
       stakeWatchMs: STAKE_WATCH_MS,
-      idle: { seconds: idle.seconds, rssMB: idle.rss, bareNodeRssMB: idle.bareRss, rssOverBareNode: idle.rssOverBare, cpuPctOfCore: idle.cpuPct, childCpuPctOfCore: idle.childCpuPct, heartbeats: idle.heartbeats, chainRequests: idle.chainRequests },
+      idle: { seconds: idle.seconds, rssMB: idle.rss, anonRssMB: idle.anonRss, fileRssMB: idle.fileRss, bareNodeRssMB: idle.bareRss, rssOverBareNode: idle.rssOverBare, cpuPctOfCore: idle.cpuPct, childCpuPctOfCore: idle.childCpuPct, heartbeats: idle.heartbeats, chainRequests: idle.chainRequests },
       load: { tool: "vegeta", rates: RATES, seconds: LOAD_S, repeats: REPEATS, settings: Object.fromEntries(figs) },
       rssAfterLoadMB: after.rss / MB,
       rssPeakMB: after.hwm / MB,

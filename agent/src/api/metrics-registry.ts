@@ -60,12 +60,23 @@ function build({ nodeId, agent, telemetry }: Sources): Prom.Registry {
   return registry;
 }
 
+/** How long one rendering is served: a scrape costs a few ms (heap, GC, /proc/self), so a flood
+ * of requests gets the same text instead of keeping a core busy. Prometheus scrapes every 15 s+. */
+const REUSE_MS = 1_000;
+
 export function createAgentMetrics(src: Sources): AgentMetrics {
   let registry: Prom.Registry | undefined;
+  let last: { at: number; text: Promise<string> } | undefined;
   return {
     async scrape() {
       registry ??= build(src);
-      return { contentType: registry.contentType, text: await registry.metrics() };
+      const now = Date.now();
+      if (!last || now - last.at >= REUSE_MS) {
+        const text = registry.metrics();
+        last = { at: now, text };
+        text.catch(() => { if (last?.text === text) last = undefined; }); // a failed render is not reused
+      }
+      return { contentType: registry.contentType, text: await last.text };
     },
   };
 }
