@@ -352,10 +352,10 @@ async function main() {
     cp = await startCp(chain);
     proxy = await startCountingProxy(chain.url);
     const p = proxy;
-    // Production defaults for everything that runs while idle: `heartbeat: {}` and `controlPlane:
-    // {}` drop the helpers' fast test intervals; info logging as a unit would run it.
+    // Production defaults for everything that runs while idle: `heartbeat: {}`, `controlPlane: {}`
+    // and `telemetry: {}` drop the helpers' fast test intervals; info logging as a unit would run it.
     node = await stakeNode(chain, "bench-footprint", {
-      heartbeat: STAKE_WATCH_MS === 1000 ? {} : { stakeWatchIntervalMs: STAKE_WATCH_MS }, controlPlane: {}, logLevel: "info", shutdownTimeoutMs: 10_000,
+      heartbeat: STAKE_WATCH_MS === 1000 ? {} : { stakeWatchIntervalMs: STAKE_WATCH_MS }, controlPlane: {}, telemetry: {}, logLevel: "info", shutdownTimeoutMs: 10_000,
       sui: { rpcUrl: p.url, packageId: chain.ids.packageId, poolId: chain.ids.poolId, registryId: chain.ids.registryId },
     });
     const n = node, c = cp;
@@ -394,10 +394,15 @@ async function main() {
     }
     const after = memory(agent.pid);
     check(processAlive(agent.pid), "agent still running after load");
+    // The agent's own view (prom-client's process metrics), read after the RSS figure: the first
+    // scrape loads prom-client. Absent on builds without a prom-client /metrics.
+    const prom = await fetch(agent.base + "/metrics").then((r) => r.text());
+    const heapUsed = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(prom)?.[1] ?? NaN);
 
     const figs = new Map(settings.map((st) => [st.key, summarise(runs.get(st.key)!)]));
     for (const st of settings) printSetting(st.path, st.rate, figs.get(st.key)!);
-    console.log(`agent RSS after load: ${mb(after.rss)} MB (${(after.rss / MB / idle.rss.median).toFixed(2)}x the idle median); peak RSS over its life (VmHWM): ${mb(after.hwm)} MB`);
+    console.log(`agent RSS after load: ${mb(after.rss)} MB (${(after.rss / MB / idle.rss.median).toFixed(2)}x the idle median; anonymous ${mb(after.anon)} MB, file pages ${mb(after.file)} MB); peak RSS over its life (VmHWM): ${mb(after.hwm)} MB`);
+    console.log(`agent V8 heap in use after load (its /metrics, nodejs_heap_size_used_bytes): ${Number.isFinite(heapUsed) ? mb(heapUsed) + " MB" : "not reported"}`);
     const levels = [...agent.logLevels].map(([k, v]) => `${k} ${v}`).join(", ");
     console.log(`agent log lines over the run by level: ${levels}\n`);
 
@@ -414,6 +419,8 @@ async function main() {
       idle: { seconds: idle.seconds, rssMB: idle.rss, anonRssMB: idle.anonRss, fileRssMB: idle.fileRss, bareNodeRssMB: idle.bareRss, rssOverBareNode: idle.rssOverBare, cpuPctOfCore: idle.cpuPct, childCpuPctOfCore: idle.childCpuPct, heartbeats: idle.heartbeats, chainRequests: idle.chainRequests },
       load: { tool: "vegeta", rates: RATES, seconds: LOAD_S, repeats: REPEATS, settings: Object.fromEntries(figs) },
       rssAfterLoadMB: after.rss / MB,
+      anonRssAfterLoadMB: after.anon / MB,
+      heapUsedAfterLoadMB: Number.isFinite(heapUsed) ? heapUsed / MB : null,
       rssPeakMB: after.hwm / MB,
     }, targets);
   } finally {
