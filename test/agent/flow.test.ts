@@ -72,6 +72,13 @@ test("GET endpoints answer with real figures", async () => {
   assert.match(text, /^k3s_daas_stake_amount_mist\{node_id="worker-flow"\} 2000000000$/m);
   assert.match(text, /^k3s_daas_registered\{node_id="worker-flow"\} 1$/m);
   assert.match(text, /^k3s_daas_memory_total_bytes\{node_id="worker-flow"\} \d+$/m);
+  // prom-client's process metrics and the build info, under Prometheus' names.
+  assert.match(text, /^k3s_daas_agent_build_info\{version="\d+\.\d+\.\d+",node_id="worker-flow"\} 1$/m);
+  for (const name of ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "nodejs_eventloop_lag_seconds"]) {
+    assert.match(text, new RegExp(`^${name}\\{node_id="worker-flow"\\} [0-9.e+-]+$`, "m"), name);
+  }
+  assert.match(text, /^# TYPE k3s_daas_network_receive_bytes_total counter$/m);
+  assert.match(text, /^k3s_daas_running_pods\{node_id="worker-flow"\} 2$/m);
 });
 
 test("bad requests get 4xx, never a crash", async () => {
