@@ -127,6 +127,7 @@ export class Agent {
     try {
       await this.d.k3s.start();
       this.d.log.info("k3s agent started", { manager: this.d.k3s.kind });
+      void this.d.telemetry.refresh().catch(() => {}); // /readyz sees k3s now, not at the next sample
     } catch (err) {
       // Not fatal: supervision in the heartbeat retries, and the API must stay up to say why.
       this.d.log.error("k3s agent failed to start", { err });
@@ -192,6 +193,7 @@ export class Agent {
       this.status.containersStopped = containers.value;
       this.d.log.info("containers stopped", { count: containers.value });
     } else this.d.log.error("could not stop containers", { err: containers.reason });
+    void this.d.telemetry.refresh().catch(() => {}); // the figures show the stop at once
   }
 
   // ---- control plane ------------------------------------------------------------------

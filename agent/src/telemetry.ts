@@ -75,6 +75,12 @@ export class Telemetry {
     return this.inFlight;
   }
 
+  /** A sample that starts after this call (a state change just happened: k3s started, stopped). */
+  refresh(): Promise<RuntimeSnapshot> {
+    const pending = this.inFlight;
+    return pending ? pending.catch(() => undefined).then(() => this.sampleNow()) : this.sampleNow();
+  }
+
   private async take(): Promise<RuntimeSnapshot> {
     const [resources, list, k3s] = await Promise.allSettled([this.o.resources.sample(), this.o.runtime.list(), this.o.k3s.isRunning()]);
     // Without resource figures there is nothing honest to report: the loop backs off and logs.
