@@ -353,11 +353,15 @@ async function main() {
     proxy = await startCountingProxy(chain.url);
     const p = proxy;
     // Production defaults for everything that runs while idle: `heartbeat: {}`, `controlPlane: {}`
-    // and `telemetry: {}` drop the helpers' fast test intervals; info logging as a unit would run it.
+    // and no `telemetry` key drop the helpers' fast test intervals (without the key, a build from
+    // before the runtime sampler still accepts the config: --bundle); info logging as a unit would.
     node = await stakeNode(chain, "bench-footprint", {
-      heartbeat: STAKE_WATCH_MS === 1000 ? {} : { stakeWatchIntervalMs: STAKE_WATCH_MS }, controlPlane: {}, telemetry: {}, logLevel: "info", shutdownTimeoutMs: 10_000,
+      heartbeat: STAKE_WATCH_MS === 1000 ? {} : { stakeWatchIntervalMs: STAKE_WATCH_MS }, controlPlane: {}, logLevel: "info", shutdownTimeoutMs: 10_000,
       sui: { rpcUrl: p.url, packageId: chain.ids.packageId, poolId: chain.ids.poolId, registryId: chain.ids.registryId },
     });
+    // The bench sends no POST: no operator key either (same reason).
+    delete (node.cfgInput as { telemetry?: unknown }).telemetry;
+    delete (node.cfgInput.api as { operatorKeys?: unknown } | undefined)?.operatorKeys;
     const n = node, c = cp;
     const flags = unitNodeFlags();
     printHeader(n, flags);
