@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { ConfigError, configPath, readConfig, redactConfig } from "./config";
 import { loadOrCreateIdentity } from "./identity";
 import { createLogger } from "./log";
-import { operatorKeygen, operatorRequest, UsageError } from "./operator-cli";
+import { operatorKeygen, operatorRequest, RequestError, UsageError } from "./operator-cli";
 import { startAgent } from "./run";
 import { AGENT_VERSION } from "./version";
 
@@ -117,6 +117,10 @@ main().catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n${USAGE}\n`);
     process.exit(2);
+  }
+  if (err instanceof RequestError) {
+    process.stderr.write(err.message + "\n");
+    process.exit(1);
   }
   fail(`agent failed: ${(err as Error).message}`);
 });

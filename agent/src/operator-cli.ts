@@ -16,6 +16,11 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** The request could not be made (agent unreachable): exit 1, like a refused request. */
+export class RequestError extends Error {
+  override name = "RequestError";
+}
+
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return undefined;
@@ -80,7 +85,14 @@ export async function operatorRequest(argv: string[], out: (s: string) => void):
     throw new UsageError("--body must be JSON");
   }
   const req = signRequest(key, nodeId, url, body);
-  const res = await fetch(req.url, { ...req.init, signal: AbortSignal.timeout(30_000) });
+  let res: Response;
+  try {
+    res = await fetch(req.url, { ...req.init, signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    const c = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = c?.code ?? c?.message ?? (err as Error).name;
+    throw new RequestError(`cannot reach the agent at ${url.origin} (${cause})`);
+  }
   out(`HTTP ${res.status}\n${await res.text()}\n`);
   return res.ok ? 0 : 1;
 }
