@@ -1,8 +1,9 @@
 // systemd readiness and watchdog (Type=notify, WatchdogSec= in the unit). Node has no unix
-// datagram sockets, so the messages go through systemd's own `systemd-notify`. It is run as our
-// child with --pid= naming this process: as root it then sends the message with this process's
-// credentials, so systemd attributes it to the main PID even after the short-lived sender has
-// exited (the unit also sets NotifyAccess=all, which accepts it from the service's cgroup).
+// datagram sockets, so the messages go through systemd's own `systemd-notify`, run as our child
+// with --pid= naming this process (the main PID). The unit's NotifyAccess=all accepts messages
+// from any process of the unit, and systemd-notify waits until systemd has processed its message,
+// so the short-lived sender is still attributed to the unit (verified on a real systemd:
+// test/hosts/agent-watchdog.test.ts).
 // The watchdog pings come from a self-rescheduling loop on this event loop: a hung or stopped
 // agent stops pinging, and systemd kills and restarts it.
 import { run } from "./exec";
