@@ -33,7 +33,12 @@ export interface Route {
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  let text: string;
+  try {
+    text = JSON.stringify(value); // V8's fast path: no replacer call per value on every request
+  } catch {
+    text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)); // a bigint slipped in
+  }
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
   res.end(text);
 }
