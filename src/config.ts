@@ -66,6 +66,8 @@ export const fleetConfigSchema = z
       .default(9443),
     controlPlaneEndpoint: url.optional(),
     heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
+    // Public halves of the operator keys whose signed POSTs the agents obey (agent/README.md).
+    operatorKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 ed25519 public keys (node agent.js operator-keygen)")).max(16).default([]),
     parallelism: z.number().int().min(1).default(4),
     allowUnreachableHost: z.boolean().default(false),
     removeContainerRuntime: z.boolean().default(false),

@@ -32,6 +32,7 @@ const fleet = new WorkerFleet("fleet", {
   agentPort: cfg.agentPort,
   controlPlaneEndpoint: cfg.controlPlaneEndpoint,
   heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+  agentOperatorKeys: cfg.operatorKeys,
   allowUnreachableHost: cfg.allowUnreachableHost,
   removeContainerRuntime: cfg.removeContainerRuntime,
   healthTimeoutSeconds: cfg.healthTimeoutSeconds,

@@ -13,8 +13,8 @@ import {
   PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
 } from "./protocol";
-import type { ResourceSampler } from "./resources";
-import { countRunningPods, type ContainerRuntime } from "./runtime";
+import type { ContainerRuntime } from "./runtime";
+import type { Telemetry } from "./telemetry";
 import { StakeCheckError, verifyStakeAndToken } from "./verify-stake";
 import { AGENT_VERSION } from "./version";
 
@@ -43,7 +43,8 @@ export interface AgentDeps {
   identity: WorkerIdentity;
   k3s: K3sService;
   runtime: ContainerRuntime;
-  resources: ResourceSampler;
+  /** Runtime figures sampled on their own loop; heartbeats and the API read its last sample. */
+  telemetry: Telemetry;
 }
 
 export class Agent {
@@ -66,7 +67,6 @@ export class Agent {
   private readonly heartbeat: Loop;
   readonly chainWatch: ChainWatch;
   private stopping: Promise<void> | undefined;
-  private lastResources: ResourceUsage | undefined;
 
   constructor(private readonly d: AgentDeps) {
     const hb = d.cfg.heartbeat;
@@ -129,6 +129,7 @@ export class Agent {
     try {
       await this.d.k3s.start();
       this.d.log.info("k3s agent started", { manager: this.d.k3s.kind });
+      void this.d.telemetry.refresh().catch(() => {}); // /readyz sees k3s now, not at the next sample
     } catch (err) {
       // Not fatal: supervision in the heartbeat retries, and the API must stay up to say why.
       this.d.log.error("k3s agent failed to start", { err });
@@ -207,6 +208,7 @@ export class Agent {
       this.status.containersStopped = containers.value;
       this.d.log.info("containers stopped", { count: containers.value });
     } else this.d.log.error("could not stop containers", { err: containers.reason });
+    void this.d.telemetry.refresh().catch(() => {}); // the figures show the stop at once
   }
 
   // ---- control plane ------------------------------------------------------------------
@@ -259,18 +261,14 @@ export class Agent {
 
   // ---- heartbeat ----------------------------------------------------------------------
 
+  /** The last runtime sample's figures (waits for the first sample only). */
   async sampleResources(): Promise<ResourceUsage> {
-    this.lastResources = await this.d.resources.sample();
-    return this.lastResources;
+    return (await this.d.telemetry.current()).resources;
   }
 
+  /** Running pod sandboxes at the last sample; null when the runtime could not be queried. */
   async runningPods(): Promise<number | null> {
-    try {
-      return await countRunningPods(this.d.runtime);
-    } catch (err) {
-      this.d.log.debug("container runtime query failed", { err });
-      return null;
-    }
+    return (await this.d.telemetry.current()).runningPods;
   }
 
   private async beat(): Promise<boolean> {
@@ -367,9 +365,5 @@ export class Agent {
       await this.d.k3s.detach();
     })();
     return this.stopping;
-  }
-
-  get resourcesCache(): ResourceUsage | undefined {
-    return this.lastResources;
   }
 }

@@ -18,6 +18,9 @@ const port = z
   .max(65535)
   .refine((p) => !RESERVED_PORTS.has(p), (p) => ({ message: `port ${p} is reserved for k3s/kubelet` }));
 const durationMs = (def: number, min = 10) => z.number().int().min(min).default(def);
+const ed25519PublicKey = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, "must be a base64 raw 32-byte ed25519 public key (as `node agent.js operator-keygen` prints)");
 
 export const agentConfigSchema = z
   .object({
@@ -82,13 +85,27 @@ export const agentConfigSchema = z
       .strict()
       .default({}),
     api: z
-      .object({ host: z.string().min(1).default("0.0.0.0"), port: port.default(9443) })
+      .object({
+        host: z.string().min(1).default("0.0.0.0"),
+        port: port.default(9443),
+        // Operator keys (base64 raw ed25519 public keys) whose signed POSTs the agent obeys
+        // (docs/contracts.md, "Operator requests"). None: the POST endpoints refuse everything.
+        operatorKeys: z.array(ed25519PublicKey).max(16).default([]),
+      })
+      .strict()
+      .default({}),
+    telemetry: z
+      .object({
+        // Runtime figures (ctr, /proc, statfs, k3s state) are sampled this often; GETs and
+        // heartbeats answer from the last sample.
+        sampleIntervalMs: durationMs(10_000, 100),
+        jitter: z.number().min(0).max(0.5).default(0.1),
+      })
       .strict()
       .default({}),
     paths: z
       .object({
         workerKey: absPath.default("/var/lib/k3s-daas/worker.key"),
-        apiToken: absPath.default("/etc/k3s-daas/api-token"),
         diskPath: absPath.default("/"),
       })
       .strict()
@@ -172,6 +189,6 @@ export function redactConfig(cfg: AgentConfig): Record<string, unknown> {
   return {
     ...rest,
     sealTokenId: "[redacted]",
-    paths: { workerKey: "[redacted]", apiToken: "[redacted]", diskPath: paths.diskPath },
+    paths: { workerKey: "[redacted]", diskPath: paths.diskPath },
   };
 }

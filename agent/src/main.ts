@@ -4,15 +4,22 @@ import { dirname } from "node:path";
 import { ConfigError, configPath, readConfig, redactConfig } from "./config";
 import { loadOrCreateIdentity } from "./identity";
 import { createLogger } from "./log";
+import { operatorKeygen, operatorRequest, RequestError, UsageError } from "./operator-cli";
 import { startAgent } from "./run";
 import { AGENT_VERSION } from "./version";
 
 const DEFAULT_WORKER_KEY = "/var/lib/k3s-daas/worker.key";
 const USAGE = `usage: node agent.js [run | keygen [--key PATH] | check-config | version]
-  run            start the agent (default); config from STAKER_CONFIG_PATH
-  keygen         create the worker key if missing and print only its base64 public key
-  check-config   validate the config file and print it with secrets redacted
-  version        print the agent version`;
+       node agent.js operator-keygen [--key PATH]
+       node agent.js operator-request --node NODE_ID [--key PATH] [--body JSON] URL
+  run               start the agent (default); config from STAKER_CONFIG_PATH
+  keygen            create the worker key if missing and print only its base64 public key
+  check-config      validate the config file and print it with secrets redacted
+  version           print the agent version
+  operator-keygen   (operator's machine) create the operator key if missing (default
+                    ~/.config/k3s-daas/operator.key) and print its public key for api.operatorKeys
+  operator-request  (operator's machine) send one POST signed with the operator key, e.g.
+                    --node worker-1 http://10.0.0.5:9443/api/v1/unstake`;
 
 function bundleDir(): string {
   return dirname(process.argv[1] ?? process.cwd());
@@ -86,6 +93,12 @@ async function main(): Promise<void> {
     case "check-config":
       process.stdout.write(JSON.stringify(redactConfig(loadConfigOrExit()), null, 2) + "\n");
       return;
+    case "operator-keygen":
+      process.stdout.write(operatorKeygen(rest) + "\n");
+      return;
+    case "operator-request":
+      process.exitCode = await operatorRequest(rest, (s) => process.stdout.write(s));
+      return;
     case "version":
       process.stdout.write(AGENT_VERSION + "\n");
       return;
@@ -100,4 +113,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => fail(`agent failed: ${(err as Error).message}`));
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (err instanceof RequestError) {
+    process.stderr.write(err.message + "\n");
+    process.exit(1);
+  }
+  fail(`agent failed: ${(err as Error).message}`);
+});

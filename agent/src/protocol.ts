@@ -6,6 +6,8 @@ export const H_NODE_ID = "x-k3s-node-id";
 export const H_TIMESTAMP = "x-k3s-timestamp";
 export const H_NONCE = "x-k3s-nonce";
 export const H_SIGNATURE = "x-k3s-signature";
+/** Operator requests to the agent's API: which configured operator key signed. */
+export const H_OPERATOR_KEY = "x-k3s-operator-key";
 export const H_REPLY_TIMESTAMP = "x-nautilus-timestamp";
 export const H_REPLY_SIGNATURE = "x-nautilus-signature";
 
@@ -23,6 +25,15 @@ export function sha256hex(data: string | Uint8Array): string {
 
 export function requestSigningString(method: string, path: string, timestamp: string, nonce: string, body: string): string {
   return `k3s-daas-v1\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${sha256hex(body)}`;
+}
+
+/**
+ * What an operator signs for a POST to a node agent's API. The node id binds the request to one
+ * node (one operator key usually serves a whole fleet); the request target is the path and query
+ * exactly as sent; the prefix keeps it apart from the control-plane protocol's strings.
+ */
+export function operatorSigningString(method: string, target: string, nodeId: string, timestamp: string, nonce: string, body: string): string {
+  return `k3s-daas-agent-v1\n${method.toUpperCase()}\n${target}\n${nodeId}\n${timestamp}\n${nonce}\n${sha256hex(body)}`;
 }
 
 export function replySigningString(requestNonce: string, timestamp: string, body: string): string {

@@ -3,7 +3,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "./agent";
-import { loadOrCreateApiToken } from "./api-token";
+import { createAgentMetrics } from "./api/metrics-registry";
+import { OperatorAuth } from "./api/operator-auth";
 import { createApiServer } from "./api/server";
 import { normalizeObjectId, type StakeReader } from "./chain";
 import { createSuiStakeReader } from "./chain-sui";
@@ -13,6 +14,8 @@ import { createK3sService, type K3sService } from "./k3s-service";
 import { createLogger, type Logger } from "./log";
 import { ResourceSampler } from "./resources";
 import { createRuntime, type ContainerRuntime } from "./runtime";
+import { createNotifier, type Notifier } from "./sd-notify";
+import { Telemetry } from "./telemetry";
 import { AGENT_VERSION } from "./version";
 
 export interface RunningAgent {
@@ -32,6 +35,8 @@ export interface StartOptions {
   chain?: StakeReader;
   k3s?: K3sService;
   runtime?: ContainerRuntime;
+  /** systemd readiness/watchdog; default: from NOTIFY_SOCKET / WATCHDOG_USEC in the environment. */
+  notifier?: Notifier;
 }
 
 export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Promise<RunningAgent> {
@@ -43,29 +48,37 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
     log.addSecret(id.replace(/^0x/, "").replace(/^0+/, ""));
   }
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
-  const apiToken = loadOrCreateApiToken(cfg.paths.apiToken);
-  log.addSecret(apiToken);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
   const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}` });
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
-  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, resources: new ResourceSampler(cfg.paths.diskPath) });
-
-  const server = createApiServer({ agent, cfg, log, apiToken });
+  const telemetry = new Telemetry({
+    resources: new ResourceSampler(cfg.paths.diskPath), runtime, k3s, log,
+    intervalMs: cfg.telemetry.sampleIntervalMs, jitter: cfg.telemetry.jitter,
+  });
+  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry });
+  const operatorAuth = new OperatorAuth({ nodeId: cfg.nodeId, keys: cfg.api.operatorKeys });
+  if (cfg.api.operatorKeys.length === 0) log.warn("no operator key configured (api.operatorKeys): POST /api/v1/register and /api/v1/unstake refuse every request");
+  const metrics = createAgentMetrics({ nodeId: cfg.nodeId, agent, telemetry });
+  const server = createApiServer({ agent, cfg, log, telemetry, operatorAuth, metrics });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(cfg.api.port, cfg.api.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
   log.info("agent API listening", { host: addr.address, port: addr.port, version: AGENT_VERSION, nodeId: cfg.nodeId });
+  const notifier = opts.notifier ?? createNotifier({ env: process.env, log });
+  await notifier.ready();
+  telemetry.start();
   agent.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const bound = new Promise<void>((r) => setTimeout(r, cfg.shutdownTimeoutMs).unref());
-      await Promise.race([agent.shutdown(), bound]);
+      await notifier.stopping();
+      await Promise.race([Promise.all([agent.shutdown(), telemetry.stop()]), bound]);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       log.info("agent stopped");

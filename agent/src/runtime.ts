@@ -51,20 +51,24 @@ export class ContainerdRuntime implements ContainerRuntime {
     return runWith(this.bin, ["--address", this.socket, "-n", "k8s.io"], args, this.timeoutMs);
   }
 
+  /** Which container ids are pod sandboxes: a container's kind never changes, so it is kept. */
+  private kinds = new Map<string, boolean>();
+
   async list(): Promise<ContainerInfo[]> {
-    // `tasks list`: header line then "ID PID STATUS"; sandboxes carry the CRI kind label.
-    const [tasksOut, sandboxOut] = await Promise.all([
-      this.ctr(["tasks", "list"]),
-      this.ctr(["containers", "list", "-q", 'labels."io.cri-containerd.kind"==sandbox']),
-    ]);
-    const sandboxes = new Set(sandboxOut.split(/\s+/).filter(Boolean));
-    const out: ContainerInfo[] = [];
-    for (const line of tasksOut.split("\n").slice(1)) {
+    // `tasks list`: header line then "ID PID STATUS". Which tasks are sandboxes comes from the
+    // CRI kind label, asked for only when a task id is new: a steady node costs one ctr per list.
+    const tasks: Array<{ id: string; running: boolean }> = [];
+    for (const line of (await this.ctr(["tasks", "list"])).split("\n").slice(1)) {
       const [id, , status] = line.trim().split(/\s+/);
-      if (!id || !status) continue;
-      out.push({ id, running: status === "RUNNING", sandbox: sandboxes.has(id) });
+      if (id && status) tasks.push({ id, running: status === "RUNNING" });
     }
-    return out;
+    if (tasks.some((t) => !this.kinds.has(t.id))) {
+      const sandboxOut = await this.ctr(["containers", "list", "-q", 'labels."io.cri-containerd.kind"==sandbox']);
+      const sandboxes = new Set(sandboxOut.split(/\s+/).filter(Boolean));
+      // Rebuilt from the current tasks only, so ids of containers that are gone do not pile up.
+      this.kinds = new Map(tasks.map((t) => [t.id, sandboxes.has(t.id)]));
+    }
+    return tasks.map((t) => ({ ...t, sandbox: this.kinds.get(t.id) ?? false }));
   }
 
   async stopAll(): Promise<number> {

@@ -14,6 +14,8 @@ export interface BundleSpec {
   sources: string[];
   /** Leave npm packages out (resolved from node_modules at run time). */
   packagesExternal: boolean;
+  /** Minify (smaller source held in memory by every host's agent; names of errors are explicit). */
+  minify?: boolean;
 }
 
 export function bundleSpecs(root: string): BundleSpec[] {
@@ -24,6 +26,7 @@ export function bundleSpecs(root: string): BundleSpec[] {
       outfile: join(root, "dist/agent/agent.js"),
       sources: [join(root, "agent/src"), join(root, "src/sui")],
       packagesExternal: false, // one file that runs with Node and nothing else installed
+      minify: true,
     },
     {
       name: "provider runtime",
@@ -44,6 +47,7 @@ function files(dir: string): string[] {
 
 function sourceHash(spec: BundleSpec): string {
   const h = createHash("sha256");
+  h.update(JSON.stringify({ minify: spec.minify ?? false })); // a build option change rebuilds too
   for (const f of spec.sources.flatMap(files)) h.update(f).update(readFileSync(f));
   return h.digest("hex");
 }
@@ -67,6 +71,7 @@ export function ensureBundles(root: string): string[] {
       legalComments: "none",
       logLevel: "warning",
       packages: spec.packagesExternal ? "external" : undefined,
+      minify: spec.minify ?? false,
     });
     writeFileSync(stamp, hash);
     rebuilt.push(spec.name);

@@ -75,6 +75,8 @@ export interface StakedWorkerArgs {
   readonly controlPlaneEndpoint?: string;
   /** Heartbeat interval in ms. Default 30000. */
   readonly heartbeatIntervalMs?: number;
+  /** Operator public keys (base64 ed25519, `node agent.js operator-keygen`) whose signed POSTs the agent obeys. Default none: POSTs refused. */
+  readonly agentOperatorKeys?: readonly string[];
   /** Destroy skips the host steps of an unreachable host and still revokes and withdraws. Default false. */
   readonly allowUnreachableHost?: boolean;
   /** Destroy also purges the container runtime. Default false (left installed). */
@@ -115,6 +117,9 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
     if (/^(--token|-t|--token-file|--agent-token|--agent-token-file)(=|$)/.test(arg)) errs.push(`k3sExtraArgs[${i}] must not pass a token: the join token goes through k3sToken only`);
   }
   if (a.heartbeatIntervalMs !== undefined && (!Number.isInteger(a.heartbeatIntervalMs) || a.heartbeatIntervalMs < 1000)) errs.push("heartbeatIntervalMs must be a whole number of at least 1000");
+  for (const [i, k] of (a.agentOperatorKeys ?? []).entries()) {
+    if (!/^[A-Za-z0-9+/]{43}=$/.test(k)) errs.push(`agentOperatorKeys[${i}] must be a base64 ed25519 public key (node agent.js operator-keygen)`);
+  }
   if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
   const agentPort = a.agentPort ?? 9443;
@@ -247,7 +252,7 @@ export class StakedWorker extends pulumi.ComponentResource {
             k3s: { manager: "systemd", unit: "k3s-agent.service" },
             containerRuntime: { type: runtime, ...(runtime === "containerd" ? { socket: scripts.CONTAINERD_SOCKET } : {}) },
             heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },
-            api: { host: "0.0.0.0", port: agentPort },
+            api: { host: "0.0.0.0", port: agentPort, ...(args.agentOperatorKeys?.length ? { operatorKeys: [...args.agentOperatorKeys] } : {}) },
           },
           null,
           2,

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
-import { getJson, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, signedPost, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane, node: Node, agent: Started;
 
@@ -29,6 +29,6 @@ test("a seal token for another worker key blocks start-up", async () => {
   assert.equal((agent.k3s as ProcessK3s).pid, undefined, "k3s not started");
   assert.equal(existsSync(node.k3sState), false);
   assert.equal(cp.workers().length, 0);
-  const reg = await getJson(agent.base + "/api/v1/register", { method: "POST", headers: { authorization: `Bearer ${node.apiToken}` } });
+  const reg = await signedPost(agent.base, node, "/api/v1/register");
   assert.equal(reg.status, 409);
 });

@@ -77,7 +77,7 @@ test("the bundle runs the agent under plain node: registers, heartbeats, exits 0
   const k3s = await waitFor("k3s stand-in", () => /pid=(\d+)/.exec(readFileSync(node.k3sState, "utf8"))?.[1]);
 
   const args = cmdline(c.pid!) + cmdline(Number(k3s));
-  for (const s of [node.sealTokenId, node.apiToken, "join-secret", readFileSync(node.cfg.paths.workerKey, "utf8").split("\n")[1]!]) {
+  for (const s of [node.sealTokenId, "join-secret", readFileSync(node.cfg.paths.workerKey, "utf8").split("\n")[1]!, readFileSync(node.operatorKey, "utf8").split("\n")[1]!]) {
     assert.ok(!args.includes(s), "no secret in process arguments");
     assert.ok(!lines.join("\n").includes(s), "no secret in the log");
   }

@@ -63,3 +63,17 @@ test("redacted config hides the seal token id and key paths", () => {
   assert.ok(!r.includes("worker.key"));
   assert.ok(r.includes(base.stakeId));
 });
+
+test("api.operatorKeys: base64 ed25519 public keys, none by default; the old token path is gone", () => {
+  assert.deepEqual(readConfig({}, text(base)).api.operatorKeys, []);
+  const key = Buffer.alloc(32, 7).toString("base64");
+  assert.deepEqual(readConfig({}, text({ ...base, api: { operatorKeys: [key] } })).api.operatorKeys, [key]);
+  assert.throws(() => readConfig({}, text({ ...base, api: { operatorKeys: ["not-a-key"] } })), /config key "api\.operatorKeys\.0": must be a base64 raw 32-byte ed25519 public key/);
+  assert.throws(() => readConfig({}, text({ ...base, api: { operatorKeys: [Buffer.alloc(31).toString("base64")] } })), /api\.operatorKeys\.0/);
+  assert.throws(() => readConfig({}, text({ ...base, paths: { apiToken: "/etc/k3s-daas/api-token" } })), /unknown config key "paths\.apiToken"/);
+});
+
+test("telemetry: sampled every 10 s by default; at least 100 ms", () => {
+  assert.equal(readConfig({}, text(base)).telemetry.sampleIntervalMs, 10_000);
+  assert.throws(() => readConfig({}, text({ ...base, telemetry: { sampleIntervalMs: 5 } })), /telemetry\.sampleIntervalMs/);
+});

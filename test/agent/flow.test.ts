@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
-import { cmdline, getJson, processAlive, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { cmdline, getJson, processAlive, signedPost, startStakedAgent, stopStakedAgent, waitFor, type Chain, type Node, type Started } from "./helpers";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
 import type { ResourceUsage } from "../../agent/src/protocol";
 
@@ -72,33 +72,37 @@ test("GET endpoints answer with real figures", async () => {
   assert.match(text, /^k3s_daas_stake_amount_mist\{node_id="worker-flow"\} 2000000000$/m);
   assert.match(text, /^k3s_daas_registered\{node_id="worker-flow"\} 1$/m);
   assert.match(text, /^k3s_daas_memory_total_bytes\{node_id="worker-flow"\} \d+$/m);
+  // prom-client's process metrics and the build info, under Prometheus' names.
+  assert.match(text, /^k3s_daas_agent_build_info\{version="\d+\.\d+\.\d+",node_id="worker-flow"\} 1$/m);
+  for (const name of ["process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "nodejs_eventloop_lag_seconds"]) {
+    assert.match(text, new RegExp(`^${name}\\{node_id="worker-flow"\\} [0-9.e+-]+$`, "m"), name);
+  }
+  assert.match(text, /^# TYPE k3s_daas_network_receive_bytes_total counter$/m);
+  assert.match(text, /^k3s_daas_running_pods\{node_id="worker-flow"\} 2$/m);
 });
 
 test("bad requests get 4xx, never a crash", async () => {
-  const auth = { authorization: `Bearer ${node.apiToken}` };
   assert.equal((await getJson(agent.base + "/nope")).status, 404);
   assert.equal((await getJson(agent.base + "/health", { method: "POST" })).status, 405);
   assert.equal((await getJson(agent.base + "/api/v1/register")).status, 405);
-  assert.equal((await getJson(agent.base + "/api/v1/register", { method: "POST" })).status, 401);
-  assert.equal((await getJson(agent.base + "/api/v1/register", { method: "POST", headers: { authorization: "Bearer wrong" } })).status, 401);
-  assert.equal((await getJson(agent.base + "/api/v1/register", { method: "POST", headers: auth, body: "{not json" })).status, 400);
-  assert.equal((await getJson(agent.base + "/api/v1/register", { method: "POST", headers: auth, body: "[1]" })).status, 400);
+  assert.equal((await signedPost(agent.base, node, "/api/v1/register", "{not json")).status, 400);
+  assert.equal((await signedPost(agent.base, node, "/api/v1/register", "[1]")).status, 400);
   const big = "x".repeat(200 * 1024);
-  const tooBig = await fetch(agent.base + "/api/v1/register", { method: "POST", headers: auth, body: big }).then((r) => r.status);
+  const tooBig = await fetch(agent.base + "/api/v1/register", { method: "POST", body: big }).then((r) => r.status);
   assert.equal(tooBig, 413);
   assert.equal((await getJson(agent.base + "/health")).status, 200, "still serving");
 });
 
-test("POST /api/v1/register re-registers with a valid token", async () => {
-  const res = await getJson(agent.base + "/api/v1/register", { method: "POST", headers: { authorization: `Bearer ${node.apiToken}` } });
+test("POST /api/v1/register re-registers when signed by the operator key", async () => {
+  const res = await signedPost(agent.base, node, "/api/v1/register");
   assert.equal(res.status, 200);
   assert.equal(res.body.status, "registered");
 });
 
 test("no endpoint, log line or process argument holds a secret", async () => {
-  const secrets = [node.sealTokenId, node.sealTokenId.replace(/^0x/, ""), node.apiToken, readFileSync(node.cfg.paths.workerKey, "utf8").split("\n")[1]!];
+  const secrets = [node.sealTokenId, node.sealTokenId.replace(/^0x/, ""), readFileSync(node.cfg.paths.workerKey, "utf8").split("\n")[1]!, readFileSync(node.operatorKey, "utf8").split("\n")[1]!];
   const bodies = await Promise.all(
-    ["/health", "/api/v1/staking", "/api/v1/metrics", "/api/v1/config", "/metrics"].map((p) => fetch(agent.base + p).then((r) => r.text())),
+    ["/health", "/livez", "/readyz", "/api/v1/staking", "/api/v1/metrics", "/api/v1/config", "/metrics"].map((p) => fetch(agent.base + p).then((r) => r.text())),
   );
   const cpList = await fetch(cp.url + "/api/v1/workers").then((r) => r.text());
   const pid = k3sPid()!;
@@ -112,7 +116,7 @@ test("no endpoint, log line or process argument holds a secret", async () => {
 
 test("POST /api/v1/unstake stops k3s and containers and deregisters", async () => {
   const pid = k3sPid()!;
-  const res = await getJson(agent.base + "/api/v1/unstake", { method: "POST", headers: { authorization: `Bearer ${node.apiToken}` } });
+  const res = await signedPost(agent.base, node, "/api/v1/unstake");
   assert.equal(res.status, 202);
   assert.equal(res.body.status, "unstake requested");
   assert.equal(res.body.deregistered, true);

@@ -11,6 +11,7 @@ import type { AgentConfigInput } from "../../agent/src/config";
 import { agentConfigSchema, type AgentConfig } from "../../agent/src/config";
 import { loadOrCreateIdentity } from "../../agent/src/identity";
 import { createLogger, type Logger } from "../../agent/src/log";
+import { signRequest } from "../../agent/src/operator-cli";
 import { startAgent, type RunningAgent } from "../../agent/src/run";
 
 export const FAKE_K3S = join(__dirname, "fixtures", "fake-k3s.sh");
@@ -53,7 +54,9 @@ export interface Node {
   workerPubkey: string;
   stakeId: string;
   sealTokenId: string;
-  apiToken: string;
+  /** The operator key (PEM, 0600) whose public half is in api.operatorKeys. */
+  operatorKey: string;
+  operatorPubkey: string;
   k3sState: string;
   ctrDir: string;
   cfgInput: AgentConfigInput;
@@ -95,8 +98,8 @@ export async function stakeNode(chain: Chain, nodeId: string, overrides: Partial
   const session = new ChainSession(createSuiClient(chain.url), operator, chain.ids);
   const { stakeId } = await session.stakeForNode({ nodeId, amountMist: 2n * ONE_SUI });
   const { sealTokenId } = await session.mintSealToken({ stakeId, workerPubkey });
-  const apiToken = "t0k3n-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
-  writeFileSync(join(dir, "api-token"), apiToken + "\n", { mode: 0o600 });
+  const operatorKey = join(dir, "operator.key");
+  const operatorPubkey = loadOrCreateIdentity(operatorKey).publicKey;
   const k3sState = join(dir, "k3s-state");
   writeFileSync(join(dir, "k3s.env"), `K3S_TOKEN=join-secret-${nodeId}\nK3S_URL=https://10.0.0.1:6443\nFAKE_K3S_STATE=${k3sState}\n`, { mode: 0o600 });
   const ctrDir = join(dir, "ctr-state");
@@ -111,15 +114,16 @@ export async function stakeNode(chain: Chain, nodeId: string, overrides: Partial
     k3s: { manager: "process", command: "/bin/sh", args: [FAKE_K3S, "agent"], envFile: join(dir, "k3s.env") },
     containerRuntime: { type: "containerd", binary: ctr, socket: join(dir, "containerd.sock") },
     heartbeat: { intervalMs: 200, jitter: 0.1, maxBackoffMs: 800, stakeWatchIntervalMs: 250 },
-    api: { host: "127.0.0.1", port: 0 },
-    paths: { workerKey: keyPath, apiToken: join(dir, "api-token"), diskPath: dir },
+    api: { host: "127.0.0.1", port: 0, operatorKeys: [operatorPubkey] },
+    telemetry: { sampleIntervalMs: 200 },
+    paths: { workerKey: keyPath, diskPath: dir },
     controlPlane: { requestTimeoutMs: 2_000 },
     logLevel: "debug",
     shutdownTimeoutMs: 5_000,
     ...overrides,
   };
   return {
-    dir, nodeId, workerPubkey, stakeId, sealTokenId, apiToken, k3sState, ctrDir, cfgInput,
+    dir, nodeId, workerPubkey, stakeId, sealTokenId, operatorKey, operatorPubkey, k3sState, ctrDir, cfgInput,
     cfg: agentConfigSchema.parse(cfgInput),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -199,6 +203,12 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
     body = JSON.parse(text);
   } catch { /* not JSON */ }
   return { status: res.status, body, text };
+}
+
+/** POST signed with the node's operator key, as `node agent.js operator-request` sends it. */
+export async function signedPost(base: string, node: Node, path: string, body = "{}"): Promise<{ status: number; body: any; text: string }> {
+  const req = signRequest(node.operatorKey, node.nodeId, new URL(path, base), body);
+  return getJson(req.url.toString(), req.init);
 }
 
 export function processAlive(pid: number): boolean {

@@ -2,7 +2,7 @@
 // from helpers.ts); this covers what they do not look at: every ctr call goes to the configured
 // socket (or k3s' own) in the k8s.io namespace, and a missing ctr is a clear error.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -33,4 +33,27 @@ test("a missing ctr is a CommandError naming the command", async () => {
   const rt = createRuntime({ type: "containerd", binary: missing, commandTimeoutMs: 5_000 });
   await assert.rejects(rt.list(), { name: "CommandError", message: `${missing} tasks: not found` });
   await assert.rejects(countRunningPods(rt), { name: "CommandError" });
+});
+
+test("a steady node costs one ctr per list; a new task asks for the sandbox labels again", async () => {
+  const d = mkdtempSync(join(tmpdir(), "agent-ctr-steady-"));
+  try {
+    const bin = writeFakeCtr(d);
+    const calls = () => readFileSync(join(d, "argv"), "utf8").trim().split("\n").filter(Boolean);
+    const rt = createRuntime({ type: "containerd", binary: bin, socket: join(d, "containerd.sock"), commandTimeoutMs: 5_000 });
+    assert.equal(await countRunningPods(rt), 2);
+    assert.equal(calls().length, 2, "first list: tasks + sandbox labels");
+    assert.equal(await countRunningPods(rt), 2);
+    assert.equal(await countRunningPods(rt), 2);
+    assert.equal(calls().length, 4, "then one `tasks list` each");
+    assert.ok(calls().slice(2).every((c) => c.endsWith("tasks list")));
+    // A new pod sandbox appears: its kind is unknown, so the labels are read again.
+    writeFileSync(join(d, "tasks"), readFileSync(join(d, "tasks"), "utf8") + "sb-d 4105 RUNNING\n");
+    writeFileSync(join(d, "sandboxes"), readFileSync(join(d, "sandboxes"), "utf8") + "sb-d\n");
+    assert.equal(await countRunningPods(rt), 3);
+    assert.equal(calls().length, 6);
+    assert.match(calls().at(-1)!, /containers list -q/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });

@@ -14,7 +14,7 @@ import type { AgentConfig } from "../../agent/src/config";
 import { CommandError } from "../../agent/src/exec";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
 import { countRunningPods, createRuntime } from "../../agent/src/runtime";
-import { getJson, processAlive, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import { getJson, processAlive, runAgent, signedPost, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 const FAKE_DOCKER = join(__dirname, "fixtures", "fake-docker");
 const dir = mkdtempSync(join(tmpdir(), "agent-docker-"));
@@ -222,7 +222,7 @@ describe("an agent on docker", () => {
     assert.equal((await getJson(goodAgent.base + "/api/v1/metrics")).body.running_pods, 2);
     assert.match(await fetch(goodAgent.base + "/metrics").then((r) => r.text()), /^k3s_daas_running_pods\{node_id="worker-docker"\} 2$/m);
 
-    const res = await getJson(goodAgent.base + "/api/v1/unstake", { method: "POST", headers: { authorization: `Bearer ${good.apiToken}` } });
+    const res = await signedPost(goodAgent.base, good, "/api/v1/unstake");
     assert.equal(res.status, 202);
     const kill = calls().find((c) => c.argv.includes("kill"))!;
     assert.deepEqual(kill.argv.slice(0, 3), ["-H", `unix://${SOCK}`, "kill"]);
@@ -242,7 +242,7 @@ describe("an agent on docker", () => {
     assert.equal(health.body.status, "healthy");
 
     const pid = (brokenAgent.k3s as ProcessK3s).pid!;
-    const res = await getJson(brokenAgent.base + "/api/v1/unstake", { method: "POST", headers: { authorization: `Bearer ${broken.apiToken}` } });
+    const res = await signedPost(brokenAgent.base, broken, "/api/v1/unstake");
     assert.equal(res.status, 202);
     assert.equal(res.body.deregistered, true);
     assert.ok(!processAlive(pid), "k3s is stopped even though docker is not there");

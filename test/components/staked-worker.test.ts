@@ -277,6 +277,15 @@ describe("StakedWorker children", () => {
     assert.ok(svc(other).includes(`bundle=${BUNDLE_SHA}`));
   });
 
+  test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {
+    assert.deepEqual(agentConfig.readConfig({}, await h.assetText(base.child("agent-config").inputs.source)).api.operatorKeys, []);
+    const key = Buffer.alloc(32, 9).toString("base64");
+    const withKey = await build("w-opkey", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443", agentOperatorKeys: [key] }));
+    const text = await h.assetText(withKey.child("agent-config").inputs.source);
+    assert.deepEqual(agentConfig.readConfig({}, text).api.operatorKeys, [key]);
+    assert.ok(C.validateStakedWorkerArgs({ ...args(), agentOperatorKeys: ["nope"] } as never).some((m: string) => m.startsWith("agentOperatorKeys[0]")));
+  });
+
   test("the container runtime step writes the apt source when given, and only then", async () => {
     const withSrc = String(base.child("container-runtime").inputs.create);
     assert.ok(withSrc.includes("deb [trusted=yes] http://10.99.0.1:8080/apt ./"));

@@ -1,18 +1,18 @@
 // The agent's HTTP API on its own port (never a k3s port). Routing, auth, limits and error
 // mapping live here; each endpoint is one handler file. Nothing a client sends can crash it.
 import { createServer, type Server } from "node:http";
-import { bearerMatches } from "../api-token";
 import { configRoute } from "./handlers/config";
 import { healthRoute } from "./handlers/health";
+import { livezRoute, readyzRoute } from "./handlers/probes";
 import { metricsRoute } from "./handlers/metrics";
 import { prometheusRoute } from "./handlers/prometheus";
 import { registerRoute } from "./handlers/register";
 import { stakingRoute } from "./handlers/staking";
 import { unstakeRoute } from "./handlers/unstake";
-import { HttpError, readJsonBody, sendJson, type ApiContext, type Route } from "./http";
+import { HttpError, parseJsonObject, readBody, sendJson, type ApiContext, type Route } from "./http";
 
 export const ROUTES: readonly Route[] = [
-  healthRoute, stakingRoute, metricsRoute, configRoute, registerRoute, unstakeRoute, prometheusRoute,
+  healthRoute, livezRoute, readyzRoute, stakingRoute, metricsRoute, configRoute, registerRoute, unstakeRoute, prometheusRoute,
 ];
 
 export function createApiServer(ctx: ApiContext): Server {
@@ -29,12 +29,12 @@ export function createApiServer(ctx: ApiContext): Server {
       const method = req.method === "HEAD" ? "GET" : req.method;
       const route = candidates.find((r) => r.method === method);
       if (!route) throw new HttpError(405, "method not allowed", { allow: candidates.map((r) => r.method).join(", ") });
-      if (route.auth && !bearerMatches(req.headers.authorization, ctx.apiToken)) {
-        throw new HttpError(401, "missing or wrong bearer token", { "www-authenticate": "Bearer" });
-      }
-      const body = route.method === "POST" ? await readJsonBody(req) : undefined;
-      if (body !== undefined && (typeof body !== "object" || body === null || Array.isArray(body))) {
-        throw new HttpError(400, "request body must be a JSON object");
+      let body: Record<string, unknown> | undefined;
+      if (route.method === "POST") {
+        const raw = await readBody(req);
+        // Verify before parsing: an unsigned body is not even looked at.
+        if (route.signed) ctx.operatorAuth.verify(route.method, req.url ?? "/", req.headers, raw);
+        body = parseJsonObject(raw);
       }
       await route.handle(ctx, req, res, body);
     } catch (err) {

@@ -6,7 +6,7 @@ import { sendJson } from "../http";
 export const configRoute: Route = {
   method: "GET",
   path: "/api/v1/config",
-  auth: false,
+  signed: false,
   async handle({ cfg }, _req, res) {
     sendJson(res, 200, redactConfig(cfg));
   },

@@ -5,7 +5,7 @@ import { isoOrNull, sendJson } from "../http";
 export const healthRoute: Route = {
   method: "GET",
   path: "/health",
-  auth: false,
+  signed: false,
   async handle({ agent, cfg }, _req, res) {
     const s = agent.status;
     const healthy = s.phase === "running" && s.stake.status === "active";

@@ -1,18 +1,23 @@
-// GET /api/v1/metrics: real resource figures sampled now, plus pods and heartbeat counters.
+// GET /api/v1/metrics: the last runtime sample (telemetry.ts) plus heartbeat counters. Answers
+// from memory; only a request before the first sample waits for it.
 import type { Route } from "../http";
 import { sendJson } from "../http";
 
 export const metricsRoute: Route = {
   method: "GET",
   path: "/api/v1/metrics",
-  auth: false,
-  async handle({ agent, cfg }, _req, res) {
-    const [resources, pods] = await Promise.all([agent.sampleResources(), agent.runningPods()]);
+  signed: false,
+  async handle({ agent, cfg, telemetry }, _req, res) {
+    const snap = await telemetry.current();
     sendJson(res, 200, {
       node_id: cfg.nodeId,
       timestamp: new Date().toISOString(),
-      running_pods: pods,
-      resource_usage: resources,
+      sampled_at: new Date(snap.at).toISOString(),
+      running_pods: snap.runningPods,
+      containers: snap.containers,
+      container_runtime_error: snap.runtimeError,
+      k3s_agent_running: snap.k3sActive,
+      resource_usage: snap.resources,
       heartbeat: {
         consecutive_failures: agent.status.consecutiveFailures,
         k3s_restarts: agent.status.k3sRestarts,

@@ -6,7 +6,7 @@ import { isoOrNull, sendJson } from "../http";
 export const stakingRoute: Route = {
   method: "GET",
   path: "/api/v1/staking",
-  auth: false,
+  signed: false,
   async handle({ agent, cfg }, _req, res) {
     const s = agent.status;
     sendJson(res, 200, {
