@@ -537,6 +537,8 @@ type Call = (ws: Workspace, A: [never, never, never, never, never]) => Val[];
 export const PACKAGE_CALLS: Record<string, Call> = {
   "staking::stake_for_node": (ws, A) => { model.stakeForNode(ws, A[0], A[1], A[2]); return []; },
   "staking::withdraw_stake": (ws, A) => [{ t: "obj", id: model.withdrawStake(ws, A[0], A[1]).id }],
+  "staking::add_stake": (ws, A) => { model.addStake(ws, A[0], A[1], A[2]); return []; },
+  "staking::withdraw_partial": (ws, A) => [{ t: "obj", id: model.withdrawPartial(ws, A[0], A[1], A[2]).id }],
   "staking::slash_stake": (ws, A) => { model.slashStake(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
   "staking::set_pool_params": (ws, A) => { model.setPoolParams(ws, A[0], A[1], A[2], A[3]); return []; },
   "k8s_gateway::create_worker_seal_token": (ws, A) => { model.createWorkerSealToken(ws, A[0], A[1]); return []; },

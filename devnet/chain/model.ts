@@ -27,6 +27,7 @@ export class MoveAbort extends Error {
 export const STAKING = abortCodes("staking", [
   "EInsufficientStake", "ENodeAlreadyStaked", "EInvalidNodeId", "ENotStaker", "EStakeLocked",
   "EStakeNotActive", "EAlreadyWithdrawn", "EInvalidSlashAmount", "EWrongPool", "EInvalidParams",
+  "EZeroAmount", "ERemainderBelowMinimum",
 ] as const);
 export const GATEWAY = abortCodes("k8s_gateway", [
   "ENotStaker", "EStakeNotActive", "EInvalidWorkerKey", "EInvalidEndpoint", "EInvalidEnclaveKey", "EWrongPool",
@@ -144,6 +145,46 @@ export function withdrawStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: St
     stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount: amount,
   });
   return coin;
+}
+
+/** staking::add_stake(pool, record, payment, ctx): a top-up in place; the lock does not move. */
+export function addStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject, payment: StoredObject) {
+  const fn = "add_stake";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
+  if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 3);
+  const amount = f<{ balance: bigint }>(payment).balance;
+  if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 4);
+
+  ctx.destroy(payment); // coin::into_balance + balance::join
+  pool.balance += amount;
+  pool.total_staked += amount;
+  rec.amount += amount;
+  ctx.emit("staking", "StakeAdded", {
+    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, total: rec.amount,
+  });
+}
+
+/** staking::withdraw_partial(pool, record, amount, ctx): Coin<SUI>; keeps the pool minimum staked. */
+export function withdrawPartial(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject, amount: bigint): StoredObject {
+  const fn = "withdraw_partial";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
+  if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 3);
+  if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
+  if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 5);
+  if (!(amount < rec.amount && rec.amount - amount >= pool.min_node_stake)) throw new MoveAbort("staking", fn, STAKING.ERemainderBelowMinimum, 6);
+
+  rec.amount -= amount;
+  pool.balance -= amount;
+  ctx.emit("staking", "StakeReduced", {
+    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, remaining: rec.amount,
+  });
+  return ctx.create("Coin", "coin", { id: ctx.freshId(), balance: amount });
 }
 
 /** staking::slash_stake(cap, pool, record, amount, reason, ctx) */

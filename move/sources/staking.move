@@ -29,6 +29,8 @@ const EAlreadyWithdrawn: u64 = 7;
 const EInvalidSlashAmount: u64 = 8;
 const EWrongPool: u64 = 9;
 const EInvalidParams: u64 = 10;
+const EZeroAmount: u64 = 11;
+const ERemainderBelowMinimum: u64 = 12;
 
 // === Stake status ===
 const STATUS_ACTIVE: u8 = 1;
@@ -96,6 +98,26 @@ public struct StakeSlashed has copy, drop {
     amount: u64,
     remaining: u64,
     reason: String,
+}
+
+public struct StakeAdded has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    amount: u64,
+    /// The stake's amount after the top-up.
+    total: u64,
+}
+
+public struct StakeReduced has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    amount: u64,
+    /// What stays staked (at least the pool's minimum).
+    remaining: u64,
 }
 
 public struct PoolParamsUpdated has copy, drop {
@@ -189,6 +211,63 @@ public fun withdraw_stake(
         staker: record.staker,
         node_id: record.node_id,
         amount,
+    });
+    coin::from_balance(pool.balance.split(amount), ctx)
+}
+
+/// Add `payment` to an active stake (staker only), in place: same record, same node id. The lock
+/// is not moved: once it has passed the whole stake can be withdrawn at any time anyway, so
+/// restarting it for a top-up would hold nothing more at risk.
+public fun add_stake(
+    pool: &mut StakingPool,
+    record: &mut StakeRecord,
+    payment: Coin<SUI>,
+    ctx: &mut TxContext,
+) {
+    assert!(record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.staker == ctx.sender(), ENotStaker);
+    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
+    let amount = payment.value();
+    assert!(amount > 0, EZeroAmount);
+
+    pool.balance.join(payment.into_balance());
+    pool.total_staked = pool.total_staked + amount;
+    record.amount = record.amount + amount;
+    event::emit(StakeAdded {
+        stake_id: object::id(record),
+        pool_id: object::id(pool),
+        staker: record.staker,
+        node_id: record.node_id,
+        amount,
+        total: record.amount,
+    });
+}
+
+/// Return `amount` of an active stake to its staker, once the lock has passed (the rule of
+/// `withdraw_stake`), keeping at least the pool's minimum staked: the record stays active and
+/// keeps its node id.
+public fun withdraw_partial(
+    pool: &mut StakingPool,
+    record: &mut StakeRecord,
+    amount: u64,
+    ctx: &mut TxContext,
+): Coin<SUI> {
+    assert!(record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.staker == ctx.sender(), ENotStaker);
+    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
+    assert!(ctx.epoch() >= record.locked_until, EStakeLocked);
+    assert!(amount > 0, EZeroAmount);
+    // `amount < record.amount` first, so the subtraction cannot underflow.
+    assert!(amount < record.amount && record.amount - amount >= pool.min_node_stake, ERemainderBelowMinimum);
+
+    record.amount = record.amount - amount;
+    event::emit(StakeReduced {
+        stake_id: object::id(record),
+        pool_id: object::id(pool),
+        staker: record.staker,
+        node_id: record.node_id,
+        amount,
+        remaining: record.amount,
     });
     coin::from_balance(pool.balance.split(amount), ctx)
 }

@@ -412,6 +412,385 @@ fun conformance_withdraw_after_slash() {
 }
 
 #[test]
+fun conformance_top_up() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(2000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(1000000000, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            assert!(b.peel_address() == object::id(&pool).to_address()); // pool_id
+            assert!(b.peel_address() == ALICE); // staker
+            assert!(b.peel_vec_u8() == b"worker-1"); // node_id
+            assert!(b.peel_u64() == 3000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            assert!(b.peel_u64() == 0); // staked_at
+            assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 3000000000); // balance
+            assert!(b.peel_u64() == 0); // slashed
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 3000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EZeroAmount, location = k3s_daas::staking)]
+fun conformance_top_up_zero() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(0, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_top_up_slashed() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(1000000000, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_top_up_withdrawn() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(1000000000, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeLocked, location = k3s_daas::staking)]
+fun conformance_reduce_before_lock() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_reduce_after_lock() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        let withdrawn = s.take_from_sender<Coin<SUI>>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 2000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            assert!(b.peel_u64() == 0); // staked_at
+            assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 2000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 3000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(withdrawn.value() == 1000000000);
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        s.return_to_sender(withdrawn);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_reduce_to_minimum() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 2000000000, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        let withdrawn = s.take_from_sender<Coin<SUI>>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 1000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 1000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(withdrawn.value() == 2000000000);
+        s.return_to_sender(withdrawn);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ERemainderBelowMinimum, location = k3s_daas::staking)]
+fun conformance_reduce_below_minimum() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 2000000001, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ERemainderBelowMinimum, location = k3s_daas::staking)]
+fun conformance_reduce_more_than_stake() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 4000000000, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EZeroAmount, location = k3s_daas::staking)]
+fun conformance_reduce_zero() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 0, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_reduce_slashed() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 500000000, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
 fun conformance_mint_active() {
     let mut s = setup();
     s.next_tx(ALICE);
@@ -648,6 +1027,49 @@ fun conformance_wrong_sender_withdraw() {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
         let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, BOB);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
+fun conformance_wrong_sender_top_up() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(1000000000, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
+fun conformance_wrong_sender_reduce() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
         transfer::public_transfer(c, BOB);
         ts::return_shared(record);
         ts::return_shared(pool);

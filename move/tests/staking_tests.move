@@ -211,3 +211,147 @@ fun zero_min_stake_aborts() {
     ts::return_shared(pool);
     s.end();
 }
+
+fun top_up(s: &mut Scenario, who: address, amount: u64) {
+    s.next_tx(who);
+    let mut pool = s.take_shared<StakingPool>();
+    let mut record = s.take_shared<StakeRecord>();
+    staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(amount, s.ctx()), s.ctx());
+    ts::return_shared(record);
+    ts::return_shared(pool);
+}
+
+fun reduce(s: &mut Scenario, who: address, amount: u64): u64 {
+    s.next_tx(who);
+    let mut pool = s.take_shared<StakingPool>();
+    let mut record = s.take_shared<StakeRecord>();
+    let c = staking::withdraw_partial(&mut pool, &mut record, amount, s.ctx());
+    let value = c.value();
+    coin::burn_for_testing(c);
+    ts::return_shared(record);
+    ts::return_shared(pool);
+    value
+}
+
+#[test]
+fun add_stake_tops_up_in_place_without_moving_the_lock() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 2 * SUI_1);
+    s.next_epoch(ALICE);
+    top_up(&mut s, ALICE, SUI_1);
+    s.next_tx(ALICE);
+    let pool = s.take_shared<StakingPool>();
+    let record = s.take_shared<StakeRecord>();
+    assert!(staking::amount(&record) == 3 * SUI_1);
+    assert!(staking::status(&record) == staking::status_active());
+    assert!(staking::locked_until(&record) == 2);
+    assert!(staking::pool_balance(&pool) == 3 * SUI_1);
+    assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+    ts::return_shared(record);
+    ts::return_shared(pool);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker)]
+fun add_stake_by_other_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    top_up(&mut s, BOB, SUI_1);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EZeroAmount)]
+fun add_stake_of_nothing_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    top_up(&mut s, ALICE, 0);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive)]
+fun add_stake_to_withdrawn_stake_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        coin::burn_for_testing(staking::withdraw_stake(&mut pool, &mut record, s.ctx()));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    top_up(&mut s, ALICE, SUI_1);
+    s.end();
+}
+
+#[test]
+fun withdraw_partial_after_lock_keeps_the_record_live() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    assert!(reduce(&mut s, ALICE, SUI_1) == SUI_1);
+    // Down to exactly the minimum is allowed.
+    assert!(reduce(&mut s, ALICE, SUI_1) == SUI_1);
+    s.next_tx(ALICE);
+    let pool = s.take_shared<StakingPool>();
+    let record = s.take_shared<StakeRecord>();
+    assert!(staking::amount(&record) == SUI_1);
+    assert!(staking::status(&record) == staking::status_active());
+    assert!(staking::pool_balance(&pool) == SUI_1);
+    assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+    ts::return_shared(record);
+    ts::return_shared(pool);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeLocked)]
+fun withdraw_partial_before_lock_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    reduce(&mut s, ALICE, SUI_1);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ERemainderBelowMinimum)]
+fun withdraw_partial_below_minimum_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    reduce(&mut s, ALICE, 2 * SUI_1 + 1);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ERemainderBelowMinimum)]
+fun withdraw_partial_of_everything_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    reduce(&mut s, ALICE, 4 * SUI_1);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker)]
+fun withdraw_partial_by_other_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    reduce(&mut s, BOB, SUI_1);
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EZeroAmount)]
+fun withdraw_partial_of_nothing_aborts() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    reduce(&mut s, ALICE, 0);
+    s.end();
+}

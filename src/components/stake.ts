@@ -26,6 +26,9 @@ export interface StakeArgs extends ChainArgs {
  * SUI staked for one node from the operator's wallet. Create adopts a live stake this wallet
  * already holds for the node (a crashed `up`); refresh reads status and amount from chain (a
  * slash shows as drift); delete withdraws back to the wallet once the lock has passed.
+ * A new `amountMist` updates the same stake in place: a top-up, or a partial withdrawal once
+ * the lock has passed (inside it, the update fails naming the epoch and changes nothing). A
+ * new node id, pool or package is a new stake, created before the old one is withdrawn.
  */
 export class Stake extends pulumi.dynamic.Resource {
   declare readonly stakeId: pulumi.Output<string>;

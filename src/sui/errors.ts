@@ -31,6 +31,8 @@ export const STAKING_ABORTS = {
   EInvalidSlashAmount: 8,
   EWrongPool: 9,
   EInvalidParams: 10,
+  EZeroAmount: 11,
+  ERemainderBelowMinimum: 12,
 } as const;
 export const GATEWAY_ABORTS = {
   ENotStaker: 1,
@@ -41,8 +43,12 @@ export const GATEWAY_ABORTS = {
   EWrongPool: 6,
 } as const;
 
+/** The change to a stake a transaction makes; the same abort code reads differently for each. */
+export type StakeOperation = "stake" | "withdraw" | "top-up" | "reduction" | "slash";
+
 /** What the caller knew when it sent the transaction; used to word the message. */
 export interface AbortContext {
+  operation?: StakeOperation;
   nodeId?: string;
   stakeId?: string;
   amountMist?: bigint;
@@ -51,7 +57,31 @@ export interface AbortContext {
   currentEpoch?: bigint;
   status?: string;
   staker?: string;
+  /** MIST the stake held before the change (a reduction's wording). */
+  stakedMist?: bigint;
 }
+
+/**
+ * A stake still inside its lock. Also used by callers that check the lock before sending
+ * (the Stake provider), so the operator reads the same sentence either way.
+ */
+export function lockedMessage(c: { nodeId?: string; lockedUntilEpoch?: bigint; currentEpoch?: bigint; operation?: StakeOperation }): string {
+  const until = c.lockedUntilEpoch ?? "?";
+  const base = `stake for node ${c.nodeId ?? "(unknown node)"} is locked until epoch ${until} (current epoch ${c.currentEpoch ?? "?"})`;
+  return c.operation === "reduction" ? `${base}; the reduction can run at epoch ${until}` : base;
+}
+
+/** A reduction that would leave less than the pool minimum staked; names every amount involved. */
+export function belowMinimumMessage(c: { nodeId?: string; amountMist?: bigint; stakedMist?: bigint; minStakeMist?: bigint }): string {
+  const node = c.nodeId ?? "(unknown node)";
+  const sui = (m: bigint | undefined) => (m !== undefined ? formatSui(m) : "?");
+  const left = c.stakedMist !== undefined && c.amountMist !== undefined ? c.stakedMist - c.amountMist : undefined;
+  const most = c.stakedMist !== undefined && c.minStakeMist !== undefined && c.stakedMist > c.minStakeMist ? c.stakedMist - c.minStakeMist : 0n;
+  return `withdrawing ${sui(c.amountMist)} from the stake for node ${node} would leave ${left !== undefined && left >= 0n ? sui(left) : "less than nothing"}, ` +
+    `below the pool minimum ${sui(c.minStakeMist)} (the stake holds ${sui(c.stakedMist)}; at most ${formatSui(most)} can be withdrawn while it stays staked)`;
+}
+
+const VERB: Record<StakeOperation, string> = { stake: "stake", withdraw: "withdraw", "top-up": "top up", reduction: "reduce", slash: "slash" };
 
 function describeAbort(module: string, code: number, c: AbortContext): string {
   const node = c.nodeId ?? "(unknown node)";
@@ -64,11 +94,11 @@ function describeAbort(module: string, code: number, c: AbortContext): string {
       case STAKING_ABORTS.EInvalidNodeId:
         return `node id "${node}" is invalid: it must be 1 to 64 bytes`;
       case STAKING_ABORTS.ENotStaker:
-        return `only the staker${c.staker ? ` ${c.staker}` : ""} can withdraw the stake for node ${node}`;
+        return `only the staker${c.staker ? ` ${c.staker}` : ""} can ${VERB[c.operation ?? "withdraw"]} the stake for node ${node}`;
       case STAKING_ABORTS.EStakeLocked:
-        return `stake for node ${node} is locked until epoch ${c.lockedUntilEpoch ?? "?"} (current epoch ${c.currentEpoch ?? "?"})`;
+        return lockedMessage(c);
       case STAKING_ABORTS.EStakeNotActive:
-        return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}, so it cannot be slashed`;
+        return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}, so it cannot be ${c.operation === "top-up" ? "topped up" : c.operation === "reduction" ? "reduced" : "slashed"}`;
       case STAKING_ABORTS.EAlreadyWithdrawn:
         return `stake for node ${node} was already withdrawn`;
       case STAKING_ABORTS.EInvalidSlashAmount:
@@ -77,6 +107,10 @@ function describeAbort(module: string, code: number, c: AbortContext): string {
         return `the AdminCap or stake for node ${node} belongs to a different staking pool`;
       case STAKING_ABORTS.EInvalidParams:
         return "invalid pool parameters: the minimum stake must be above zero";
+      case STAKING_ABORTS.EZeroAmount:
+        return `a ${c.operation ?? "change"} of the stake for node ${node} must be more than 0 MIST`;
+      case STAKING_ABORTS.ERemainderBelowMinimum:
+        return belowMinimumMessage(c);
     }
   }
   if (module === "k8s_gateway") {

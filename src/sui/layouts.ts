@@ -45,4 +45,24 @@ export const NautilusRegistryBcs = bcs.struct("NautilusRegistry", {
   updated_at: bcs.u64(),
 });
 
+// Events of the in-place stake changes: the session reads the new amount from them, so it does
+// not depend on a read that may not see its own transaction yet.
+export const StakeAddedBcs = bcs.struct("StakeAdded", {
+  stake_id: bcs.Address,
+  pool_id: bcs.Address,
+  staker: bcs.Address,
+  node_id: bcs.string(),
+  amount: bcs.u64(),
+  total: bcs.u64(),
+});
+
+export const StakeReducedBcs = bcs.struct("StakeReduced", {
+  stake_id: bcs.Address,
+  pool_id: bcs.Address,
+  staker: bcs.Address,
+  node_id: bcs.string(),
+  amount: bcs.u64(),
+  remaining: bcs.u64(),
+});
+
 export const STATUS_BY_CODE = { 1: "active", 2: "slashed", 3: "withdrawn" } as const;

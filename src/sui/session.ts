@@ -23,6 +23,7 @@ import { ParallelTransactionExecutor, Transaction } from "@mysten/sui/transactio
 import { fromBase64, normalizeSuiAddress } from "@mysten/sui/utils";
 import { ChainError, failedTransactionError, rejectedError, type AbortContext } from "./errors.js";
 import { formatSui } from "./format.js";
+import { StakeAddedBcs, StakeReducedBcs } from "./layouts.js";
 import { currentEpoch, readPool, readStakeRecord } from "./read.js";
 import type { ChainIds, GasUsed } from "./types.js";
 
@@ -110,6 +111,60 @@ export class ChainSession {
       staker: rec.staker, status: rec.status,
     }));
     return { digest: res.digest, amountMist: rec.amountMist, gasUsed: gasOf(res) };
+  }
+
+  /**
+   * Top up an active stake with `amountMist` from this wallet (staker only), in place: same
+   * record, same node id, same lock. Returns the stake's new amount.
+   */
+  async addStake(p: { stakeId: string; amountMist: bigint }): Promise<TxOutcome & { stakedMist: bigint }> {
+    const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
+    if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
+    if (p.amountMist <= 0n) throw new ChainError(`a top-up of the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
+    await this.fitCoins(p.amountMist + this.budget);
+    const { totalBalance } = await this.walletBalance();
+    if (totalBalance < p.amountMist + this.budget) {
+      throw new ChainError(`wallet ${this.address} holds ${formatSui(totalBalance)}, not enough to add ${formatSui(p.amountMist)} (plus gas) to the stake for node ${rec.nodeId}`, "InsufficientFunds", { nodeId: rec.nodeId });
+    }
+    const tx = new Transaction();
+    // Split from the gas coin, as stakeForNode does (see the header).
+    const [payment] = tx.splitCoins(tx.gas, [tx.pure.u64(p.amountMist)]);
+    tx.moveCall({
+      target: `${this.ids.packageId}::staking::add_stake`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, p.stakeId, true), payment!],
+    });
+    const res = await this.run(tx, "stake top-up", rec.nodeId, async () => ({
+      operation: "top-up", nodeId: rec.nodeId, amountMist: p.amountMist, staker: rec.staker, status: rec.status,
+    }));
+    const ev = StakeAddedBcs.parse(this.eventOf(res, "::staking::StakeAdded"));
+    return { stakedMist: BigInt(ev.total), digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /**
+   * Withdraw `amountMist` of an active stake back to this wallet (staker only, after its lock),
+   * keeping at least the pool minimum staked: the record stays live under the same node id.
+   * Returns what is left staked.
+   */
+  async withdrawPartial(p: { stakeId: string; amountMist: bigint }): Promise<TxOutcome & { stakedMist: bigint }> {
+    const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
+    if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
+    if (p.amountMist <= 0n) throw new ChainError(`a reduction of the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    const [coin] = tx.moveCall({
+      target: `${this.ids.packageId}::staking::withdraw_partial`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, p.stakeId, true), tx.pure.u64(p.amountMist)],
+    });
+    tx.transferObjects([coin!], tx.pure.address(this.address));
+    const res = await this.run(tx, "stake reduction", rec.nodeId, async () => {
+      const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
+      return {
+        operation: "reduction", nodeId: rec.nodeId, amountMist: p.amountMist, stakedMist: rec.amountMist, minStakeMist: pool.minNodeStakeMist,
+        lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: await currentEpoch(this.client), staker: rec.staker, status: rec.status,
+      };
+    });
+    const ev = StakeReducedBcs.parse(this.eventOf(res, "::staking::StakeReduced"));
+    return { stakedMist: BigInt(ev.remaining), digest: res.digest, gasUsed: gasOf(res) };
   }
 
   /** Mint a seal token for the worker key (32-byte ed25519, base64 or bytes); owned by this wallet. */
@@ -277,6 +332,14 @@ export class ChainSession {
     return result.Transaction;
   }
 
+  /** The BCS of the one event of this package's type `suffix` the transaction emitted. */
+  private eventOf(res: SuiClientTypes.Transaction<Include & { effects: true }>, suffix: string): Uint8Array {
+    const want = `${normalizeSuiAddress(this.ids.packageId)}${suffix}`;
+    const ev = (res.events ?? []).find((e) => normalizeType(e.eventType) === want);
+    if (!ev) throw new ChainError(`transaction ${res.digest} succeeded but emitted no${suffix} event`, "ExecutionFailed", { digest: res.digest });
+    return ev.bcs;
+  }
+
   private createdOfType(res: SuiClientTypes.Transaction<Include & { effects: true }>, suffix: string) {
     const created = res.effects.changedObjects.find(
       (c) => c.idOperation === "Created" && (res.objectTypes[c.objectId] ?? "").endsWith(suffix),
@@ -284,6 +347,12 @@ export class ChainSession {
     if (!created) throw new ChainError(`transaction ${res.digest} succeeded but created no${suffix}`, "ExecutionFailed", { digest: res.digest });
     return created;
   }
+}
+
+/** An event type with its package address in full (transports differ in leading zeros). */
+function normalizeType(t: string): string {
+  const i = t.indexOf("::");
+  return i < 0 ? t : `${normalizeSuiAddress(t.slice(0, i))}${t.slice(i)}`;
 }
 
 function gasOf(res: { effects: { gasUsed: { computationCost: string; storageCost: string; storageRebate: string } } }): GasUsed {

@@ -131,6 +131,78 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     assert.notEqual(again.stakeId, stakeId);
   });
 
+  test("top-up: the stake grows in place (same record, same lock); the wallet pays it plus gas, to the MIST", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-up", amountMist: 2n * ONE_SUI });
+    const recBefore = (await readStakeRecord(env.client, stakeId))!;
+    await s.flush();
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const before = await balanceOf(env, kp.toSuiAddress());
+    const up = await s.addStake({ stakeId, amountMist: ONE_SUI + 7n });
+    assert.equal(up.stakedMist, 3n * ONE_SUI + 7n);
+    await s.flush();
+    assert.equal(await balanceOf(env, kp.toSuiAddress()), before - ONE_SUI - 7n - up.gasUsed.netMist);
+    const rec = (await readStakeRecord(env.client, stakeId))!;
+    assert.equal(rec.amountMist, 3n * ONE_SUI + 7n);
+    assert.equal(rec.status, "active");
+    assert.equal(rec.lockedUntilEpoch, recBefore.lockedUntilEpoch, "a top-up does not move the lock");
+    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    assert.equal(pool.balanceMist, poolBefore.balanceMist + ONE_SUI + 7n);
+    assert.equal(pool.activeStakes, poolBefore.activeStakes, "no second stake");
+    assert.equal((await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-up", staker: kp.toSuiAddress() }))?.id, stakeId);
+
+    // Someone else cannot top up this stake; a slashed stake cannot be topped up.
+    const other = session(env, await fundedWallet(env));
+    await assert.rejects(other.addStake({ stakeId, amountMist: ONE_SUI }), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.details.abortCode, 4);
+      assert.equal(e.message, `only the staker ${kp.toSuiAddress()} can top up the stake for node worker-up`);
+      return true;
+    });
+    const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+    await admin.slashStake({ stakeId, amountMist: ONE_SUI, reason: "missed heartbeats" });
+    await assert.rejects(s.addStake({ stakeId, amountMist: ONE_SUI }), /stake for node worker-up is not active \(it is slashed\), so it cannot be topped up/);
+    await assert.rejects(s.addStake({ stakeId, amountMist: 0n }), /top-up of the stake for node worker-up must be a positive amount/);
+  });
+
+  test("reduction: refused inside the lock naming the epoch it can run at, and below the minimum naming both amounts; then withdrawn to the MIST", async () => {
+    const kp = await fundedWallet(env);
+    const s = session(env, kp);
+    const { stakeId } = await s.stakeForNode({ nodeId: "worker-down", amountMist: 3n * ONE_SUI });
+    const epoch = await currentEpoch(env.client);
+    await assert.rejects(s.withdrawPartial({ stakeId, amountMist: ONE_SUI }), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.details.abortCode, 5);
+      assert.equal(e.message, `stake for node worker-down is locked until epoch ${epoch + 2n} (current epoch ${epoch}); the reduction can run at epoch ${epoch + 2n}`);
+      return true;
+    });
+    env.devnet.advanceEpoch(2);
+    await assert.rejects(s.withdrawPartial({ stakeId, amountMist: 2n * ONE_SUI + ONE_SUI / 2n }), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.details.abortCode, 12);
+      assert.equal(e.message, "withdrawing 2.5 SUI from the stake for node worker-down would leave 0.5 SUI, below the pool minimum 1 SUI " +
+        "(the stake holds 3 SUI; at most 2 SUI can be withdrawn while it stays staked)");
+      return true;
+    });
+    const other = session(env, await fundedWallet(env));
+    await assert.rejects(other.withdrawPartial({ stakeId, amountMist: ONE_SUI }), new RegExp(`only the staker ${kp.toSuiAddress()} can reduce the stake for node worker-down`));
+
+    await s.flush();
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const before = await balanceOf(env, kp.toSuiAddress());
+    const down = await s.withdrawPartial({ stakeId, amountMist: ONE_SUI + 3n });
+    assert.equal(down.stakedMist, 2n * ONE_SUI - 3n);
+    await s.flush();
+    assert.equal(await balanceOf(env, kp.toSuiAddress()), before + ONE_SUI + 3n - down.gasUsed.netMist);
+    const rec = (await readStakeRecord(env.client, stakeId))!;
+    assert.equal(rec.amountMist, 2n * ONE_SUI - 3n);
+    assert.equal(rec.status, "active", "a reduced stake stays live");
+    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    assert.equal(pool.balanceMist, poolBefore.balanceMist - ONE_SUI - 3n);
+    assert.equal((await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-down", staker: kp.toSuiAddress() }))?.id, stakeId);
+  });
+
   test("findLiveStake adopts a stake after a simulated crash", async () => {
     const kp = await fundedWallet(env);
     const first = session(env, kp);

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { stakeProvider, type StakeInputs, type StakeOutputs } from "../../src/components/runtime/stake";
 import { sealTokenProvider, type SealTokenInputs, type SealTokenOutputs } from "../../src/components/runtime/seal-token";
-import { ChainSession, readStakeRecord, readSealToken, keypairFromSecret, readPool } from "../../src/sui";
+import { ChainSession, readStakeRecord, readSealToken, keypairFromSecret, readPool, currentEpoch } from "../../src/sui";
+import { sessionFor } from "../../src/components/runtime/sessions";
 import { startEnv, fundedWallet, balanceOf, workerKey, ONE_SUI, type Env } from "../chain/helpers";
 
 let env: Env;
@@ -41,15 +42,21 @@ describe("stake provider", () => {
     assert.match(JSON.stringify(res.failures), /amountSui/);
   });
 
-  test("diff: node id or amount replace (delete first); endpoint updates in place; same is no change", async () => {
-    const olds = { ...stakeInputs("worker-a"), stakeId: "0x1", staker: "0x2", status: "active", stakedMist: "1", lockedUntilEpoch: "1", adopted: false } as StakeOutputs;
-    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a")), { changes: false, replaces: [], deleteBeforeReplace: true });
-    const renamed = await stakeProvider.diff("0x1", olds, stakeInputs("worker-b"));
-    assert.deepEqual(renamed.replaces, ["nodeId"]);
-    const more = await stakeProvider.diff("0x1", olds, stakeInputs("worker-a", 3n * ONE_SUI));
-    assert.deepEqual(more.replaces, ["amountMist"]);
+  test("diff: the amount changes in place; node id and pool replace, creating the new stake first; a new wallet must delete first; same is no change", async () => {
+    const olds = { ...stakeInputs("worker-a"), stakeId: "0x1", staker: "0x2", status: "active", stakedMist: (2n * ONE_SUI).toString(), lockedUntilEpoch: "1", adopted: false } as StakeOutputs;
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a")), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a", 3n * ONE_SUI)), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a", ONE_SUI)), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-b", 3n * ONE_SUI)), { changes: true, replaces: ["nodeId"], deleteBeforeReplace: false });
+    const otherPool = { ...stakeInputs("worker-a"), poolId: "0xabc", packageId: "0xdef" };
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, otherPool), { changes: true, replaces: ["packageId", "poolId"], deleteBeforeReplace: false });
+    // Same node id in the same pool from another wallet: the pool holds one live stake per node.
+    const newWallet = { ...stakeInputs("worker-a"), walletKey: Ed25519Keypair.generate().getSecretKey() };
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, newWallet), { changes: true, replaces: ["walletKey"], deleteBeforeReplace: true });
     const moved = await stakeProvider.diff("0x1", olds, { ...stakeInputs("worker-a"), rpcUrl: "http://127.0.0.2:9000" });
-    assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: true });
+    assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: false });
+    // A refresh that found another amount on chain (an adopted stake of another size) converges.
+    assert.deepEqual(await stakeProvider.diff("0x1", { ...olds, stakedMist: (5n * ONE_SUI).toString() }, stakeInputs("worker-a")), { changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   test("create stakes from the wallet and reports the on-chain record", async () => {
@@ -86,7 +93,12 @@ describe("stake provider", () => {
     assert.equal((read.props as StakeOutputs).status, "slashed");
     assert.equal((read.props as StakeOutputs).stakedMist, ONE_SUI.toString());
     const d = await stakeProvider.diff(id, read.props as StakeOutputs, stakeInputs("worker-slashed"));
-    assert.deepEqual(d, { changes: true, replaces: [], deleteBeforeReplace: true }, "the slash is drift");
+    assert.deepEqual(d, { changes: true, replaces: [], deleteBeforeReplace: false }, "the slash is drift");
+    // Drift alone leaves the chain alone; a new amount for a slashed stake is refused, by name.
+    const kept = await stakeProvider.update(id, read.props as StakeOutputs, stakeInputs("worker-slashed"));
+    assert.equal(kept.outs.status, "slashed");
+    await assert.rejects(stakeProvider.update(id, read.props as StakeOutputs, stakeInputs("worker-slashed", 3n * ONE_SUI)),
+      /stake for node worker-slashed is slashed, so its amount cannot change \(it holds 1 SUI\); replace the worker/);
   });
 
   test("delete while locked says when it can be withdrawn; after the lock it returns the coin", async () => {
@@ -100,6 +112,71 @@ describe("stake provider", () => {
     const after = await balanceOf(env, wallet.toSuiAddress());
     assert.ok(after > before + ONE_SUI, "the stake came back to the wallet (minus gas)");
     await stakeProvider.delete(id, outs); // idempotent: already withdrawn
+  });
+
+  test("amount 2 -> 3 SUI tops up in place; 3 -> 2 inside the lock fails naming the epoch and changes nothing; after the lock it succeeds", async () => {
+    // A wallet of its own, so its transactions (and their gas) are the only ones it pays for.
+    const own = await fundedWallet(env);
+    const inputs = (amountMist: bigint): StakeInputs => ({ ...stakeInputs("worker-resize", amountMist), walletKey: own.getSecretKey() });
+    const addr = own.toSuiAddress();
+    const lastTxGas = async (objectId: string) => {
+      const { object } = await env.client.core.getObject({ objectId, include: { previousTransaction: true } });
+      const { Transaction: tx } = await env.client.core.getTransaction({ digest: object.previousTransaction!, include: { effects: true } }) as never as
+        { Transaction: { effects: { gasUsed: { computationCost: string; storageCost: string; storageRebate: string } } } };
+      const g = tx.effects.gasUsed;
+      return BigInt(g.computationCost) + BigInt(g.storageCost) - BigInt(g.storageRebate);
+    };
+    const flush = () => sessionFor(inputs(2n * ONE_SUI)).session.flush();
+
+    const created = await stakeProvider.create(inputs(2n * ONE_SUI));
+    const id = created.id;
+    // check names the live stake among the inputs, so a preview of the update knows its id.
+    assert.equal((await stakeProvider.check({}, inputs(3n * ONE_SUI))).inputs.stakeId, id);
+    assert.equal((await stakeProvider.check({}, { ...inputs(3n * ONE_SUI), nodeId: "worker-resize-2" })).inputs.stakeId, undefined);
+    const diffUp = await stakeProvider.diff(id, created.outs, inputs(3n * ONE_SUI));
+    assert.deepEqual(diffUp, { changes: true, replaces: [], deleteBeforeReplace: false }, "an update, not a replace");
+
+    await flush();
+    const beforeUp = await balanceOf(env, addr);
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const up = await stakeProvider.update(id, created.outs, inputs(3n * ONE_SUI));
+    await flush();
+    assert.equal(up.outs.stakeId, id, "the same stake");
+    assert.equal(up.outs.stakedMist, (3n * ONE_SUI).toString());
+    assert.equal(up.outs.amountMist, (3n * ONE_SUI).toString());
+    assert.equal(up.outs.lockedUntilEpoch, created.outs.lockedUntilEpoch);
+    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 3n * ONE_SUI);
+    assert.equal((await readPool(env.client, env.devnet.ids.poolId)).balanceMist, poolBefore.balanceMist + ONE_SUI);
+    assert.equal(await balanceOf(env, addr), beforeUp - ONE_SUI - (await lastTxGas(id)), "the wallet paid the top-up and its gas, to the MIST");
+    assert.deepEqual(await stakeProvider.diff(id, up.outs, inputs(3n * ONE_SUI)), { changes: false, replaces: [], deleteBeforeReplace: false });
+
+    // Back down to 2 SUI while the lock holds: refused before any transaction.
+    const epoch = await currentEpoch(env.client);
+    const lockedUntil = BigInt(up.outs.lockedUntilEpoch);
+    assert.ok(epoch < lockedUntil);
+    const beforeDown = await balanceOf(env, addr);
+    await assert.rejects(stakeProvider.update(id, up.outs, inputs(2n * ONE_SUI)), (e: Error) => {
+      assert.equal(e.message, `stake for node worker-resize is locked until epoch ${lockedUntil} (current epoch ${epoch}); the reduction can run at epoch ${lockedUntil}`);
+      return true;
+    });
+    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 3n * ONE_SUI, "the stake is unchanged");
+    assert.equal(await balanceOf(env, addr), beforeDown, "no gas was spent");
+    const refreshed = await stakeProvider.read(id, up.outs);
+    assert.deepEqual(refreshed.props, up.outs, "a refresh finds the outputs as they were");
+    // Below the pool minimum is refused too, naming both amounts.
+    env.devnet.advanceEpoch(Number(lockedUntil - epoch));
+    await assert.rejects(stakeProvider.update(id, up.outs, inputs(ONE_SUI / 2n)),
+      /withdrawing 2.5 SUI from the stake for node worker-resize would leave 0.5 SUI, below the pool minimum 1 SUI/);
+
+    // After the lock: the reduction runs; the coin comes back, less its gas.
+    const beforeAfterLock = await balanceOf(env, addr);
+    const down = await stakeProvider.update(id, up.outs, inputs(2n * ONE_SUI));
+    await flush();
+    assert.equal(down.outs.stakedMist, (2n * ONE_SUI).toString());
+    assert.equal(down.outs.status, "active");
+    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 2n * ONE_SUI);
+    assert.equal(await balanceOf(env, addr), beforeAfterLock + ONE_SUI - (await lastTxGas(id)), "the reduction came back to the wallet, to the MIST");
+    assert.equal(((await stakeProvider.read(id, down.outs)).props as StakeOutputs).stakedMist, (2n * ONE_SUI).toString(), "refresh reports the on-chain amount");
   });
 
   test("many creates from one wallet at once do not collide on gas coins", async () => {

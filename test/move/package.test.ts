@@ -9,11 +9,11 @@ import type { BcsType } from "@mysten/sui/bcs";
 import {
   SELF_ADDRESS, compiledModule, compiledPackage, packageDigest, withPackageId, type NormalizedType,
 } from "../../devnet/chain/compiled.js";
-import { LAYOUTS, computeObjectDigest, type PackageFields, type StoredObject } from "../../devnet/chain/objects.js";
+import { LAYOUTS, computeObjectDigest, encodeEvent, type PackageFields, type StoredObject } from "../../devnet/chain/objects.js";
 import { K3S_FUNCTIONS } from "../../devnet/chain/signatures.js";
 import { PACKAGE_CALLS } from "../../devnet/chain/execute.js";
 import { GATEWAY_ABORTS, STAKING_ABORTS } from "../../src/sui/index.js";
-import { NautilusRegistryBcs, SealTokenBcs, StakeRecordBcs, StakingPoolBcs } from "../../src/sui/layouts.js";
+import { NautilusRegistryBcs, SealTokenBcs, StakeAddedBcs, StakeRecordBcs, StakeReducedBcs, StakingPoolBcs } from "../../src/sui/layouts.js";
 import { startEnv, type Env } from "../chain/helpers.js";
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -111,12 +111,15 @@ describe("the devnet publishes the compiled package", () => {
     }
   });
 
-  test("src/sui's layouts are the compiled structs, field for field", () => {
+  test("src/sui's layouts (objects and the events it reads) are the compiled structs, field for field", () => {
     const pairs: [keyof typeof LAYOUTS, string, BcsType<Record<string, unknown>>][] = [
       ["StakingPool", "staking", StakingPoolBcs as never], ["StakeRecord", "staking", StakeRecordBcs as never],
       ["SealToken", "k8s_gateway", SealTokenBcs as never], ["NautilusRegistry", "k8s_gateway", NautilusRegistryBcs as never],
     ];
-    for (const [name, module, src] of pairs) {
+    const events: [string, string, BcsType<Record<string, unknown>>][] = [
+      ["StakeAdded", "staking", StakeAddedBcs as never], ["StakeReduced", "staking", StakeReducedBcs as never],
+    ];
+    for (const [name, module, src] of [...pairs, ...events]) {
       const s = compiledModule(module).structs.find((x) => x.name === name)!;
       // A sample with a distinct value per field, encoded with the compiled layout...
       const sample: Record<string, unknown> = {};
@@ -131,7 +134,7 @@ describe("the devnet publishes the compiled package", () => {
           : t.includes("::string::String") ? `s${i}`
           : assert.fail(`no sample for ${t}`);
       });
-      const bytes = (LAYOUTS[name] as BcsType<unknown>).serialize(sample).toBytes();
+      const bytes = name in LAYOUTS ? (LAYOUTS[name as keyof typeof LAYOUTS] as BcsType<unknown>).serialize(sample).toBytes() : encodeEvent(module, name, sample).bcs;
       // ...reads back through src/sui's layout with the same names in the same order.
       const parsed = src.parse(bytes);
       assert.deepEqual(Object.keys(parsed), s.fields.map((f) => f.name), `${name} field order`);

@@ -1,8 +1,11 @@
 // The stake resource's provider logic: stake SUI for a node id from the operator's wallet.
 // Loaded by the dynamic provider through the bundled runtime (see ../stake.ts for why).
 import { z } from "zod";
-import { findLiveStake, readStakeRecord, ChainError, formatSui, currentEpoch, type StakeRecord } from "../../sui";
-import { chainInputsShape, checkInputs, nodeIdSchema, type ChainInputs } from "./chain-inputs";
+import {
+  findLiveStake, readStakeRecord, readPool, ChainError, formatSui, currentEpoch, lockedMessage, belowMinimumMessage, keypairFromSecret,
+  type StakeRecord,
+} from "../../sui";
+import { chainInputsShape, checkInputs, nodeIdSchema, UNKNOWN, type ChainInputs } from "./chain-inputs";
 import { chainIds, clientFor, withSession } from "./sessions";
 
 const stakeInputsSchema = z
@@ -27,10 +30,43 @@ export interface StakeOutputs extends StakeInputs {
   adopted: boolean;
 }
 
-// A change to any of these is a different stake: withdraw the old one, then stake anew (one live
-// stake per node id means the old one must go first).
-const REPLACE_KEYS = ["nodeId", "amountMist", "packageId", "poolId", "walletKey"] as const;
+// A change to any of these is a different stake. The amount is not among them: it changes in
+// place (a top-up, or a partial withdrawal once the lock allows).
+const REPLACE_KEYS = ["nodeId", "packageId", "poolId", "walletKey"] as const;
 const UPDATE_KEYS = ["rpcUrl", "transport", "registryId", "adminCapId"] as const;
+
+/**
+ * The amount the stake should be changed from: what the chain held at the last create, update
+ * or refresh (`stakedMist`), so an adopted or refreshed stake of another amount converges too.
+ * A stake that is no longer active cannot change amount; its drift is the status.
+ */
+function amountChanged(olds: StakeOutputs, news: StakeInputs): boolean {
+  if (olds.amountMist !== news.amountMist) return true;
+  return olds.status === "active" && olds.stakedMist !== undefined && olds.stakedMist !== news.amountMist;
+}
+
+/**
+ * The checked inputs plus `stakeId` when this wallet already holds a live stake for the node.
+ * Why: a provider that cannot preview hands the engine its inputs as the state of an update
+ * being previewed, so an output missing from them (the stake id) is unknown in `pulumi
+ * preview`, and the SealToken built on it would be shown as replaced although an in-place
+ * update keeps the same stake. With the id among the inputs, preview shows what `up` does. A
+ * new node id or pool has no live stake yet, so its id stays unknown, as it should. Best
+ * effort: if the chain cannot be read, preview is only less precise; create and update read
+ * the chain themselves.
+ */
+async function withLiveStakeId(inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const keys = ["rpcUrl", "transport", "packageId", "poolId", "registryId", "walletKey", "nodeId"] as const;
+  if (keys.some((k) => inputs[k] === undefined || inputs[k] === UNKNOWN)) return inputs;
+  const i = inputs as unknown as StakeInputs;
+  try {
+    const staker = keypairFromSecret(i.walletKey).toSuiAddress();
+    const live = await findLiveStake(clientFor(i), chainIds(i), { nodeId: i.nodeId, staker });
+    return live ? { ...inputs, stakeId: live.id } : inputs;
+  } catch {
+    return inputs;
+  }
+}
 
 function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): StakeOutputs {
   return {
@@ -46,20 +82,27 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
 
 export const stakeProvider = {
   async check(_olds: unknown, news: unknown) {
-    return checkInputs(stakeInputsSchema, news);
+    const res = checkInputs(stakeInputsSchema, news);
+    if (res.failures) return res;
+    return { inputs: await withLiveStakeId(res.inputs) };
   },
 
   async diff(_id: string, olds: StakeOutputs, news: StakeInputs) {
     const replaces = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
-    const updates = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
+    const updates = [...UPDATE_KEYS.filter((k) => olds[k] !== news[k]), ...(amountChanged(olds, news) ? ["amountMist"] : [])];
     // After a refresh, a stake that is no longer active (slashed on chain) is drift from what the
     // program asks for. `up` cannot undo a slash, so it only keeps reporting it until the
     // operator replaces the worker or destroys it.
     const drifted = olds.status !== undefined && olds.status !== "active";
+    // Replacement stakes first and withdraws the old stake after, so the worker keeps a live
+    // stake throughout; the old withdrawal waits for its lock (delete says until when). Only a
+    // new stake for the same node id in the same pool (a new wallet) must wait for the old one
+    // to go: the pool holds one live stake per node id.
+    const sameSlot = olds.nodeId === news.nodeId && olds.poolId === news.poolId;
     return {
       changes: replaces.length + updates.length > 0 || drifted,
       replaces: [...replaces],
-      deleteBeforeReplace: true,
+      deleteBeforeReplace: replaces.length > 0 && sameSlot,
     };
   },
 
@@ -87,8 +130,44 @@ export const stakeProvider = {
     return { id, props: outputsFrom(props, rec, props.adopted) };
   },
 
-  async update(_id: string, olds: StakeOutputs, news: StakeInputs) {
-    return { outs: { ...olds, ...news } };
+  /**
+   * In place: the amount is topped up (more) or partly withdrawn (less, once the lock has
+   * passed and keeping the pool minimum). A reduction the chain would refuse is refused here,
+   * before any transaction, so nothing changes and no gas is spent; the outputs stay as they were.
+   */
+  async update(id: string, olds: StakeOutputs, news: StakeInputs) {
+    return withSession(news, { gasCoinMist: BigInt(news.amountMist) + 100_000_000n }, async ({ client, session }) => {
+      const rec = await readStakeRecord(client, id, news.packageId);
+      if (!rec) throw new ChainError(`stake ${id} for node ${olds.nodeId} no longer exists on chain; run \`pulumi refresh\``, "NotFound", { nodeId: olds.nodeId });
+      const want = BigInt(news.amountMist);
+      if (rec.status !== "active") {
+        if (news.amountMist !== olds.amountMist) {
+          throw new ChainError(
+            `stake for node ${rec.nodeId} is ${rec.status}, so its amount cannot change (it holds ${formatSui(rec.amountMist)}); replace the worker to stake anew`,
+            "Rejected", { nodeId: rec.nodeId },
+          );
+        }
+        return { outs: outputsFrom(news, rec, olds.adopted) }; // the drift stays visible as the status
+      }
+      if (rec.staker !== session.address) {
+        throw new ChainError(`stake ${id} for node ${rec.nodeId} belongs to ${rec.staker}, not this stack's wallet ${session.address}`, "Rejected", { nodeId: rec.nodeId });
+      }
+      let staked = rec.amountMist;
+      if (want > rec.amountMist) {
+        staked = (await session.addStake({ stakeId: id, amountMist: want - rec.amountMist })).stakedMist;
+      } else if (want < rec.amountMist) {
+        const epoch = await currentEpoch(client);
+        if (epoch < rec.lockedUntilEpoch) {
+          throw new ChainError(lockedMessage({ nodeId: rec.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: epoch, operation: "reduction" }), "MoveAbort", { nodeId: rec.nodeId });
+        }
+        const pool = await readPool(client, news.poolId, news.packageId);
+        if (want < pool.minNodeStakeMist) {
+          throw new ChainError(belowMinimumMessage({ nodeId: rec.nodeId, amountMist: rec.amountMist - want, stakedMist: rec.amountMist, minStakeMist: pool.minNodeStakeMist }), "MoveAbort", { nodeId: rec.nodeId });
+        }
+        staked = (await session.withdrawPartial({ stakeId: id, amountMist: rec.amountMist - want })).stakedMist;
+      }
+      return { outs: outputsFrom(news, { ...rec, amountMist: staked }, olds.adopted) };
+    });
   },
 
   /** Withdraw the stake back to the wallet; a clear error while it is still locked. */

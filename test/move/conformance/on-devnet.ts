@@ -64,6 +64,16 @@ async function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Promise
       tx.transferObjects([c], w.keys[st.by].toSuiAddress());
       break;
     }
+    case "add": {
+      const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(st.amount)]);
+      call(w, tx, "staking", "add_stake", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), coin!]);
+      break;
+    }
+    case "reduce": {
+      const c = call(w, tx, "staking", "withdraw_partial", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), tx.pure.u64(st.amount)]);
+      tx.transferObjects([c], w.keys[st.by].toSuiAddress());
+      break;
+    }
     case "slash":
       call(w, tx, "staking", "slash_stake", [await o(ids.adminCapId, false), await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), tx.pure.u64(st.amount), tx.pure.string(st.reason)]);
       break;
@@ -105,7 +115,7 @@ function track(w: World, st: Step, r: Result) {
   const ofType = (t: string) => created.find((id) => r.objectTypes?.[id] === t);
   if (st.op === "stake") w.recordId = ofType(`${pkg}::staking::StakeRecord`);
   if (st.op === "mint") w.tokenId = ofType(`${pkg}::k8s_gateway::SealToken`);
-  if (st.op === "withdraw") w.withdrawnCoinId = ofType(SUI_COIN);
+  if (st.op === "withdraw" || st.op === "reduce") w.withdrawnCoinId = ofType(SUI_COIN);
 }
 
 async function contents(w: World, id: string): Promise<Uint8Array> {

@@ -21,6 +21,10 @@ export type Step =
   | { op: "stake"; by: Actor; node: string; amount: bigint }
   /** Withdraw the latest stake; the coin goes to the sender. */
   | { op: "withdraw"; by: Actor }
+  /** Top up the latest stake with a fresh coin of `amount` (staking::add_stake). */
+  | { op: "add"; by: Actor; amount: bigint }
+  /** Withdraw `amount` of the latest stake (staking::withdraw_partial); the coin goes to the sender. */
+  | { op: "reduce"; by: Actor; amount: bigint }
   | { op: "slash"; by: Actor; amount: bigint; reason: string }
   | { op: "mint"; by: Actor; key: KeyName }
   | { op: "revoke"; by: Actor }
@@ -58,7 +62,7 @@ export interface Expect {
   tokenGone?: true;
   /** What staking::stake_id_for_node answers for this node: the latest record, or none. */
   nodeStake?: { node: string; is: "record" | "none" };
-  /** The coin the withdrawal sent to its sender holds this much. */
+  /** The coin the withdrawal (full or partial) sent to its sender holds this much. */
   withdrawn?: bigint;
 }
 
@@ -72,6 +76,8 @@ export interface Scenario {
 
 const stake = (by: Actor = "ALICE", amount = SUI, node = "worker-1"): Step => ({ op: "stake", by, node, amount });
 const slash = (amount = SUI, by: Actor = "ADMIN"): Step => ({ op: "slash", by, amount, reason: "missed heartbeats" });
+const add = (amount: bigint, by: Actor = "ALICE"): Step => ({ op: "add", by, amount });
+const reduce = (amount: bigint, by: Actor = "ALICE"): Step => ({ op: "reduce", by, amount });
 const epochs = (count: number): Step => ({ op: "next_epoch", count });
 const abort = (module: "staking" | "k8s_gateway", name: string): Outcome => ({ abort: { module, name } });
 const OK: Outcome = { ok: true };
@@ -130,6 +136,43 @@ export const SCENARIOS: Scenario[] = [
       nodeStake: { node: "worker-1", is: "none" },
     },
   },
+  // Stake changed in place: top-up (any time the stake is active) and partial withdrawal (after
+  // the lock, keeping the pool minimum). The lock does not move on a top-up.
+  {
+    id: "top_up",
+    steps: [stake("ALICE", 2n * SUI), epochs(1), add(SUI)],
+    outcome: OK,
+    expect: {
+      record: { pool_id: { id: "pool" }, staker: { who: "ALICE" }, node_id: "worker-1", amount: 3n * SUI, status: 1, staked_at: 0n, locked_until: 2n },
+      pool: { balance: 3n * SUI, slashed: 0n, node_stakes: { size: 1n }, total_staked: 3n * SUI, active_stakes: 1n },
+      nodeStake: { node: "worker-1", is: "record" },
+    },
+  },
+  { id: "top_up_zero", steps: [stake("ALICE"), add(0n)], outcome: abort("staking", "EZeroAmount") },
+  { id: "top_up_slashed", steps: [stake("ALICE", 3n * SUI), slash(SUI), add(SUI)], outcome: abort("staking", "EStakeNotActive") },
+  { id: "top_up_withdrawn", steps: [stake("ALICE"), epochs(2), { op: "withdraw", by: "ALICE" }, add(SUI)], outcome: abort("staking", "EStakeNotActive") },
+  { id: "reduce_before_lock", steps: [stake("ALICE", 3n * SUI), epochs(1), reduce(SUI)], outcome: abort("staking", "EStakeLocked") },
+  {
+    id: "reduce_after_lock",
+    steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(SUI)],
+    outcome: OK,
+    expect: {
+      withdrawn: SUI,
+      record: { amount: 2n * SUI, status: 1, staked_at: 0n, locked_until: 2n },
+      pool: { balance: 2n * SUI, node_stakes: { size: 1n }, total_staked: 3n * SUI, active_stakes: 1n },
+      nodeStake: { node: "worker-1", is: "record" },
+    },
+  },
+  {
+    id: "reduce_to_minimum",
+    steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(2n * SUI)],
+    outcome: OK,
+    expect: { withdrawn: 2n * SUI, record: { amount: SUI, status: 1 }, pool: { balance: SUI, active_stakes: 1n } },
+  },
+  { id: "reduce_below_minimum", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(2n * SUI + 1n)], outcome: abort("staking", "ERemainderBelowMinimum") },
+  { id: "reduce_more_than_stake", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(4n * SUI)], outcome: abort("staking", "ERemainderBelowMinimum") },
+  { id: "reduce_zero", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(0n)], outcome: abort("staking", "EZeroAmount") },
+  { id: "reduce_slashed", steps: [stake("ALICE", 3n * SUI), slash(SUI), epochs(2), reduce(SUI / 2n)], outcome: abort("staking", "EStakeNotActive") },
   {
     id: "mint_active",
     steps: [stake("ALICE"), { op: "mint", by: "ALICE", key: "worker" }],
@@ -162,6 +205,8 @@ export const SCENARIOS: Scenario[] = [
   { id: "set_registry_bad_key", steps: [{ op: "set_registry", by: "ADMIN", endpoint: "https://cp", key: "short" }], outcome: abort("k8s_gateway", "EInvalidEnclaveKey") },
   // Every call from the wrong sender.
   { id: "wrong_sender_withdraw", steps: [stake("ALICE"), epochs(2), { op: "withdraw", by: "BOB" }], outcome: abort("staking", "ENotStaker") },
+  { id: "wrong_sender_top_up", steps: [stake("ALICE"), add(SUI, "BOB")], outcome: abort("staking", "ENotStaker") },
+  { id: "wrong_sender_reduce", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(SUI, "BOB")], outcome: abort("staking", "ENotStaker") },
   { id: "wrong_sender_mint", steps: [stake("ALICE"), { op: "mint", by: "BOB", key: "worker" }], outcome: abort("k8s_gateway", "ENotStaker") },
   { id: "wrong_sender_slash", steps: [stake("ALICE"), slash(SUI, "BOB")], outcome: { notOwner: "AdminCap" } },
   {

@@ -38,6 +38,16 @@ function step(st: Step, last: boolean, sc: Scenario): string[] {
         "let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());",
         `transfer::public_transfer(c, ${st.by});`, "ts::return_shared(record);", "ts::return_shared(pool);");
       break;
+    case "add":
+      body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
+        `staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(${st.amount}, s.ctx()), s.ctx());`,
+        "ts::return_shared(record);", "ts::return_shared(pool);");
+      break;
+    case "reduce":
+      body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
+        `let c = staking::withdraw_partial(&mut pool, &mut record, ${st.amount}, s.ctx());`,
+        `transfer::public_transfer(c, ${st.by});`, "ts::return_shared(record);", "ts::return_shared(pool);");
+      break;
     case "slash":
       body.push("let cap = s.take_from_sender<AdminCap>();", "let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
         `staking::slash_stake(&cap, &mut pool, &mut record, ${st.amount}, utf8(${str(st.reason)}), s.ctx());`,
