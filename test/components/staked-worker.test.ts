@@ -278,10 +278,10 @@ describe("StakedWorker children", () => {
   });
 
   test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {
-    assert.deepEqual(agentConfig.readConfig({}, await h.assetText(base.child("agent-config").inputs.source)).api.operatorKeys, []);
+    assert.deepEqual(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).api.operatorKeys, []);
     const key = Buffer.alloc(32, 9).toString("base64");
     const withKey = await build("w-opkey", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443", agentOperatorKeys: [key] }));
-    const text = await h.assetText(withKey.child("agent-config").inputs.source);
+    const text = String(withKey.child("agent-config").inputs.stdin);
     assert.deepEqual(agentConfig.readConfig({}, text).api.operatorKeys, [key]);
     assert.ok(C.validateStakedWorkerArgs({ ...args(), agentOperatorKeys: ["nope"] } as never).some((m: string) => m.startsWith("agentOperatorKeys[0]")));
   });
