@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "./provider-runtime";
 
-/** Inputs of a {@link HostState}. */
-export interface HostStateArgs {
+/** How a node-ssh resource (HostState, NodeRuntime) reaches its host. */
+export interface SshTargetArgs {
   readonly host: pulumi.Input<string>;
   readonly port: pulumi.Input<number>;
   readonly user: pulumi.Input<string>;
@@ -10,6 +10,14 @@ export interface HostStateArgs {
   readonly privateKey: pulumi.Input<string>;
   /** The host's pinned SSH host key ("type base64"); a host presenting another is refused. */
   readonly hostKey: pulumi.Input<string>;
+  /** Destroy skips the host steps of a host that does not answer (after retries). Default false. */
+  readonly allowUnreachableHost: pulumi.Input<boolean>;
+  /** SSH attempts before a host counts as unreachable. */
+  readonly connectRetries: pulumi.Input<number>;
+}
+
+/** Inputs of a {@link HostState}. */
+export interface HostStateArgs extends SshTargetArgs {
   readonly nodeId: pulumi.Input<string>;
   readonly agentPort: pulumi.Input<number>;
   /** sha256 of the agent bundle uploaded to the host (drift check). */
@@ -18,16 +26,12 @@ export interface HostStateArgs {
   readonly bundlePath: pulumi.Input<string>;
   /** sha256 of the agent config uploaded to the host. */
   readonly configSha256: pulumi.Input<string>;
-  /** Destroy skips the host steps of a host that does not answer (after retries). Default false. */
-  readonly allowUnreachableHost: pulumi.Input<boolean>;
   /** Destroy also purges the container runtime package. Default false. */
   readonly removeContainerd: pulumi.Input<boolean>;
   /** Debian package of the container runtime (containerd or docker.io). */
   readonly containerPackage: pulumi.Input<string>;
   /** How long create/update wait for /health to say registered. */
   readonly healthTimeoutSeconds: pulumi.Input<number>;
-  /** SSH attempts before a host counts as unreachable. */
-  readonly connectRetries: pulumi.Input<number>;
 }
 
 /**

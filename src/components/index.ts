@@ -2,4 +2,4 @@ export { WorkerFleet, validateWorkerFleetArgs, type WorkerFleetArgs, type FleetH
 export { StakedWorker, validateStakedWorkerArgs, type StakedWorkerArgs, type HostConnection, type NetworkSettings } from "./staked-worker";
 export { Stake, type StakeArgs, type ChainArgs } from "./stake";
 export { SealToken, type SealTokenArgs } from "./seal-token";
-export { HostState, type HostStateArgs } from "./host-state";
+export { HostState, type HostStateArgs, type SshTargetArgs } from "./host-state";

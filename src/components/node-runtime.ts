@@ -1,23 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "./provider-runtime";
+import type { SshTargetArgs } from "./host-state";
 
 // The tarball helpers run in the provider process (runtime/); scripts use them from here too.
 export { ensureNodeTarball, nodeCacheDir, nodePlatformPackage, pinnedNodeVersion } from "./runtime/node-tarball";
 
 /** Inputs of a {@link NodeRuntime}. */
-export interface NodeRuntimeArgs {
+export interface NodeRuntimeArgs extends SshTargetArgs {
   readonly nodeId: pulumi.Input<string>;
-  readonly host: pulumi.Input<string>;
-  readonly port: pulumi.Input<number>;
-  readonly user: pulumi.Input<string>;
-  /** SSH private key; must be a secret. */
-  readonly privateKey: pulumi.Input<string>;
-  /** The host's pinned SSH host key ("type base64"). */
-  readonly hostKey: pulumi.Input<string>;
   /** The Node version the project pins (the `node` npm package). */
   readonly nodeVersion: pulumi.Input<string>;
-  readonly allowUnreachableHost: pulumi.Input<boolean>;
-  readonly connectRetries: pulumi.Input<number>;
 }
 
 /**

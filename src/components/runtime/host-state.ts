@@ -8,28 +8,22 @@
 //    that does not answer after a bounded retry, so the stake behind it can still be withdrawn.
 import { z } from "zod";
 import { nodeIdSchema, checkInputs, userInputs } from "./chain-inputs";
-import { hostKeySchema, UnreachableHostError, withSsh as withPinnedSsh, type Run } from "./ssh";
+import { sshTargetShape, UnreachableHostError, withSsh as withPinnedSsh, type Run } from "./ssh";
 
 export { UnreachableHostError };
 
 const hostInputsSchema = z
   .object({
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    user: z.string().min(1),
-    privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
-    hostKey: hostKeySchema,
+    ...sshTargetShape,
     nodeId: nodeIdSchema,
     agentPort: z.number().int().min(1).max(65535),
     bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
     // The bundle on the controller, to put back a bundle changed on the host by hand.
     bundlePath: z.string().startsWith("/"),
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    allowUnreachableHost: z.boolean(),
     removeContainerd: z.boolean(),
     containerPackage: z.string().min(1),
     healthTimeoutSeconds: z.number().int().min(1),
-    connectRetries: z.number().int().min(1),
   })
   .strict();
 

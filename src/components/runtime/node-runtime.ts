@@ -9,7 +9,7 @@
 //    skipped so the stake behind it can still be withdrawn.
 import { z } from "zod";
 import { checkInputs, nodeIdSchema, userInputs } from "./chain-inputs";
-import { hostKeySchema, UnreachableHostError, withSsh, type Run } from "./ssh";
+import { sshTargetShape, UnreachableHostError, withSsh, type Run } from "./ssh";
 import { ensureNodeTarball } from "./node-tarball";
 
 export const NODE_DIR = "/opt/k3s-daas/node";
@@ -17,15 +17,9 @@ const NODE_BIN = `${NODE_DIR}/bin/node`;
 
 const nodeRuntimeInputsSchema = z
   .object({
+    ...sshTargetShape,
     nodeId: nodeIdSchema,
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    user: z.string().min(1),
-    privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
-    hostKey: hostKeySchema,
     nodeVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
-    allowUnreachableHost: z.boolean(),
-    connectRetries: z.number().int().min(1),
   })
   .strict();
 

@@ -13,6 +13,17 @@ export const hostKeySchema = z
   .refine((s) => /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/.test(s), "must be an OpenSSH public host key: \"ssh-ed25519 AAAA...\"")
   .refine((s) => keyTypeOf(Buffer.from(s.split(" ")[1] ?? "", "base64")) === s.split(" ")[0], "the key's type does not match its data");
 
+/** The inputs every node-ssh resource takes to reach its host (HostState, NodeRuntime). */
+export const sshTargetShape = {
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  user: z.string().min(1),
+  privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
+  hostKey: hostKeySchema,
+  allowUnreachableHost: z.boolean(),
+  connectRetries: z.number().int().min(1),
+};
+
 export interface SshTarget {
   /** Node id, to name the host in errors. */
   nodeId: string;
