@@ -3,6 +3,7 @@
 // and a method has a default mask when the request gives none. Pruning walks the message's own
 // protobuf-ts reflection (MessageType.fields), so no field name is written twice by hand.
 import type { IMessageType, FieldInfo } from "@protobuf-ts/runtime";
+import { GrpcError, GrpcStatusCode } from "./wire.js";
 
 type Tree = Map<string, Tree | true>;
 
@@ -58,4 +59,18 @@ export function prune<T extends object>(type: IMessageType<T>, msg: T, tree: Tre
     if (v !== undefined) out[f.localName] = v;
   }
   return out as T;
+}
+
+/** Refuse a mask naming fields the message type does not have, as a node does. */
+export function checkedTree<T extends object>(type: IMessageType<T>, paths: readonly string[]): Tree {
+  const tree = maskTree(paths);
+  const unknown: string[] = [];
+  prune(type, type.create(), tree, unknown);
+  if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
+  return tree;
+}
+
+/** `msg` under the read mask `paths` (INVALID_ARGUMENT for a path the type does not have). */
+export function masked<T extends object>(type: IMessageType<T>, msg: T, paths: readonly string[]): T {
+  return prune(type, msg, checkedTree(type, paths));
 }

@@ -4,20 +4,13 @@ import { GrpcTypes } from "@mysten/sui/grpc";
 import { toBase64 } from "@mysten/sui/utils";
 import { TransactionDataBuilder } from "@mysten/sui/transactions";
 import { executedProto, recordProto } from "../convert.js";
-import { maskTree, pathsOrDefault, prune } from "../mask.js";
+import { masked, pathsOrDefault } from "../mask.js";
 import { resolveAndSimulate } from "../resolve.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { rejectedStatus, required, type ServiceImpl } from "../service.js";
 
 const EXECUTE_DEFAULT = ["digest", "effects"];
 const SIMULATE_DEFAULT = ["transaction.digest", "transaction.effects"];
-
-function masked<T extends object>(type: { create(): T }, msg: T, paths: readonly string[]): T {
-  const unknown: string[] = [];
-  const out = prune(type as never, msg, maskTree(paths), unknown);
-  if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
-  return out;
-}
 
 export const executionService: ServiceImpl = {
   service: GrpcTypes.TransactionExecutionService,

@@ -3,7 +3,7 @@ import { GrpcTypes } from "@mysten/sui/grpc";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
 import type { Chain } from "../../state.js";
 import { checkpointProto, objectProto, recordProto, timestamp } from "../convert.js";
-import { maskTree, pathsOrDefault, prune } from "../mask.js";
+import { masked, pathsOrDefault } from "../mask.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { required, type ServiceImpl } from "../service.js";
 import { epochProto } from "./epoch.js";
@@ -13,13 +13,6 @@ const OBJECT_DEFAULT = ["object_id", "version", "digest"];
 const TX_DEFAULT = ["digest"];
 const CHECKPOINT_DEFAULT = ["sequence_number", "digest"];
 const EPOCH_DEFAULT = ["epoch", "first_checkpoint", "last_checkpoint", "start", "end", "reference_gas_price", "protocol_config.protocol_version"];
-
-function masked<T extends object>(type: { create(): T; fields: readonly unknown[] }, msg: T, paths: readonly string[]): T {
-  const unknown: string[] = [];
-  const out = prune(type as never, msg, maskTree(paths), unknown);
-  if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
-  return out;
-}
 
 function getObject(chain: Chain, idIn: string | undefined, version: bigint | undefined) {
   const id = normalizeSuiAddress(required(idIn, "object_id"));
@@ -139,4 +132,3 @@ export const ledgerService: ServiceImpl = {
   },
 };
 
-export { masked };

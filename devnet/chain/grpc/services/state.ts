@@ -7,7 +7,7 @@ import type { Chain } from "../../state.js";
 import { objectProto } from "../convert.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { pageOf, required, type ServiceImpl } from "../service.js";
-import { masked } from "./ledger.js";
+import { masked } from "../mask.js";
 
 const OWNED_DEFAULT = ["object_id", "version", "object_type"];
 const DYNAMIC_FIELD_DEFAULT = ["parent", "field_id"];

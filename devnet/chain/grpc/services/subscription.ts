@@ -8,8 +8,7 @@ import { GrpcTypes } from "@mysten/sui/grpc";
 import type { Chain, CheckpointRecord } from "../../state.js";
 import { transactionMatcher, type TransactionFilter } from "../filters.js";
 import { checkpointProto } from "../convert.js";
-import { maskTree, pathsOrDefault, prune } from "../mask.js";
-import { GrpcError, GrpcStatusCode } from "../wire.js";
+import { checkedTree, pathsOrDefault, prune } from "../mask.js";
 import type { ServiceImpl } from "../service.js";
 
 const CHECKPOINT_DEFAULT = ["sequence_number", "digest"];
@@ -29,10 +28,7 @@ export const subscriptionService: ServiceImpl = {
   stream: {
     SubscribeCheckpoints: (chain, req, send, signal) => {
       const matches = matcher(req.filter as TransactionFilter | undefined);
-      const unknown: string[] = [];
-      const tree = maskTree(pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT));
-      prune(GrpcTypes.Checkpoint, GrpcTypes.Checkpoint.create(), tree, unknown);
-      if (unknown.length) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid read_mask path(s): ${unknown.join(", ")}`);
+      const tree = checkedTree(GrpcTypes.Checkpoint, pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT));
       return new Promise<void>((resolve) => {
         let lastFrameAt = Date.now();
         const latest = () => chain.checkpoints[chain.checkpoints.length - 1]!.sequenceNumber;
