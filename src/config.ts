@@ -69,6 +69,12 @@ export const fleetConfigSchema = z
     // Public halves of the operator keys whose signed POSTs the agents obey (agent/README.md).
     operatorKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 ed25519 public keys (node agent.js operator-keygen)")).max(16).default([]),
     parallelism: z.number().int().min(1).default(4),
+    // Workers out of service at once while an up changes what runs on them (k3s, agent, Node).
+    maxUnavailable: z.number().int().min(1).default(1),
+    // How long a worker waits for a rollout slot; default healthTimeoutSeconds + 300.
+    rolloutTimeoutSeconds: z.number().int().min(10).optional(),
+    // A new walletKey means new stakes for every worker: refused unless this is true.
+    allowWalletMigration: z.boolean().default(false),
     allowUnreachableHost: z.boolean().default(false),
     removeContainerRuntime: z.boolean().default(false),
     healthTimeoutSeconds: z.number().int().min(5).default(180),

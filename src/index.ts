@@ -26,6 +26,7 @@ const fleet = new WorkerFleet("fleet", {
   k3sToken: pulumi.secret(cfg.k3sToken),
   k3sBinUrl: k3sBinUrl(cfg),
   k3sBinSha256: cfg.k3s.binSha256,
+  k3sVersion: cfg.k3s.version,
   k3sExtraArgs: cfg.k3s.extraArgs,
   containerRuntime: cfg.containerRuntime,
   aptSource: cfg.aptSource,
@@ -37,6 +38,9 @@ const fleet = new WorkerFleet("fleet", {
   removeContainerRuntime: cfg.removeContainerRuntime,
   healthTimeoutSeconds: cfg.healthTimeoutSeconds,
   parallelism: cfg.parallelism,
+  maxUnavailable: cfg.maxUnavailable,
+  rolloutTimeoutSeconds: cfg.rolloutTimeoutSeconds,
+  allowWalletMigration: cfg.allowWalletMigration,
 });
 
 /** Per worker: monitoring endpoint, stake object and status, seal token and status. */

@@ -8,7 +8,7 @@ import { existsSync, openSync, closeSync, promises as fs, readFileSync, writeFil
 import net from "node:net";
 import path from "node:path";
 import { processAlive, processCmdline, run, sleep } from "./exec";
-import { ensureSetup, type SetupResult } from "./setup";
+import { ensureSetup, standinVersionSlug, type SetupResult } from "./setup";
 
 export const RUNS_DIR = process.env.K3S_DAAS_HOSTS_RUNS ?? "/var/tmp/k3s-daas-hosts";
 export const CGROUP_ROOT = "/sys/fs/cgroup";
@@ -87,6 +87,8 @@ export interface Hosts {
   aptSourcesLine: string;
   /** the stand-in k3s executable, for INSTALL_K3S_BIN_URL */
   k3sBinaryUrl: string;
+  /** the stand-in built as `version` (one of STANDIN_VERSIONS), for upgrades */
+  k3sBinaryUrlFor(version: string): string;
   /** the k3s agent installer script (src/components/scripts/install-k3s-agent.sh) */
   installerUrl: string;
   statePath: string;
@@ -500,6 +502,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
     const server = spawn(
       process.execPath,
       [STATIC_SERVER, bridgeIp, "0", `/apt=${setup.aptRepoDir}`, `/k3s/k3s=${setup.k3sBinary}`,
+        ...Object.entries(setup.k3sBinaries).map(([v, bin]) => `/k3s/${standinVersionSlug(v)}/k3s=${bin}`),
         `/install-k3s-agent.sh=${setup.installerScript}`],
       { detached: true, stdio: ["ignore", "pipe", serverLog] },
     );
@@ -633,6 +636,10 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
       packageRepoUrl: st.packageRepoUrl!,
       aptSourcesLine: st.aptSourcesLine!,
       k3sBinaryUrl: st.k3sBinaryUrl!,
+      k3sBinaryUrlFor(version: string) {
+        if (!setup.k3sBinaries[version]) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sBinaries).join(", ")}`);
+        return st.k3sBinaryUrl!.replace(/\/k3s\/k3s$/, `/k3s/${standinVersionSlug(version)}/k3s`);
+      },
       installerUrl: st.installerUrl!,
       statePath: statePathFor(prefix),
       runDir,

@@ -36,8 +36,10 @@ export interface SetupResult {
   baseTarball: string;
   /** flat apt repository directory (Packages, Packages.gz, *.deb) */
   aptRepoDir: string;
-  /** the stand-in k3s executable */
+  /** the stand-in k3s executable (the first of STANDIN_VERSIONS) */
   k3sBinary: string;
+  /** one stand-in build per version in STANDIN_VERSIONS */
+  k3sBinaries: Record<string, string>;
   installerScript: string;
   timings: { packagesMs: number; baseMs: number; standinMs: number; totalMs: number; cold: string[] };
 }
@@ -211,17 +213,28 @@ async function standinHash(): Promise<string> {
   return h.digest("hex").slice(0, 16);
 }
 
-async function buildStandin(cacheDir: string, log: Log): Promise<{ bin: string; built: boolean }> {
+/**
+ * The k3s releases the stand-in is built as: the config default first (what `k3sBinary` is),
+ * then the upgrade target the day-2 tests roll to. Each build reports its own version.
+ */
+export const STANDIN_VERSIONS = ["v1.31.4+k3s1", "v1.32.1+k3s1"] as const;
+
+/** The URL path segment a version is served under (no "+" in paths). */
+export function standinVersionSlug(version: string): string {
+  return version.replace(/\+/g, "-");
+}
+
+async function buildStandin(cacheDir: string, version: string, log: Log): Promise<{ bin: string; built: boolean }> {
   const hash = await standinHash();
-  const dir = path.join(cacheDir, `k3s-standin-${hash}`);
+  const dir = path.join(cacheDir, `k3s-standin-${hash}-${standinVersionSlug(version)}`);
   const bin = path.join(dir, "k3s");
   if (existsSync(bin)) return { bin, built: false };
-  log("building the stand-in k3s (static Go binary) ...");
+  log(`building the stand-in k3s ${version} (static Go binary) ...`);
   const tmp = `${dir}.build-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
   const goBin = existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
-  await run(goBin, ["build", "-trimpath", "-ldflags", "-s -w", "-o", path.join(tmp, "k3s"), "."], {
+  await run(goBin, ["build", "-trimpath", "-ldflags", `-s -w -X main.k3sVersion=${version}`, "-o", path.join(tmp, "k3s"), "."], {
     cwd: STANDIN_DIR,
     env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod" },
   });
@@ -246,14 +259,19 @@ export async function ensureSetup(opts: { cacheDir?: string; log?: Log } = {}): 
       cold.push("base");
     }
     const t2 = Date.now();
-    const standin = await buildStandin(cacheDir, log);
-    if (standin.built) cold.push("standin");
+    const k3sBinaries: Record<string, string> = {};
+    for (const v of STANDIN_VERSIONS) {
+      const standin = await buildStandin(cacheDir, v, log);
+      if (standin.built) cold.push(`standin ${v}`);
+      k3sBinaries[v] = standin.bin;
+    }
     const t3 = Date.now();
     return {
       cacheDir,
       baseTarball: path.join(versionDir, "base.tar.zst"),
       aptRepoDir: path.join(versionDir, "apt"),
-      k3sBinary: standin.bin,
+      k3sBinary: k3sBinaries[STANDIN_VERSIONS[0]]!,
+      k3sBinaries,
       installerScript: INSTALLER_SCRIPT,
       timings: { packagesMs: t1 - t0, baseMs: t2 - t1, standinMs: t3 - t2, totalMs: t3 - t0, cold },
     };

@@ -30,8 +30,15 @@ export interface HostStateArgs extends SshTargetArgs {
   readonly removeContainerd: pulumi.Input<boolean>;
   /** Debian package of the container runtime (containerd or docker.io). */
   readonly containerPackage: pulumi.Input<string>;
-  /** How long create/update wait for /health to say registered. */
+  /** How long create/update wait for the worker to be healthy. */
   readonly healthTimeoutSeconds: pulumi.Input<number>;
+  /** The k3s release the host must report (`k3s --version`); "" checks none. */
+  readonly k3sVersion: pulumi.Input<string>;
+  /** The fleet whose rollout slots the worker takes (its RolloutGate's). */
+  readonly rolloutFleet: pulumi.Input<string>;
+  readonly maxUnavailable: pulumi.Input<number>;
+  /** Digest of the gate's changes: a rollout always updates this resource, which ends it. */
+  readonly rolloutDigest: pulumi.Input<string>;
 }
 
 /**
@@ -43,12 +50,14 @@ export class HostState extends pulumi.dynamic.Resource {
   declare readonly registered: pulumi.Output<boolean>;
   declare readonly hostBundleSha256: pulumi.Output<string>;
   declare readonly health: pulumi.Output<string>;
+  declare readonly k3sActive: pulumi.Output<boolean>;
+  declare readonly hostK3sVersion: pulumi.Output<string>;
 
   constructor(name: string, args: HostStateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       forwardingProvider("hostStateProvider"),
       name,
-      { ...args, privateKey: pulumi.secret(args.privateKey), agentActive: undefined, registered: undefined, hostBundleSha256: undefined, health: undefined },
+      { ...args, privateKey: pulumi.secret(args.privateKey), agentActive: undefined, registered: undefined, hostBundleSha256: undefined, health: undefined, k3sActive: undefined, hostK3sVersion: undefined },
       { ...opts, additionalSecretOutputs: ["privateKey"] },
       "k3s-daas", "HostState",
     );

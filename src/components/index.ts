@@ -3,3 +3,4 @@ export { StakedWorker, validateStakedWorkerArgs, type StakedWorkerArgs, type Hos
 export { Stake, type StakeArgs, type ChainArgs } from "./stake";
 export { SealToken, type SealTokenArgs } from "./seal-token";
 export { HostState, type HostStateArgs, type SshTargetArgs } from "./host-state";
+export { RolloutGate, type RolloutGateArgs } from "./rollout-gate";

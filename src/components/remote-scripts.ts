@@ -80,6 +80,8 @@ export interface K3sInstallOptions {
   nodeId: string;
   binUrl: string;
   binSha256?: string;
+  /** The release the binary must report; checked on the host before it is put in place. */
+  version?: string;
   runtime: "containerd" | "docker";
   extraArgs: readonly string[];
 }
@@ -97,6 +99,7 @@ export function installK3sAgent(o: K3sInstallOptions): string {
     `INSTALL_K3S_EXEC=${shellQuote(exec.join(" "))}`,
     `INSTALL_K3S_BIN_URL=${shellQuote(o.binUrl)}`,
     ...(o.binSha256 ? [`INSTALL_K3S_BIN_SHA256=${shellQuote(o.binSha256)}`] : []),
+    ...(o.version ? [`INSTALL_K3S_VERSION=${shellQuote(o.version)}`] : []),
     "INSTALL_K3S_SKIP_ENABLE=true",
     "INSTALL_K3S_SKIP_START=true",
   ];
@@ -109,7 +112,9 @@ export function installK3sAgent(o: K3sInstallOptions): string {
   ].join("; ");
 }
 
-/** (Re)starts the agent; the hashes in the comment make a new bundle or config restart it. */
-export function startAgent(bundleSha: string, configSha: string): string {
-  return `systemctl daemon-reload && systemctl enable k3s-daas-agent.service >/dev/null 2>&1 && systemctl restart k3s-daas-agent.service # bundle=${bundleSha} config=${configSha}`;
+/**
+ * (Re)starts the agent; the versions in the comment make a new bundle, config or Node restart it.
+ */
+export function startAgent(bundleSha: string, configSha: string, nodeVersion = ""): string {
+  return `systemctl daemon-reload && systemctl enable k3s-daas-agent.service >/dev/null 2>&1 && systemctl restart k3s-daas-agent.service # bundle=${bundleSha} config=${configSha}${nodeVersion ? ` node=${nodeVersion}` : ""}`;
 }

@@ -20,6 +20,8 @@ export interface StakeArgs extends ChainArgs {
   readonly nodeId: pulumi.Input<string>;
   /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
   readonly amountMist: pulumi.Input<string>;
+  /** A changed walletKey replaces the stake (new wallet's stake, old one withdrawn). Default false: refused. */
+  readonly allowWalletMigration?: pulumi.Input<boolean>;
 }
 
 /**

@@ -8,6 +8,7 @@ import { SealToken } from "./seal-token";
 import { HostState } from "./host-state";
 import { HostKey } from "./host-key";
 import { NodeRuntime } from "./node-runtime";
+import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
 import * as scripts from "./remote-scripts";
 
@@ -63,6 +64,11 @@ export interface StakedWorkerArgs {
   readonly k3sBinUrl: string;
   /** Expected sha256 of that binary, checked on the host when set. */
   readonly k3sBinSha256?: string;
+  /**
+   * The k3s release the binary must report (`k3s --version`), checked on the host at install and
+   * by every health check. A new version always reinstalls, even when k3sBinUrl stays the same.
+   */
+  readonly k3sVersion?: string;
   /** Extra `k3s agent` flags. Default none. */
   readonly k3sExtraArgs?: readonly string[];
   /** "containerd" (default) or "docker". */
@@ -85,9 +91,25 @@ export interface StakedWorkerArgs {
   readonly healthTimeoutSeconds?: number;
   /** Project root holding dist/agent/agent.js and node_modules. Default: this package's root. */
   readonly projectRoot?: string;
+  /**
+   * The fleet whose rollout slots this worker shares (WorkerFleet sets its name). Default: the
+   * worker's own node id, i.e. a worker alone.
+   */
+  readonly rolloutFleet?: string;
+  /**
+   * Workers of the fleet taken out of service at once when an `up` changes what runs on them
+   * (k3s, the agent bundle or config, Node). Default 1. First provisioning is not limited by it.
+   */
+  readonly maxUnavailable?: number;
+  /** How long a worker waits for a rollout slot before the `up` fails. Default healthTimeoutSeconds + 300. */
+  readonly rolloutTimeoutSeconds?: number;
+  /** A changed walletKey replaces every stake (the old ones withdrawn). Default false: `up` refuses. */
+  readonly allowWalletMigration?: boolean;
 }
 
 const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+/** A k3s release name, as `k3s --version` prints it. */
+export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
 /** Ports of k3s and the kubelet; the agent's API never takes one (the original used 10250). */
 export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
@@ -122,6 +144,11 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   }
   if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
+  if (a.k3sVersion !== undefined && !K3S_VERSION.test(a.k3sVersion)) errs.push(`k3sVersion "${a.k3sVersion}" must look like v1.31.4+k3s1`);
+  for (const k of ["maxUnavailable", "rolloutTimeoutSeconds"] as const) {
+    const v = a[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) errs.push(`${k} must be a positive whole number`);
+  }
   const agentPort = a.agentPort ?? 9443;
   if (!Number.isInteger(agentPort) || agentPort < 1 || agentPort > 65535 || RESERVED_PORTS.has(agentPort)) errs.push(`agentPort ${agentPort} must be 1-65535 and not a k3s/kubelet port`);
   if (a.containerRuntime !== undefined && !["containerd", "docker"].includes(a.containerRuntime)) errs.push(`containerRuntime "${a.containerRuntime}" must be containerd or docker`);
@@ -173,7 +200,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const child = { parent: this };
 
     // Chain: the stake needs nothing from the host, so it runs while the host is prepared.
-    const stake = new Stake(`${name}-stake`, { ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString() }, child);
+    const stake = new Stake(`${name}-stake`, { ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString(), ...(args.allowWalletMigration ? { allowWalletMigration: true } : {}) }, child);
 
     // The host's SSH key, pinned before anything connects: given, or recorded on first use.
     const hostKey = new HostKey(
@@ -216,16 +243,67 @@ export class StakedWorker extends pulumi.ComponentResource {
     // Host: directories, then Node 22 for the host's own architecture (found out on the host).
     const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost(user) }, child);
     const nodeVersion = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string;
+    const bundlePath = join(root, "dist", "agent", "agent.js");
+    const bundleSha = sha256(readFileSync(bundlePath));
+    const unitPath = join(root, "agent", "systemd", "k3s-daas-agent.service");
+    const installerPath = join(root, "src", "components", "scripts", "install-k3s-agent.sh");
+    const k3sInstall = scripts.installK3sAgent({
+      serverUrl: args.k3sServerUrl,
+      nodeId: args.nodeId,
+      binUrl: args.k3sBinUrl,
+      binSha256: args.k3sBinSha256,
+      version: args.k3sVersion,
+      runtime,
+      extraArgs: args.k3sExtraArgs ?? [],
+    });
+
+    // The rollout slot: every step below that takes a running worker out of service (Node, the
+    // agent bundle, unit and config, k3s) waits for it on an update; HostState gives it back once
+    // the worker is healthy again. Names, not hashes, where a name says more in `pulumi preview`.
+    const rolloutFleet = args.rolloutFleet ?? args.nodeId;
+    const maxUnavailable = args.maxUnavailable ?? 1;
+    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? 180;
+    // The agent's config around the chain ids (the ids are known only after the chain steps,
+    // and a new id is switched to live by the agent, so it is no rollout).
+    const configHead = {
+      nodeId: args.nodeId,
+      sui: {
+        rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, transport: args.network.transport ?? "grpc",
+        packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
+      },
+    };
+    const configTail = {
+      ...(args.controlPlaneEndpoint ? { controlPlane: { endpoint: args.controlPlaneEndpoint } } : {}),
+      k3s: { manager: "systemd", unit: "k3s-agent.service" },
+      containerRuntime: { type: runtime, ...(runtime === "containerd" ? { socket: scripts.CONTAINERD_SOCKET } : {}) },
+      heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },
+      api: { host: "0.0.0.0", port: agentPort, ...(args.agentOperatorKeys?.length ? { operatorKeys: [...args.agentOperatorKeys] } : {}) },
+    };
+    const rolloutChanges = pulumi.output({
+      k3s: `${args.k3sVersion ?? "unversioned"} from ${args.k3sBinUrl}${args.k3sBinSha256 ? ` sha256 ${args.k3sBinSha256}` : ""} script ${sha256(k3sInstall + sha256(readFileSync(installerPath))).slice(0, 12)}`,
+      agentBundle: bundleSha,
+      agentUnit: sha256(readFileSync(unitPath)),
+      agentConfig: sha256(JSON.stringify([configHead, configTail])),
+      node: nodeVersion,
+      containerRuntime: runtimePackage,
+    });
+    const secretChanges = pulumi.secret(pulumi.output(args.k3sToken).apply((t) => sha256(`k3s-token:${t}`)));
+    // A digest of a digest of the token reveals nothing of it: kept plain so HostState's diff shows.
+    const rolloutDigest = pulumi.unsecret(pulumi.all([rolloutChanges, secretChanges]).apply(([c, t]) => sha256(JSON.stringify([c, t]))));
+    const gate = new RolloutGate(
+      `${name}-rollout`,
+      { fleet: rolloutFleet, nodeId: args.nodeId, maxUnavailable, timeoutSeconds: args.rolloutTimeoutSeconds ?? healthTimeoutSeconds + 300, changes: rolloutChanges, secretChanges },
+      child,
+    );
+
     const node = new NodeRuntime(
       `${name}-node`,
       { nodeId: args.nodeId, ...ssh, nodeVersion, allowUnreachableHost: args.allowUnreachableHost ?? false, connectRetries: args.allowUnreachableHost ? 3 : 5 },
-      { ...child, dependsOn: [probe] },
+      { ...child, dependsOn: [probe, gate] },
     );
 
     // The agent bundle, then the worker key made on the host: only the public key comes back.
-    const bundlePath = join(root, "dist", "agent", "agent.js");
-    const bundleSha = sha256(readFileSync(bundlePath));
-    const bundle = placeFile("agent-bundle", bundlePath, scripts.AGENT_BUNDLE, [probe]);
+    const bundle = placeFile("agent-bundle", bundlePath, scripts.AGENT_BUNDLE, [probe, gate]);
     const workerKey = new command.remote.Command(
       `${name}-worker-key`,
       { connection, create: asRoot(scripts.workerKeygen), logging: "none" },
@@ -238,65 +316,39 @@ export class StakedWorker extends pulumi.ComponentResource {
     // The agent's config: ids only, no secret.
     const configJson = pulumi
       .all([stake.stakeId, seal.sealTokenId])
-      .apply(([stakeId, sealTokenId]) =>
-        JSON.stringify(
-          {
-            nodeId: args.nodeId,
-            sui: {
-              rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, transport: args.network.transport ?? "grpc",
-              packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
-            },
-            stakeId,
-            sealTokenId,
-            ...(args.controlPlaneEndpoint ? { controlPlane: { endpoint: args.controlPlaneEndpoint } } : {}),
-            k3s: { manager: "systemd", unit: "k3s-agent.service" },
-            containerRuntime: { type: runtime, ...(runtime === "containerd" ? { socket: scripts.CONTAINERD_SOCKET } : {}) },
-            heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },
-            api: { host: "0.0.0.0", port: agentPort, ...(args.agentOperatorKeys?.length ? { operatorKeys: [...args.agentOperatorKeys] } : {}) },
-          },
-          null,
-          2,
-        ),
-      );
+      .apply(([stakeId, sealTokenId]) => JSON.stringify({ ...configHead, stakeId, sealTokenId, ...configTail }, null, 2));
     const configSha = configJson.apply(sha256);
     // Known only after the chain steps, so written from stdin by a command: a CopyToRemote with
     // a computed source fails upstream's check at preview (pulumi/pulumi-command#754).
     const config = new command.remote.Command(
       `${name}-agent-config`,
       { connection, create: asRoot(scripts.writeFromStdin(scripts.AGENT_CONFIG)), stdin: configJson },
-      { ...child, dependsOn: [probe] },
+      { ...child, dependsOn: [probe, gate] },
     );
 
     // Container runtime and k3s agent (installed, not started: the agent starts it).
     const containerRuntime = new command.remote.Command(
       `${name}-container-runtime`,
       { connection, create: asRoot(scripts.installContainerRuntime(runtimePackage, args.aptSource)) },
-      { ...child, dependsOn: [probe] },
+      { ...child, dependsOn: [probe, gate] },
     );
-    const installer = placeFile("k3s-installer", join(root, "src", "components", "scripts", "install-k3s-agent.sh"), scripts.K3S_INSTALLER, [probe]);
+    const installer = placeFile("k3s-installer", installerPath, scripts.K3S_INSTALLER, [probe, gate]);
     const k3s = new command.remote.Command(
       `${name}-k3s-agent`,
       {
         connection,
-        create: asRoot(scripts.installK3sAgent({
-          serverUrl: args.k3sServerUrl,
-          nodeId: args.nodeId,
-          binUrl: args.k3sBinUrl,
-          binSha256: args.k3sBinSha256,
-          runtime,
-          extraArgs: args.k3sExtraArgs ?? [],
-        })),
+        create: asRoot(k3sInstall),
         stdin: pulumi.secret(args.k3sToken),
       },
       // On the seal token too, so destroy uninstalls k3s before the token is revoked.
-      { ...child, dependsOn: [containerRuntime, installer, seal] },
+      { ...child, dependsOn: [containerRuntime, installer, seal, gate] },
     );
 
     // The agent's unit, then start it; a new bundle or config restarts it.
-    const unit = placeFile("agent-unit", join(root, "agent", "systemd", "k3s-daas-agent.service"), scripts.AGENT_UNIT, [probe]);
+    const unit = placeFile("agent-unit", unitPath, scripts.AGENT_UNIT, [probe, gate]);
     const service = new command.remote.Command(
       `${name}-agent-service`,
-      { connection, create: configSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c))) },
+      { connection, create: configSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c, nodeVersion))) },
       { ...child, dependsOn: [k3s, config, unit, bundle, node, workerKey] },
     );
 
@@ -313,10 +365,14 @@ export class StakedWorker extends pulumi.ComponentResource {
         allowUnreachableHost: args.allowUnreachableHost ?? false,
         removeContainerd: args.removeContainerRuntime ?? false,
         containerPackage: runtimePackage,
-        healthTimeoutSeconds: args.healthTimeoutSeconds ?? 180,
+        healthTimeoutSeconds,
+        k3sVersion: args.k3sVersion ?? "",
+        rolloutFleet,
+        maxUnavailable,
+        rolloutDigest,
         connectRetries: args.allowUnreachableHost ? 3 : 5,
       },
-      { ...child, dependsOn: [service, seal, stake] },
+      { ...child, dependsOn: [service, seal, stake, gate] },
     );
 
     this.endpoint = pulumi.output(`http://${args.connection.address}:${agentPort}`);

@@ -9,7 +9,7 @@ export interface FleetHost extends HostConnection {
 
 /** Arguments of a {@link WorkerFleet}. */
 export interface WorkerFleetArgs
-  extends Omit<StakedWorkerArgs, "nodeId" | "connection" | "projectRoot"> {
+  extends Omit<StakedWorkerArgs, "nodeId" | "connection" | "projectRoot" | "rolloutFleet"> {
   readonly hosts: readonly FleetHost[];
   /** Workers provisioned at once; the rest wait for a slot. Default 4. */
   readonly parallelism?: number;
@@ -63,7 +63,7 @@ export class WorkerFleet extends pulumi.ComponentResource {
     for (const [i, host] of hosts.entries()) {
       const { name: nodeId, ...connection } = host;
       const waitFor = i >= parallelism ? [ordered[i - parallelism]!] : [];
-      const worker = new StakedWorker(nodeId, { ...shared, nodeId, connection }, { parent: this, dependsOn: waitFor });
+      const worker = new StakedWorker(nodeId, { ...shared, nodeId, connection, rolloutFleet: name }, { parent: this, dependsOn: waitFor });
       ordered.push(worker);
       this.workers[nodeId] = worker;
     }

@@ -32,6 +32,7 @@ export const TYPES = {
   host: "pulumi-nodejs:dynamic/k3s-daas:HostState",
   hostKey: "pulumi-nodejs:dynamic/k3s-daas:HostKey",
   nodeRuntime: "pulumi-nodejs:dynamic/k3s-daas:NodeRuntime",
+  rollout: "pulumi-nodejs:dynamic/k3s-daas:RolloutGate",
   command: "command:remote:Command",
   copy: "command:remote:CopyToRemote",
   worker: "k3s-daas:index:StakedWorker",

@@ -43,6 +43,7 @@ function args(over: Partial<import("../../src/components/staked-worker").StakedW
     k3sServerUrl: "https://10.99.0.1:6443",
     k3sToken: pulumi.secret(K3S_TOKEN),
     k3sBinUrl: "http://10.99.0.1:8080/k3s",
+    k3sVersion: "v1.31.4+k3s1",
     agentPort: 9555,
     projectRoot: h.ROOT,
     ...over,
@@ -90,6 +91,7 @@ const EXPECTED_CHILDREN = [
   [h.TYPES.command, "k3s-agent"],
   [h.TYPES.copy, "agent-unit"],
   [h.TYPES.command, "agent-service"],
+  [h.TYPES.rollout, "rollout"],
 ] as const;
 
 let base: Built;
@@ -253,7 +255,8 @@ describe("StakedWorker children", () => {
     const text = String(base.child("agent-config").inputs.stdin);
     const configSha = createHash("sha256").update(text).digest("hex");
     const create = String(base.child("agent-service").inputs.create);
-    assert.equal(create, S.startAgent(BUNDLE_SHA, configSha));
+    assert.equal(create, S.startAgent(BUNDLE_SHA, configSha, h.NODE_VERSION));
+    assert.ok(create.includes(`node=${h.NODE_VERSION}`), "a new Node restarts the agent");
     assert.ok(create.includes(`bundle=${BUNDLE_SHA}`) && create.includes(`config=${configSha}`));
     const hs = base.child("host").inputs;
     assert.equal(hs.bundleSha256, BUNDLE_SHA);
@@ -349,8 +352,29 @@ describe("StakedWorker children", () => {
     for (const k of h.registrations.filter((r) => r.type === h.TYPES.copy)) {
       const src = h.reveal(k.inputs.source);
       assert.ok(src instanceof pulumi.asset.FileAsset || src instanceof pulumi.asset.StringAsset, `${k.name}: a plain asset`);
-      assert.equal(k.dependencies.filter((d) => !h.registrations.some((r) => r.urn === d && (r.type === h.TYPES.hostKey || r.name.endsWith("-probe")))).length, 0, `${k.name} depends only on the host key and the probe`);
+      assert.equal(k.dependencies.filter((d) => !h.registrations.some((r) => r.urn === d && (r.type === h.TYPES.hostKey || r.type === h.TYPES.rollout || r.name.endsWith("-probe")))).length, 0, `${k.name} depends only on the host key, the probe and the rollout gate`);
     }
+  });
+
+  test("the rollout gate: every step that takes the worker out of service waits for it; the host state ends it", () => {
+    const gate = base.child("rollout");
+    const gi = gate.inputs;
+    assert.deepEqual([gi.nodeId, gi.maxUnavailable, gi.timeoutSeconds], ["worker-1", 1, 480]);
+    assert.equal(gi.fleet, "worker-1", "a worker alone is its own fleet");
+    const changes = h.reveal<Record<string, string>>(gi.changes);
+    assert.deepEqual(Object.keys(changes).sort(), ["agentBundle", "agentConfig", "agentUnit", "containerRuntime", "k3s", "node"]);
+    assert.match(changes.k3s!, /^v1\.31\.4\+k3s1 from /, "the k3s version is named, so preview says what is rolled");
+    assert.equal(changes.agentBundle, BUNDLE_SHA);
+    assert.equal(changes.node, h.NODE_VERSION);
+    assert.ok(h.isSecretValue(gi.secretChanges), "the token's digest is kept secret");
+    for (const step of ["node", "agent-bundle", "agent-unit", "agent-config", "container-runtime", "k3s-installer", "k3s-agent", "host"]) {
+      assert.ok(base.child(step).dependencies.includes(gate.urn!), `${step} waits for the rollout gate`);
+    }
+    assert.deepEqual(gate.dependencies, [], "the gate waits for nothing: first provisioning is not held back");
+    const hs = base.child("host").inputs;
+    assert.deepEqual([hs.rolloutFleet, hs.maxUnavailable, hs.k3sVersion], ["worker-1", 1, "v1.31.4+k3s1"]);
+    assert.match(String(hs.rolloutDigest), /^[0-9a-f]{64}$/);
+    assert.match(String(base.child("k3s-agent").inputs.create), /INSTALL_K3S_VERSION='v1\.31\.4\+k3s1'/, "the host checks the version it installs");
   });
 
   test("ordering: k3s after the runtime, installer and seal token; the host state last", () => {
@@ -434,6 +458,9 @@ describe("validateStakedWorkerArgs", () => {
     ["no address", { connection: { address: "", privateKey: "k" } }, /^connection\.address /],
     ["bad k3sBinUrl", { k3sBinUrl: "ftp://x/k3s" }, /^k3sBinUrl /],
     ["bad k3sBinSha256", { k3sBinSha256: "ABC" }, /^k3sBinSha256 /],
+    ["bad k3sVersion", { k3sVersion: "1.31" }, /^k3sVersion "1.31" /],
+    ["zero maxUnavailable", { maxUnavailable: 0 }, /^maxUnavailable /],
+    ["fractional rolloutTimeoutSeconds", { rolloutTimeoutSeconds: 1.5 }, /^rolloutTimeoutSeconds /],
     ["bad containerRuntime", { containerRuntime: "podman" }, /^containerRuntime "podman"/],
     ["bad aptSource", { aptSource: "http://mirror ./" }, /^aptSource /],
     ["bad controlPlaneEndpoint", { controlPlaneEndpoint: "10.0.0.1:8443" }, /^controlPlaneEndpoint /],

@@ -25,8 +25,12 @@ import (
 	"time"
 )
 
+// k3sVersion is the release this build pretends to be, set at build time
+// (-ldflags "-X main.k3sVersion=v1.32.1+k3s1") so upgrades can be tested: the
+// host setup builds one binary per version it serves.
+var k3sVersion = "v1.31.4+k3s1"
+
 const (
-	k3sVersion    = "v1.30.4+k3s1"
 	standinCommit = "k3s-daas-standin"
 	statusFile    = "standin-status.json"
 )

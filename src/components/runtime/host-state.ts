@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { nodeIdSchema, checkInputs, userInputs } from "./chain-inputs";
 import { sshTargetShape, UnreachableHostError, withSsh as withPinnedSsh, type Run } from "./ssh";
+import { failRollout, holdsSlot, releaseSlot } from "./rollout";
 
 export { UnreachableHostError };
 
@@ -24,6 +25,13 @@ const hostInputsSchema = z
     removeContainerd: z.boolean(),
     containerPackage: z.string().min(1),
     healthTimeoutSeconds: z.number().int().min(1),
+    // The k3s release the host must run ("" checks none).
+    k3sVersion: z.string(),
+    // The worker's rollout: its fleet, the slots, and a digest of what takes it out of service
+    // (the same as its RolloutGate's), so this resource updates whenever the gate took a slot.
+    rolloutFleet: z.string().min(1),
+    maxUnavailable: z.number().int().min(1),
+    rolloutDigest: z.string(),
   })
   .strict();
 
@@ -34,6 +42,9 @@ export interface HostStateOutputs extends HostStateInputs {
   registered: boolean;
   hostBundleSha256: string;
   health: string;
+  k3sActive: boolean;
+  /** The release the host's k3s binary reports ("" when none is installed). */
+  hostK3sVersion: string;
 }
 
 const AGENT_DIR = "/opt/k3s-daas";
@@ -50,16 +61,28 @@ async function observe(p: HostStateInputs, run: Run) {
     `systemctl is-active k3s-daas-agent.service 2>/dev/null || true`,
     `echo ---; sha256sum ${AGENT_DIR}/agent.js 2>/dev/null | cut -d' ' -f1 || true`,
     `echo ---; ${NODE} -e 'fetch("http://127.0.0.1:${p.agentPort}/health").then(r=>r.text()).then(t=>process.stdout.write(t),()=>{})' 2>/dev/null || true`,
+    `echo ---; systemctl is-active k3s-agent.service 2>/dev/null || true`,
+    `echo ---; /usr/local/bin/k3s --version 2>/dev/null | head -n 1 || true`,
   ].join("; ");
   const r = await run(script);
-  const [active = "", sha = "", health = ""] = r.stdout.split("---").map((s) => s.trim());
+  const [active = "", sha = "", health = "", k3sActive = "", k3sVersionLine = ""] = r.stdout.split("---").map((s) => s.trim());
+  const hostK3sVersion = /^k3s version (\S+)/.exec(k3sVersionLine)?.[1] ?? "";
   let registered = false;
   try {
     registered = JSON.parse(health).registered === true;
   } catch {
     /* agent not answering yet */
   }
-  return { agentActive: active === "active", hostBundleSha256: sha, health, registered };
+  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, k3sActive: k3sActive === "active", hostK3sVersion };
+}
+
+/** What keeps the worker from counting as back in service, or "" when it is. */
+function notHealthy(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): string {
+  if (!o.agentActive) return "the agent service is not active";
+  if (!o.registered) return "the agent is not registered";
+  if (!o.k3sActive) return "k3s-agent.service is not active";
+  if (p.k3sVersion && o.hostK3sVersion !== p.k3sVersion) return `k3s reports ${o.hostK3sVersion || "no version"}, expected ${p.k3sVersion}`;
+  return "";
 }
 
 function outputs(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): HostStateOutputs {
@@ -71,12 +94,13 @@ async function waitRegistered(p: HostStateInputs): Promise<HostStateOutputs> {
     const deadline = Date.now() + p.healthTimeoutSeconds * 1000;
     for (;;) {
       const o = await observe(p, run);
-      if (o.agentActive && o.registered) return outputs(p, o);
+      const why = notHealthy(p, o);
+      if (!why) return outputs(p, o);
       if (Date.now() > deadline) {
         const journal = await run("journalctl -u k3s-daas-agent.service -n 25 --no-pager -o cat 2>/dev/null || true");
         throw new Error(
-          `the agent on ${p.nodeId} did not report registered within ${p.healthTimeoutSeconds}s ` +
-            `(service ${o.agentActive ? "active" : "not active"}; /health: ${o.health || "no answer"})\n` +
+          `worker ${p.nodeId} did not come back healthy within ${p.healthTimeoutSeconds}s: ${why} ` +
+            `(/health: ${o.health || "no answer"})\n` +
             `last agent log lines:\n${journal.stdout}`,
         );
       }
@@ -112,7 +136,11 @@ export const hostStateProvider = {
     const replaces = (["host", "port", "nodeId"] as const).filter((k) => olds[k] !== news[k]);
     const changed = (Object.keys(userInputs(news)) as (keyof HostStateInputs)[]).filter((k) => olds[k] !== news[k]);
     // Drift seen by refresh (agent stopped, bundle changed by hand) makes the next `up` update.
-    const drifted = olds.agentActive === false || (olds.hostBundleSha256 !== "" && olds.hostBundleSha256 !== news.bundleSha256);
+    const drifted =
+      olds.agentActive === false ||
+      (olds.hostBundleSha256 !== "" && olds.hostBundleSha256 !== news.bundleSha256) ||
+      // A k3s binary replaced on the host by hand (or an older state without the field).
+      (news.k3sVersion !== "" && olds.hostK3sVersion !== undefined && olds.hostK3sVersion !== "" && olds.hostK3sVersion !== news.k3sVersion);
     return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
@@ -127,13 +155,31 @@ export const hostStateProvider = {
       return { id, props: outputs(props, o) };
     } catch (err) {
       if (err instanceof UnreachableHostError) {
-        return { id, props: { ...props, agentActive: false, registered: false, health: "host unreachable" } };
+        return { id, props: { ...props, agentActive: false, registered: false, k3sActive: false, health: "host unreachable" } };
       }
       throw err;
     }
   },
 
   async update(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
+    // The worker's rolled steps (k3s, bundle, Node, config) ran after its RolloutGate took a
+    // slot; the slot is given back only once the worker is healthy again, else the rollout stops.
+    try {
+      const outs = await repairAndWait(olds, news);
+      releaseSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable);
+      return { outs };
+    } catch (err) {
+      if (holdsSlot(news.rolloutFleet, news.nodeId)) failRollout(news.rolloutFleet, news.nodeId, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  },
+
+  async delete(_id: string, props: HostStateOutputs) {
+    return teardown(props);
+  },
+};
+
+async function repairAndWait(olds: HostStateOutputs, news: HostStateInputs): Promise<HostStateOutputs> {
     // A new bundle or config: the agent-service command has restarted the agent already. Drift
     // seen by refresh (the agent stopped on the host): start it again. Then wait for it.
     // A bundle changed on the host by hand: put ours back.
@@ -148,10 +194,10 @@ export const hostStateProvider = {
       }
       if (restart) await run("systemctl restart k3s-daas-agent.service");
     });
-    return { outs: await waitRegistered(news) };
-  },
+    return waitRegistered(news);
+}
 
-  async delete(_id: string, props: HostStateOutputs) {
+async function teardown(props: HostStateOutputs): Promise<void> {
     try {
       const r = await withSsh(props, (run) => run(teardownScript(props)));
       if (r.stdout.includes("left behind:")) {
@@ -171,5 +217,4 @@ export const hostStateProvider = {
       }
       throw err;
     }
-  },
-};
+}

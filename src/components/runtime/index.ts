@@ -5,3 +5,4 @@ export { sealTokenProvider } from "./seal-token";
 export { hostStateProvider, UnreachableHostError } from "./host-state";
 export { hostKeyProvider } from "./host-key";
 export { nodeRuntimeProvider } from "./node-runtime";
+export { rolloutGateProvider } from "./rollout";

@@ -13,12 +13,14 @@ const stakeInputsSchema = z
     ...chainInputsShape,
     nodeId: nodeIdSchema,
     amountMist: z.string().regex(/^[1-9][0-9]*$/, "must be a positive whole number of MIST, as a string"),
+    allowWalletMigration: z.boolean().optional(),
   })
   .strict();
 
 export interface StakeInputs extends ChainInputs {
   nodeId: string;
   amountMist: string;
+  allowWalletMigration?: boolean;
 }
 
 export interface StakeOutputs extends StakeInputs {
@@ -68,6 +70,29 @@ async function withLiveStakeId(inputs: Record<string, unknown>): Promise<Record<
   }
 }
 
+/**
+ * A new wallet key cannot move a stake: it means a new stake for the worker and the old one
+ * withdrawn (after its lock), for every worker. Refused, naming both addresses (never a key),
+ * unless the operator asked for that migration.
+ */
+function refusedWalletChange(olds: Partial<StakeInputs> | undefined, news: StakeInputs): string | undefined {
+  const old = olds?.walletKey;
+  if (!old || old === UNKNOWN || news.walletKey === UNKNOWN || old === news.walletKey || news.allowWalletMigration) return undefined;
+  let from: string, to: string;
+  try {
+    from = keypairFromSecret(old).toSuiAddress();
+    to = keypairFromSecret(news.walletKey).toSuiAddress();
+  } catch {
+    return undefined; // a malformed key is the schema's to name
+  }
+  if (from === to) return undefined;
+  return (
+    `walletKey changed: the stake of node ${news.nodeId} is owned by ${from}, the new key is ${to}. ` +
+    `A new wallet means a new stake for this worker (staked from ${to}) and the old one withdrawn to ${from}; ` +
+    `set allowWalletMigration: true to do that, or restore the old key.`
+  );
+}
+
 function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): StakeOutputs {
   return {
     ...inputs,
@@ -81,9 +106,11 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
 }
 
 export const stakeProvider = {
-  async check(_olds: unknown, news: unknown) {
+  async check(olds: unknown, news: unknown) {
     const res = checkInputs(stakeInputsSchema, news);
     if (res.failures) return res;
+    const walletChange = refusedWalletChange(olds as Partial<StakeInputs> | undefined, res.inputs as unknown as StakeInputs);
+    if (walletChange) return { inputs: res.inputs, failures: [{ property: "walletKey", reason: walletChange }] };
     return { inputs: await withLiveStakeId(res.inputs) };
   },
 

@@ -14,10 +14,16 @@
 #   INSTALL_K3S_BIN_URL        (k3s-daas) URL of the k3s binary on a local source, e.g. a mirror
 #                              on the operator's network; fetched with curl
 #   INSTALL_K3S_BIN_SHA256     (k3s-daas) expected sha256 of that binary (checked when set)
+#   INSTALL_K3S_VERSION        the release expected, e.g. v1.31.4+k3s1: the binary (downloaded or
+#                              already there) must report it in `k3s --version`, else the install
+#                              fails before anything is replaced (a mirror serving another
+#                              release is caught on the host, not discovered later)
 #   INSTALL_K3S_BIN_DIR        default /usr/local/bin
 #   INSTALL_K3S_SYSTEMD_DIR    default /etc/systemd/system
 #   INSTALL_K3S_SKIP_ENABLE    true: do not enable the unit
-#   INSTALL_K3S_SKIP_START     true: do not (re)start the unit
+#   INSTALL_K3S_SKIP_START     true: do not start the unit; (k3s-daas) a unit that is already
+#                              active is still restarted when the binary, unit or env file
+#                              changed, so an upgrade takes effect
 #   INSTALL_K3S_DATA_DIR       (k3s-daas) data dir the uninstaller removes, default /var/lib/rancher/k3s
 #                              (pass the same value as --data-dir in INSTALL_K3S_EXEC if you change it)
 # Other K3S_* variables (except K3S_TOKEN_FILE) and proxy variables are written to the env file,
@@ -91,11 +97,20 @@ case "$TOKEN" in
 esac
 
 # ---- binary ----------------------------------------------------------------------------------
+check_version() { # <binary>
+  [ -n "${INSTALL_K3S_VERSION:-}" ] || return 0
+  reported=$("$1" --version 2>/dev/null | head -n 1) || fatal "$1 --version failed"
+  case "$reported" in
+    "k3s version $INSTALL_K3S_VERSION "*|"k3s version $INSTALL_K3S_VERSION") ;;
+    *) fatal "k3s at ${INSTALL_K3S_BIN_URL:-$1} reports '$reported', expected version $INSTALL_K3S_VERSION" ;;
+  esac
+}
 mkdir -p "$BIN_DIR"
 CHANGED=0
 if [ "${INSTALL_K3S_SKIP_DOWNLOAD:-false}" = true ]; then
   [ -x "$K3S_BIN" ] || fatal "INSTALL_K3S_SKIP_DOWNLOAD=true but $K3S_BIN is not an executable"
   info "Skipping k3s download, using $K3S_BIN"
+  check_version "$K3S_BIN"
 else
   [ -n "${INSTALL_K3S_BIN_URL:-}" ] || fatal "air-gapped install: set INSTALL_K3S_BIN_URL (local source) or INSTALL_K3S_SKIP_DOWNLOAD=true"
   command -v curl >/dev/null 2>&1 || fatal "curl is required to download $INSTALL_K3S_BIN_URL"
@@ -108,6 +123,7 @@ else
     [ "$got" = "$INSTALL_K3S_BIN_SHA256" ] || fatal "sha256 mismatch for k3s: expected $INSTALL_K3S_BIN_SHA256, got $got"
   fi
   chmod 755 "$TMP_BIN"
+  check_version "$TMP_BIN"
   if [ -f "$K3S_BIN" ] && cmp -s "$TMP_BIN" "$K3S_BIN"; then
     rm -f "$TMP_BIN"
   else
@@ -202,7 +218,12 @@ if [ "${INSTALL_K3S_SKIP_ENABLE:-false}" != true ]; then
   info "systemd: Enabling ${SERVICE} unit"
   systemctl enable "${SERVICE}.service" >/dev/null 2>&1
 fi
-if [ "${INSTALL_K3S_SKIP_START:-false}" != true ]; then
+if [ "${INSTALL_K3S_SKIP_START:-false}" = true ]; then
+  if [ "$CHANGED" = 1 ] && systemctl is-active --quiet "${SERVICE}.service"; then
+    info "systemd: Restarting ${SERVICE} (upgraded)"
+    systemctl restart "${SERVICE}.service"
+  fi
+else
   if [ "$CHANGED" = 1 ] || ! systemctl is-active --quiet "${SERVICE}.service"; then
     info "systemd: Starting ${SERVICE}"
     systemctl restart "${SERVICE}.service"

@@ -1,0 +1,168 @@
+// Rollout slots: at most `maxUnavailable` workers of a fleet out of service at once during an
+// `up`. The engine runs every dynamic resource of a stack in one provider process, so the slots
+// live in that process (on globalThis, shared by every copy of this bundle the process loads).
+// A worker's RolloutGate takes a slot before its disruptive steps run (k3s, agent bundle, Node,
+// agent unit or config); its HostState gives the slot back once the worker is seen healthy again,
+// or fails the rollout if it is not, and then every worker still waiting refuses to start, so the
+// workers not yet reached are left untouched. First provisioning takes no slot: a worker that
+// is not in service yet cannot be taken out of it.
+import { z } from "zod";
+import { checkInputs, nodeIdSchema } from "./chain-inputs";
+
+interface Waiter {
+  nodeId: string;
+  grant: () => void;
+  refuse: (err: Error) => void;
+}
+
+interface FleetSlots {
+  holders: Map<string, number>;
+  queue: Waiter[];
+  failed?: { nodeId: string; message: string };
+}
+
+const KEY = Symbol.for("k3s-daas.rollout-slots");
+type Registry = Map<string, FleetSlots>;
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (g[KEY] ??= new Map());
+}
+
+function fleetSlots(fleet: string): FleetSlots {
+  const r = registry();
+  let f = r.get(fleet);
+  if (!f) {
+    f = { holders: new Map(), queue: [] };
+    r.set(fleet, f);
+  }
+  return f;
+}
+
+function stoppedError(fleet: string, nodeId: string, failed: { nodeId: string; message: string }): Error {
+  return new Error(
+    `rollout of fleet ${fleet} stopped at worker ${failed.nodeId}, so ${nodeId} was left untouched: ${failed.message}`,
+  );
+}
+
+/** Waits for a slot; refuses at once if the rollout has failed, or after `timeoutMs`. */
+export function acquireSlot(fleet: string, nodeId: string, maxUnavailable: number, timeoutMs: number): Promise<void> {
+  const f = fleetSlots(fleet);
+  if (f.failed) return Promise.reject(stoppedError(fleet, nodeId, f.failed));
+  if (f.holders.has(nodeId)) return Promise.resolve();
+  if (f.holders.size < maxUnavailable && f.queue.length === 0) {
+    f.holders.set(nodeId, Date.now());
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      f.queue = f.queue.filter((w) => w !== waiter);
+      const busy = [...f.holders.keys()].join(", ");
+      reject(
+        new Error(
+          `rollout of fleet ${fleet}: ${nodeId} waited ${Math.round(timeoutMs / 1000)} s for one of its ${maxUnavailable} slot(s); ` +
+            `still out of service: ${busy} (a step of theirs may have failed; see above). ${nodeId} was left untouched.`,
+        ),
+      );
+    }, timeoutMs);
+    const waiter: Waiter = {
+      nodeId,
+      grant: () => {
+        clearTimeout(timer);
+        f.holders.set(nodeId, Date.now());
+        resolve();
+      },
+      refuse: (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    };
+    f.queue.push(waiter);
+  }).finally(() => pump(fleet, maxUnavailable));
+}
+
+function pump(fleet: string, maxUnavailable: number): void {
+  const f = fleetSlots(fleet);
+  while (!f.failed && f.queue.length > 0 && f.holders.size < maxUnavailable) f.queue.shift()!.grant();
+}
+
+/** The worker is healthy again: its slot goes to the next one waiting. */
+export function releaseSlot(fleet: string, nodeId: string, maxUnavailable: number): void {
+  const f = fleetSlots(fleet);
+  if (!f.holders.delete(nodeId)) return;
+  pump(fleet, maxUnavailable);
+}
+
+/** The worker did not come back: stop the rollout; every worker still waiting refuses. */
+export function failRollout(fleet: string, nodeId: string, message: string): void {
+  const f = fleetSlots(fleet);
+  f.holders.delete(nodeId);
+  f.failed ??= { nodeId, message: message.split("\n")[0]! };
+  for (const w of f.queue.splice(0)) w.refuse(stoppedError(fleet, w.nodeId, f.failed));
+}
+
+/** Whether `nodeId` holds a slot (it was rolled in this run). */
+export function holdsSlot(fleet: string, nodeId: string): boolean {
+  return fleetSlots(fleet).holders.has(nodeId);
+}
+
+/** Forget every fleet's slots, as a fresh provider process would. */
+export function resetRollouts(): void {
+  registry().clear();
+}
+
+const gateInputsSchema = z
+  .object({
+    fleet: z.string().min(1),
+    nodeId: nodeIdSchema,
+    maxUnavailable: z.number().int().min(1),
+    timeoutSeconds: z.number().int().min(1),
+    // What a change to takes the worker out of service, by name (shown by preview).
+    changes: z.record(z.string(), z.string()),
+    // The same for secret inputs (the k3s join token), as digests; stored as a secret.
+    secretChanges: z.string(),
+  })
+  .strict();
+
+export type RolloutGateInputs = z.infer<typeof gateInputsSchema>;
+
+export interface RolloutGateOutputs extends RolloutGateInputs {
+  /** What the last rollout of this worker changed (names of `changes`), or "provisioned". */
+  lastRollout: string;
+}
+
+function changedNames(olds: RolloutGateInputs, news: RolloutGateInputs): string[] {
+  const keys = new Set([...Object.keys(olds.changes ?? {}), ...Object.keys(news.changes)]);
+  const names = [...keys].filter((k) => olds.changes?.[k] !== news.changes[k]).sort();
+  if (olds.secretChanges !== news.secretChanges) names.push("k3sToken");
+  return names;
+}
+
+export const rolloutGateProvider = {
+  async check(_olds: unknown, news: unknown) {
+    return checkInputs(gateInputsSchema, news);
+  },
+
+  async diff(_id: string, olds: RolloutGateOutputs, news: RolloutGateInputs) {
+    const changed = changedNames(olds, news);
+    const settings = (["fleet", "maxUnavailable", "timeoutSeconds"] as const).filter((k) => olds[k] !== news[k]);
+    return { changes: changed.length > 0 || settings.length > 0, replaces: olds.nodeId !== news.nodeId ? ["nodeId"] : [] };
+  },
+
+  async create(inputs: RolloutGateInputs) {
+    return { id: `${inputs.fleet}/${inputs.nodeId}`, outs: { ...inputs, lastRollout: "provisioned" } };
+  },
+
+  async read(id: string, props: RolloutGateOutputs) {
+    return { id, props };
+  },
+
+  async update(_id: string, olds: RolloutGateOutputs, news: RolloutGateInputs) {
+    const changed = changedNames(olds, news);
+    if (changed.length > 0) await acquireSlot(news.fleet, news.nodeId, news.maxUnavailable, news.timeoutSeconds * 1000);
+    return { outs: { ...news, lastRollout: changed.length > 0 ? changed.join(", ") : olds.lastRollout } };
+  },
+
+  async delete() {
+    /* nothing on the host or the chain */
+  },
+};
