@@ -136,8 +136,8 @@ test("a second up changes nothing", async () => {
 test("changing the agent config updates just that step on each host", async () => {
   await ts.stack.setConfig("heartbeatIntervalMs", { value: "4000" });
   const up = await ts.stack.up();
-  // Per host: the config upload, the agent restart and the wait for registration.
-  assert.deepEqual(up.summary.resourceChanges, { same: 47 - 9, update: 9 }, JSON.stringify(up.summary.resourceChanges));
+  // Per host: its rollout slot, the config upload, the agent restart and the wait for health.
+  assert.deepEqual(up.summary.resourceChanges, { same: 50 - 12, update: 12 }, JSON.stringify(up.summary.resourceChanges));
   for (const h of env.hosts.hosts) {
     const cfg = JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
     assert.equal(cfg.heartbeat.intervalMs, 4000);
@@ -157,7 +157,7 @@ test("an agent stopped or a bundle changed by hand shows as drift on refresh, an
   assert.equal(hostState(stopped.name).outputs.agentActive, false);
   assert.notEqual(hostState(tampered.name).outputs.hostBundleSha256, goodSha);
   const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 45, update: 2 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: 48, update: 2 }, JSON.stringify(up.summary.resourceChanges));
   assert.equal((await sshRun(stopped, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
   assert.equal(await sha(tampered), goodSha);
   for (const h of [stopped, tampered]) {

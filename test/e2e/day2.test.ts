@@ -1,0 +1,323 @@
+// Day 2 on a live fleet, for real: three nspawn hosts provisioned by `pulumi up`, then every
+// routine change an operator makes, each applied by another `up` while a poller reads every
+// worker's /health every 250 ms and the engine's events give each worker's out-of-service
+// window (from its first rolled step to its HostState seeing it healthy again). For each change
+// the test prints the longest outage any worker had and the wall time of the `up`.
+// Stand-ins: the devnet chain, the control plane and the k3s binary (built per version).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import type { EngineEvent, UpResult } from "@pulumi/pulumi/automation";
+import { createSuiClient, readSealToken, readStakeRecord } from "../../src/sui";
+import { createTestStack, type TestStack } from "../support/engine";
+import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
+import { STANDIN_VERSIONS } from "../../devnet/hosts/setup";
+import { sshRun } from "../support/ssh";
+
+const root = resolve(__dirname, "../..");
+const ONE_SUI = 1_000_000_000n;
+const [OLD_K3S, NEW_K3S] = STANDIN_VERSIONS;
+let env: FleetEnv;
+let ts: TestStack;
+let startBalance: bigint;
+let workers: Record<string, { endpoint: string; stakeId: string; sealTokenId: string }> = {};
+const report: string[] = [];
+
+// ---- the /health poller ------------------------------------------------------------------------
+interface Outages {
+  /** Longest time each worker's /health was not 200, in ms (a sample every 250 ms). */
+  longestMs: Record<string, number>;
+  /** Most workers unhealthy in one round of samples. */
+  maxConcurrent: number;
+  samples: number;
+}
+
+function startPoller(endpoints: Record<string, string>): { stop(): Promise<Outages> } {
+  const names = Object.keys(endpoints);
+  const downSince: Record<string, number | undefined> = {};
+  const longestMs: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  let maxConcurrent = 0;
+  let samples = 0;
+  let running = true;
+  const healthy = async (url: string) => {
+    try {
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      await r.arrayBuffer();
+      return r.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      const ok = await Promise.all(names.map((n) => healthy(endpoints[n]!)));
+      samples++;
+      maxConcurrent = Math.max(maxConcurrent, ok.filter((x) => !x).length);
+      names.forEach((n, i) => {
+        if (!ok[i]) downSince[n] ??= at;
+        else if (downSince[n] !== undefined) {
+          longestMs[n] = Math.max(longestMs[n]!, at - downSince[n]!);
+          downSince[n] = undefined;
+        }
+      });
+      await new Promise((r) => setTimeout(r, Math.max(0, 250 - (Date.now() - at))));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const now = Date.now();
+      for (const n of names) if (downSince[n] !== undefined) longestMs[n] = Math.max(longestMs[n]!, now - downSince[n]!);
+      return { longestMs, maxConcurrent, samples };
+    },
+  };
+}
+
+// ---- rollout windows from the engine's events ----------------------------------------------------
+const ROLLED_STEPS = ["node", "agent-bundle", "agent-unit", "agent-config", "container-runtime", "k3s-installer", "k3s-agent", "k3s-installer-install", "agent-service"];
+
+interface Windows {
+  /** Per worker: [first rolled step started, its HostState done] in ms since the epoch. */
+  byWorker: Record<string, [number, number | undefined]>;
+  maxConcurrent: number;
+  failed: string[];
+}
+
+function windowRecorder(names: string[]) {
+  const byWorker: Record<string, [number, number | undefined]> = {};
+  const failed: string[] = [];
+  const parse = (urn: string) => {
+    const leaf = urn.slice(urn.lastIndexOf("::") + 2);
+    const w = names.find((n) => leaf.startsWith(`${n}-`));
+    return w ? { worker: w, step: leaf.slice(w.length + 1) } : undefined;
+  };
+  return {
+    onEvent(e: EngineEvent) {
+      const now = Date.now();
+      const pre = e.resourcePreEvent?.metadata;
+      if (pre && pre.op !== "same" && pre.op !== "read" && pre.op !== "refresh") {
+        const p = parse(pre.urn);
+        if (p && ROLLED_STEPS.includes(p.step) && !byWorker[p.worker]) byWorker[p.worker] = [now, undefined];
+      }
+      const out = e.resOutputsEvent?.metadata;
+      if (out) {
+        const p = parse(out.urn);
+        if (p?.step === "host" && byWorker[p.worker]) byWorker[p.worker]![1] = now;
+      }
+      const fail = e.resOpFailedEvent?.metadata;
+      if (fail) {
+        const p = parse(fail.urn);
+        if (p) failed.push(`${p.worker}-${p.step}`);
+      }
+    },
+    result(): Windows {
+      const spans = Object.values(byWorker).map(([s, e]) => [s, e ?? Date.now()] as const);
+      let maxConcurrent = 0;
+      for (const [s] of spans) maxConcurrent = Math.max(maxConcurrent, spans.filter(([a, b]) => a <= s && s < b).length);
+      return { byWorker, maxConcurrent, failed };
+    },
+  };
+}
+
+/** One `up` with the poller and the window recorder running; the figures go to the report. */
+async function measuredUp(change: string, opts: { expectFailure?: boolean } = {}) {
+  const names = env.hosts.hosts.map((h) => h.name);
+  const poller = startPoller(Object.fromEntries(names.map((n) => [n, workers[n]?.endpoint ?? `http://${env.hosts.hosts.find((h) => h.name === n)!.ip}:9443`])));
+  const windows = windowRecorder(names);
+  const started = Date.now();
+  let up: UpResult | undefined;
+  let error: Error | undefined;
+  try {
+    up = await ts.stack.up({ onEvent: (e) => windows.onEvent(e), onOutput: (s) => process.env.E2E_VERBOSE && process.stdout.write(s) });
+  } catch (err) {
+    if (!opts.expectFailure) throw err;
+    error = err as Error;
+  }
+  const wallS = (Date.now() - started) / 1000;
+  const outages = await poller.stop();
+  const w = windows.result();
+  const longest = Math.max(...Object.values(outages.longestMs));
+  const line = `${change}: up ${wallS.toFixed(1)} s; longest /health outage ${longest} ms (${Object.entries(outages.longestMs).map(([n, ms]) => `${n} ${ms}`).join(", ")}); at most ${outages.maxConcurrent} unhealthy at once; rolled ${Object.keys(w.byWorker).length} worker(s), at most ${w.maxConcurrent} at once`;
+  report.push(line);
+  console.log(`# ${line}`);
+  if (up) workers = up.outputs.workers!.value as typeof workers;
+  return { up, error, outages, windows: w, wallS };
+}
+
+async function balance(): Promise<bigint> {
+  const { balance } = await createSuiClient(env.devnet.url).core.getBalance({ owner: env.wallet.toSuiAddress() });
+  return BigInt(balance.balance);
+}
+
+/** Every MIST the wallet paid in gas, summed from the effects of all its transactions. */
+async function gasPaid(): Promise<bigint> {
+  const client = createSuiClient(env.devnet.url);
+  let total = 0n;
+  let after: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof client.core.listTransactions<{ effects: true }>>> = await client.core.listTransactions({
+      filter: { $kind: "sender", sender: env.wallet.toSuiAddress() } as never, include: { effects: true }, limit: 50, ...(after ? { after } : {}),
+    });
+    for (const tx of page.transactions) {
+      const g = (tx.Transaction ?? tx.FailedTransaction)!.effects.gasUsed;
+      total += BigInt(g.computationCost) + BigInt(g.storageCost) - BigInt(g.storageRebate);
+    }
+    after = page.hasNextPage ? page.endCursor : null;
+  } while (after);
+  return total;
+}
+
+async function k3sVersionOn(h: FleetEnv["hosts"]["hosts"][number]): Promise<string> {
+  const r = await sshRun(h, "/usr/local/bin/k3s --version | head -n 1");
+  return /^k3s version (\S+)/.exec(r.stdout)?.[1] ?? `none (${r.stderr.trim()})`;
+}
+
+async function allHealthy(): Promise<void> {
+  for (const [name, w] of Object.entries(workers)) {
+    const r = await fetch(`${w.endpoint}/health`);
+    const body = (await r.json()) as { registered: boolean; stake_status: string };
+    assert.equal(r.status, 200, `${name} healthy`);
+    assert.equal(body.registered, true, `${name} registered`);
+    assert.equal(body.stake_status, "active", `${name} stake active`);
+    const k3s = await sshRun(env.hosts.hosts.find((h) => h.name === name)!, "systemctl is-active k3s-agent");
+    assert.equal(k3s.stdout.trim(), "active", `${name} k3s active`);
+  }
+}
+
+async function stakedOnChain(): Promise<bigint[]> {
+  const client = createSuiClient(env.devnet.url);
+  return Promise.all(Object.values(workers).map(async (w) => (await readStakeRecord(client, w.stakeId))!.amountMist));
+}
+
+before(async () => {
+  env = await startFleetEnv({ count: 3, namePrefix: "d2", subnet: "10.96.0.0/24", lockEpochs: 1 });
+  startBalance = await balance();
+  ts = await createTestStack(root, env.stackConfig(), "day2", resolve(root, "stacks/Pulumi.day2.yaml"));
+  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: OLD_K3S, binUrl: env.hosts.k3sBinaryUrlFor(OLD_K3S!) }) });
+});
+
+after(async () => {
+  if (report.length) console.log(`# day-2 report\n${report.map((l) => `#   ${l}`).join("\n")}`);
+  try {
+    await ts?.dispose();
+  } finally {
+    await env?.stop();
+  }
+});
+
+test("up provisions three healthy workers, running the configured k3s release", async () => {
+  const { up } = await measuredUp("first up (3 hosts)");
+  assert.equal(up!.summary.result, "succeeded");
+  await allHealthy();
+  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
+  assert.deepEqual(await stakedOnChain(), [2n * ONE_SUI, 2n * ONE_SUI, 2n * ONE_SUI]);
+});
+
+test("stake 2 -> 3 SUI: an in-place top-up, no worker leaves healthy, the wallet accounted to the MIST", async () => {
+  const stakesBefore = Object.fromEntries(Object.entries(workers).map(([n, w]) => [n, [w.stakeId, w.sealTokenId]]));
+  await ts.stack.setConfig("stakePerNodeSui", { value: "3" });
+  const { up, outages, windows } = await measuredUp("stake 2 -> 3 SUI");
+  assert.deepEqual(up!.summary.resourceChanges, { same: 50 - 3, update: 3 }, "only the three stakes change");
+  assert.equal(outages.maxConcurrent, 0, JSON.stringify(outages));
+  assert.equal(Object.keys(windows.byWorker).length, 0, "nothing on the hosts is rolled");
+  for (const [n, w] of Object.entries(workers)) assert.deepEqual([w.stakeId, w.sealTokenId], stakesBefore[n], `${n} keeps its stake and seal token`);
+  assert.deepEqual(await stakedOnChain(), [3n * ONE_SUI, 3n * ONE_SUI, 3n * ONE_SUI]);
+  assert.equal(await balance(), startBalance - (await gasPaid()) - 9n * ONE_SUI);
+  await allHealthy();
+});
+
+test("stake 3 -> 2 SUI after the lock: a partial withdraw in place, no worker leaves healthy", async () => {
+  env.devnet.advanceEpoch(2);
+  await ts.stack.setConfig("stakePerNodeSui", { value: "2" });
+  const { up, outages } = await measuredUp("stake 3 -> 2 SUI");
+  assert.deepEqual(up!.summary.resourceChanges, { same: 50 - 3, update: 3 });
+  assert.equal(outages.maxConcurrent, 0, JSON.stringify(outages));
+  assert.deepEqual(await stakedOnChain(), [2n * ONE_SUI, 2n * ONE_SUI, 2n * ONE_SUI]);
+  assert.equal(await balance(), startBalance - (await gasPaid()) - 6n * ONE_SUI);
+  await allHealthy();
+});
+
+test("an agent config change restarts the agents one at a time (maxUnavailable 1)", async () => {
+  await ts.stack.setConfig("heartbeatIntervalMs", { value: "4000" });
+  const { outages, windows } = await measuredUp("agent config (agent restart)");
+  assert.equal(Object.keys(windows.byWorker).length, 3, JSON.stringify(windows));
+  assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
+  assert.ok(outages.maxConcurrent <= 1, `at most one worker unhealthy at once: ${JSON.stringify(outages)}`);
+  await allHealthy();
+});
+
+test("a k3s upgrade (new version and mirror URL) rolls through the fleet one worker at a time, each on the new release", async () => {
+  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: NEW_K3S, binUrl: env.hosts.k3sBinaryUrlFor(NEW_K3S!) }) });
+  const preview = await ts.stack.preview({ diff: true });
+  assert.match(preview.stdout, new RegExp(`d2-1-rollout[\\s\\S]*${NEW_K3S!.replace(/[.+]/g, "\\$&")}`), "preview names the worker's rollout and the new release");
+  const { outages, windows } = await measuredUp(`k3s ${OLD_K3S} -> ${NEW_K3S}`);
+  assert.equal(Object.keys(windows.byWorker).length, 3);
+  assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
+  assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
+  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), NEW_K3S, h.name);
+  const state = await ts.stack.exportStack();
+  for (const r of state.deployment.resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState")) {
+    assert.equal(r.outputs.hostK3sVersion, NEW_K3S, `${r.outputs.nodeId} HostState saw the new release`);
+  }
+  await allHealthy();
+});
+
+test("an upgrade that fails on one host stops the rollout there: the others keep their release and stay healthy", async () => {
+  const broken = env.hosts.hosts[1]!;
+  // The host cannot reach the mirror: its download fails before anything is replaced.
+  await sshRun(broken, "printf '#!/bin/sh\\necho \"curl: (7) Failed to connect (this test host cannot reach the mirror)\" >&2\\nexit 7\\n' > /usr/local/bin/curl && chmod 755 /usr/local/bin/curl");
+  await ts.stack.setConfig("rolloutTimeoutSeconds", { value: "20" });
+  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: OLD_K3S, binUrl: env.hosts.k3sBinaryUrlFor(OLD_K3S!) }) });
+  const { error, windows, outages } = await measuredUp("k3s upgrade failing on one host", { expectFailure: true });
+  assert.ok(error, "the up fails");
+  assert.match(error!.message, new RegExp(`${broken.name}-k3s-agent`), "the error names the worker that failed");
+  assert.ok(windows.failed.includes(`${broken.name}-k3s-agent`), JSON.stringify(windows.failed));
+  assert.ok(windows.maxConcurrent <= 1, JSON.stringify(windows.byWorker));
+  assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
+  // The broken host kept its release; nobody started after it failed; everyone is healthy.
+  assert.equal(await k3sVersionOn(broken), NEW_K3S);
+  const brokenStart = windows.byWorker[broken.name]![0];
+  for (const h of env.hosts.hosts.filter((x) => x !== broken)) {
+    const w = windows.byWorker[h.name];
+    const v = await k3sVersionOn(h);
+    if (!w || w[0] > brokenStart) assert.equal(v, NEW_K3S, `${h.name}, not reached before the failure, is untouched`);
+    else assert.equal(v, OLD_K3S, `${h.name}, rolled before the failure, finished`);
+  }
+  await allHealthy();
+
+  // The host repaired, the same up finishes the rollout.
+  await sshRun(broken, "rm -f /usr/local/bin/curl");
+  const again = await measuredUp("the same change after the host is repaired");
+  assert.equal(again.up!.summary.result, "succeeded");
+  assert.ok(again.windows.maxConcurrent <= 1);
+  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
+  await allHealthy();
+});
+
+test("a new walletKey is refused by preview and up, naming both addresses and the option", async () => {
+  const { Ed25519Keypair } = await import("@mysten/sui/keypairs/ed25519");
+  const other = Ed25519Keypair.generate();
+  await ts.stack.setConfig("walletKey", { value: other.getSecretKey(), secret: true });
+  const before = await balance();
+  await assert.rejects(ts.stack.preview(), (e: Error) => {
+    assert.match(e.message, new RegExp(`walletKey changed: the stake of node d2-\\d is owned by ${env.wallet.toSuiAddress()}, the new key is ${other.toSuiAddress()}`));
+    assert.match(e.message, /allowWalletMigration: true/);
+    assert.ok(!e.message.includes(other.getSecretKey()) && !e.message.includes(env.wallet.getSecretKey()), "no key in the message");
+    return true;
+  });
+  await assert.rejects(ts.stack.up(), /walletKey changed/);
+  assert.equal(await balance(), before, "nothing was staked or withdrawn");
+  await ts.stack.setConfig("walletKey", { value: env.wallet.getSecretKey(), secret: true });
+});
+
+test("destroy gives every stake back (to the MIST) and revokes every token", async () => {
+  await ts.stack.destroy();
+  const client = createSuiClient(env.devnet.url);
+  for (const w of Object.values(workers)) {
+    assert.equal((await readStakeRecord(client, w.stakeId))?.status, "withdrawn");
+    assert.equal(await readSealToken(client, w.sealTokenId), null);
+  }
+  assert.equal(await balance(), startBalance - (await gasPaid()));
+});
