@@ -292,7 +292,11 @@ export class StakedWorker extends pulumi.ComponentResource {
     const rolloutDigest = pulumi.unsecret(pulumi.all([rolloutChanges, secretChanges]).apply(([c, t]) => sha256(JSON.stringify([c, t]))));
     const gate = new RolloutGate(
       `${name}-rollout`,
-      { fleet: rolloutFleet, nodeId: args.nodeId, maxUnavailable, timeoutSeconds: args.rolloutTimeoutSeconds ?? healthTimeoutSeconds + 300, changes: rolloutChanges, secretChanges },
+      {
+        fleet: rolloutFleet, nodeId: args.nodeId, maxUnavailable, timeoutSeconds: args.rolloutTimeoutSeconds ?? healthTimeoutSeconds + 300,
+        changes: rolloutChanges, secretChanges, digest: rolloutDigest,
+        ...ssh, allowUnreachableHost: args.allowUnreachableHost ?? false, connectRetries: 1,
+      },
       child,
     );
 

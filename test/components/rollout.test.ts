@@ -57,7 +57,12 @@ test("a slot never given back times out the waiter with a message naming who hol
   assert.ok(holdsSlot("f", "w4"));
 });
 
-const gateInputs = (changes: Record<string, string>, secretChanges = "t1") => ({ fleet: "f", nodeId: "w1", maxUnavailable: 1, timeoutSeconds: 60, changes, secretChanges });
+// No host answers at 127.0.0.1:1: the on-host check for an unfinished rollout counts that as finished.
+const SSH = {
+  host: "127.0.0.1", port: 1, user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----",
+  hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", allowUnreachableHost: false, connectRetries: 1,
+};
+const gateInputs = (changes: Record<string, string>, secretChanges = "t1") => ({ fleet: "f", nodeId: "w1", maxUnavailable: 1, timeoutSeconds: 60, changes, secretChanges, digest: "d", ...SSH });
 
 test("the gate: create takes no slot; an update that changes what runs takes one; settings alone do not", async () => {
   const created = await rolloutGateProvider.create(gateInputs({ k3s: "v1.31.4+k3s1", agentBundle: "b1" }));

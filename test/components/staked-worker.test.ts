@@ -370,7 +370,9 @@ describe("StakedWorker children", () => {
     for (const step of ["node", "agent-bundle", "agent-unit", "agent-config", "container-runtime", "k3s-installer", "k3s-agent", "host"]) {
       assert.ok(base.child(step).dependencies.includes(gate.urn!), `${step} waits for the rollout gate`);
     }
-    assert.deepEqual(gate.dependencies, [], "the gate waits for nothing: first provisioning is not held back");
+    const others = gate.dependencies.filter((d) => !h.registrations.some((r) => r.urn === d && r.type === h.TYPES.hostKey));
+    assert.deepEqual(others, [], "the gate waits only for the host key: first provisioning is not held back");
+    assert.equal(gi.digest, base.child("host").inputs.rolloutDigest, "the gate and the host state share the rollout's digest");
     const hs = base.child("host").inputs;
     assert.deepEqual([hs.rolloutFleet, hs.maxUnavailable, hs.k3sVersion], ["worker-1", 1, "v1.31.4+k3s1"]);
     assert.match(String(hs.rolloutDigest), /^[0-9a-f]{64}$/);

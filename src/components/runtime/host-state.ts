@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { nodeIdSchema, checkInputs, userInputs } from "./chain-inputs";
 import { sshTargetShape, UnreachableHostError, withSsh as withPinnedSsh, type Run } from "./ssh";
-import { failRollout, holdsSlot, releaseSlot } from "./rollout";
+import { failRollout, holdsSlot, releaseSlot, ROLLOUT_MARKER } from "./rollout";
 
 export { UnreachableHostError };
 
@@ -31,7 +31,7 @@ const hostInputsSchema = z
     // (the same as its RolloutGate's), so this resource updates whenever the gate took a slot.
     rolloutFleet: z.string().min(1),
     maxUnavailable: z.number().int().min(1),
-    rolloutDigest: z.string(),
+    rolloutDigest: z.string().regex(/^[0-9a-f]{64}$/),
   })
   .strict();
 
@@ -95,7 +95,11 @@ async function waitRegistered(p: HostStateInputs): Promise<HostStateOutputs> {
     for (;;) {
       const o = await observe(p, run);
       const why = notHealthy(p, o);
-      if (!why) return outputs(p, o);
+      if (!why) {
+        // Healthy on what this rollout asked for: record it, so a later gate knows it finished.
+        await run(`printf '%s' ${p.rolloutDigest} > ${ROLLOUT_MARKER}.new && mv -f ${ROLLOUT_MARKER}.new ${ROLLOUT_MARKER}`);
+        return outputs(p, o);
+      }
       if (Date.now() > deadline) {
         const journal = await run("journalctl -u k3s-daas-agent.service -n 25 --no-pager -o cat 2>/dev/null || true");
         throw new Error(

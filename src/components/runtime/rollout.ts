@@ -8,6 +8,15 @@
 // is not in service yet cannot be taken out of it.
 import { z } from "zod";
 import { checkInputs, nodeIdSchema } from "./chain-inputs";
+import { sshTargetShape, withSsh } from "./ssh";
+
+/**
+ * Where HostState records, on the host, the digest of the last rollout it saw through to a
+ * healthy worker. A gate whose inputs did not change but whose host holds another digest (an
+ * `up` that failed after the gate passed) takes a slot again, so the retried steps are bounded
+ * by maxUnavailable too.
+ */
+export const ROLLOUT_MARKER = "/var/lib/k3s-daas/rollout-digest";
 
 interface Waiter {
   nodeId: string;
@@ -120,6 +129,9 @@ const gateInputsSchema = z
     changes: z.record(z.string(), z.string()),
     // The same for secret inputs (the k3s join token), as digests; stored as a secret.
     secretChanges: z.string(),
+    // Digest of both, as HostState records it on the host once the worker is healthy.
+    digest: z.string(),
+    ...sshTargetShape,
   })
   .strict();
 
@@ -137,6 +149,17 @@ function changedNames(olds: RolloutGateInputs, news: RolloutGateInputs): string[
   return names;
 }
 
+/** Whether the host's last completed rollout is not this one (unknown counts as finished). */
+async function unfinishedOnHost(p: RolloutGateInputs): Promise<boolean> {
+  try {
+    const r = await withSsh(p, 1, (run) => run(`cat ${ROLLOUT_MARKER} 2>/dev/null || true`));
+    return r.stdout.trim() !== p.digest;
+  } catch {
+    // An unreachable host: its HostState says so; the gate only bounds what runs.
+    return false;
+  }
+}
+
 export const rolloutGateProvider = {
   async check(_olds: unknown, news: unknown) {
     return checkInputs(gateInputsSchema, news);
@@ -144,8 +167,9 @@ export const rolloutGateProvider = {
 
   async diff(_id: string, olds: RolloutGateOutputs, news: RolloutGateInputs) {
     const changed = changedNames(olds, news);
-    const settings = (["fleet", "maxUnavailable", "timeoutSeconds"] as const).filter((k) => olds[k] !== news[k]);
-    return { changes: changed.length > 0 || settings.length > 0, replaces: olds.nodeId !== news.nodeId ? ["nodeId"] : [] };
+    const settings = (["fleet", "maxUnavailable", "timeoutSeconds", "host", "port", "user", "hostKey"] as const).filter((k) => olds[k] !== news[k]);
+    const unfinished = changed.length === 0 && news.digest !== undefined && (await unfinishedOnHost(news));
+    return { changes: changed.length > 0 || settings.length > 0 || unfinished, replaces: olds.nodeId !== news.nodeId ? ["nodeId"] : [] };
   },
 
   async create(inputs: RolloutGateInputs) {
@@ -158,6 +182,7 @@ export const rolloutGateProvider = {
 
   async update(_id: string, olds: RolloutGateOutputs, news: RolloutGateInputs) {
     const changed = changedNames(olds, news);
+    if (changed.length === 0 && (await unfinishedOnHost(news))) changed.push("unfinished rollout");
     if (changed.length > 0) await acquireSlot(news.fleet, news.nodeId, news.maxUnavailable, news.timeoutSeconds * 1000);
     return { outs: { ...news, lastRollout: changed.length > 0 ? changed.join(", ") : olds.lastRollout } };
   },
