@@ -139,7 +139,9 @@ async function measuredUp(change: string, opts: { expectFailure?: boolean } = {}
   const outages = await poller.stop();
   const w = windows.result();
   const longest = Math.max(...Object.values(outages.longestMs));
-  const line = `${change}: up ${wallS.toFixed(1)} s; longest /health outage ${longest} ms (${Object.entries(outages.longestMs).map(([n, ms]) => `${n} ${ms}`).join(", ")}); at most ${outages.maxConcurrent} unhealthy at once; rolled ${Object.keys(w.byWorker).length} worker(s), at most ${w.maxConcurrent} at once`;
+  const spans = Object.values(w.byWorker).map(([a, b]) => (b ?? Date.now()) - a);
+  const longestWindow = spans.length ? Math.max(...spans) : 0;
+  const line = `${change}: up ${wallS.toFixed(1)} s; longest /health outage ${longest} ms (${Object.entries(outages.longestMs).map(([n, ms]) => `${n} ${ms}`).join(", ")}); at most ${outages.maxConcurrent} unhealthy at once; rolled ${Object.keys(w.byWorker).length} worker(s), at most ${w.maxConcurrent} at once, longest rollout window ${longestWindow} ms`;
   report.push(line);
   console.log(`# ${line}`);
   if (up) workers = up.outputs.workers!.value as typeof workers;
