@@ -118,6 +118,23 @@ describe("test hosts", { timeout: 600_000 }, () => {
     assert.match(bad2.stderr, /never on the command line/);
     await ok(s, "rm -f /root/open-token");
 
+    // a mirror serving another release than the one asked for: refused before anything changes
+    const sum = () => ok(s, "sha256sum /usr/local/bin/k3s").then((o) => o.split(" ")[0]);
+    const binBefore = await sum();
+    const wrong = await sh(s, `${env} INSTALL_K3S_SKIP_START=true INSTALL_K3S_VERSION=v1.32.1+k3s1 sh /root/install-k3s-agent.sh`);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /reports 'k3s version v1\.31\.4\+k3s1 \(k3s-daas-standin\)', expected version v1\.32\.1\+k3s1/);
+    assert.equal(await sum(), binBefore, "the binary in place is untouched");
+    assert.equal(JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json")).pid, st.pid, "k3s kept running");
+
+    // an upgrade with SKIP_START (as the fleet installs): the running agent is restarted on the new binary
+    const up = await ok(s, `${env.replace(hs.k3sBinaryUrl, hs.k3sBinaryUrlFor("v1.32.1+k3s1"))} INSTALL_K3S_SKIP_START=true INSTALL_K3S_VERSION=v1.32.1+k3s1 sh /root/install-k3s-agent.sh`);
+    assert.match(up, /Restarting k3s-agent \(upgraded\)/);
+    assert.match(await ok(s, "k3s --version"), /^k3s version v1\.32\.1\+k3s1 /);
+    const upgraded = JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json"));
+    assert.notEqual(upgraded.pid, st.pid);
+    assert.equal(upgraded.version, "v1.32.1+k3s1", "the running k3s reports the new release");
+
     // SIGTERM from systemd: the stand-in records a clean stop
     await ok(s, "systemctl stop k3s-agent");
     assert.equal(JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json")).state, "stopped");
