@@ -65,7 +65,9 @@ test("a config change updates the stdin-fed config step on an sshd that refuses 
   await ts.stack.setConfig("heartbeatIntervalMs", { value: "5000" });
   const up = await ts.stack.up();
   assert.equal(up.summary.result, "succeeded");
-  assert.equal(up.summary.resourceChanges?.update, 3, JSON.stringify(up.summary.resourceChanges));
+  // The config step, the agent restart, the host's state and the worker's rollout gate (a config
+  // change restarts the agent, so it takes a rollout slot).
+  assert.equal(up.summary.resourceChanges?.update, 4, JSON.stringify(up.summary.resourceChanges));
   const cfg = JSON.parse((await sshRun(host(), "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
   assert.equal(cfg.heartbeat.intervalMs, 5000);
 });
