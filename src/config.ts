@@ -73,6 +73,8 @@ export const fleetConfigSchema = z
     maxUnavailable: z.number().int().min(1).default(1),
     // How long a worker waits for a rollout slot; default healthTimeoutSeconds + 300.
     rolloutTimeoutSeconds: z.number().int().min(10).optional(),
+    // Epochs before expiry at which up renews a seal token (tokens live 30 epochs).
+    sealTokenRenewEpochs: z.number().int().min(0).max(29).default(5),
     // A new walletKey means new stakes for every worker: refused unless this is true.
     allowWalletMigration: z.boolean().default(false),
     allowUnreachableHost: z.boolean().default(false),

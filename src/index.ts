@@ -41,6 +41,7 @@ const fleet = new WorkerFleet("fleet", {
   maxUnavailable: cfg.maxUnavailable,
   rolloutTimeoutSeconds: cfg.rolloutTimeoutSeconds,
   allowWalletMigration: cfg.allowWalletMigration,
+  sealTokenRenewEpochs: cfg.sealTokenRenewEpochs,
 });
 
 /** Per worker: monitoring endpoint, stake object and status, seal token and status. */

@@ -34,6 +34,8 @@ export interface AgentStatus {
   lastK3sRestart: { at: number; reason: string } | null;
   containersStopped: number | null;
   startedAt: number;
+  /** sha256 of the config file text the agent runs with (null when not started from a file). */
+  configSha256: string | null;
 }
 
 export interface AgentDeps {
@@ -61,6 +63,7 @@ export class Agent {
     lastK3sRestart: null,
     containersStopped: null,
     startedAt: Date.now(),
+    configSha256: null,
   };
   private readonly cp: ControlPlaneClient;
   private readonly startup: Loop;
@@ -340,6 +343,41 @@ export class Agent {
       }
     }
     return false;
+  }
+
+  // ---- seal token renewal -------------------------------------------------------------
+
+  /**
+   * Switch to a renewed seal token without stopping anything: the new token is checked on chain
+   * (this node, this stake, this worker key, not expired), then watched instead of the old one,
+   * and the agent registers again with it, so the old token can be revoked under a running node.
+   * A token that fails the check is refused and the old one stays in use.
+   */
+  async switchSealToken(next: string): Promise<void> {
+    const { cfg, log } = this.d;
+    if (!this.active) throw new Error(`the node is ${this.status.phase} (${this.status.reason ?? "no reason"}): not switching seal tokens`);
+    const { token } = await withTimeout(
+      verifyStakeAndToken({ ...cfg, sealTokenId: next }, this.d.chain, this.d.identity.publicKey),
+      cfg.sui.requestTimeoutMs, "renewed seal token check",
+    );
+    // The config object is the agent's: register, heartbeat and deregister all read the id here.
+    cfg.sealTokenId = next;
+    this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
+    log.info("switched to a renewed seal token", { expiresAtEpoch: token.expiresAtEpoch.toString() });
+    if (this.status.phase !== "running") {
+      this.startup.kick(); // blocked on the old token (expired?): try again with the new one
+      return;
+    }
+    await this.chainWatch.retarget({ stakeId: cfg.stakeId, sealTokenId: next, registryId: cfg.sui.registryId });
+    if (!this.status.registered) return; // the next beat registers, with the new token
+    try {
+      await this.register();
+    } catch (err) {
+      // The control plane still knows the node (by the old token): the next beat registers again.
+      this.status.registered = false;
+      log.warn("registering with the renewed seal token failed; the next heartbeat retries", { err });
+      this.heartbeat.kick();
+    }
   }
 
   // ---- operator actions ---------------------------------------------------------------

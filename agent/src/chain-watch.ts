@@ -55,8 +55,13 @@ export class ChainWatch {
   private attempts = 0;
   private running = false;
   private epoch: { epoch: bigint; endsAtMs: number } | null = null;
+  /** The objects watched; a renewed seal token replaces its id (retarget). */
+  private ids: WorkerIds;
+  /** Bumped for every stream opened: callbacks of a stream closed on purpose are ignored. */
+  private streamGen = 0;
 
   constructor(private readonly o: ChainWatchOptions) {
+    this.ids = { ...o.ids };
     this.loop = new Loop({
       intervalMs: () => (this.streamUp ? o.rereadIntervalMs : o.pollIntervalMs),
       jitter: 0,
@@ -92,6 +97,23 @@ export class ChainWatch {
     await this.loop.stop();
   }
 
+  /**
+   * Watch other objects from now on (a renewed seal token): the stream is reopened for them and
+   * they are read at once. Safe while stopped (the ids are used when it starts).
+   */
+  async retarget(ids: WorkerIds): Promise<ChainView | null> {
+    this.ids = { ...ids };
+    if (!this.running) return null;
+    this.streamGen += 1;
+    const close = this.closeStream;
+    this.closeStream = null;
+    this.streamUp = false;
+    close?.();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.openStream();
+    return this.refresh();
+  }
+
   /** Read everything now (one request, plus the epoch when it is due) and hand the view on. */
   async refresh(): Promise<ChainView> {
     const r = this.o.reader;
@@ -99,7 +121,7 @@ export class ChainWatch {
     this.stats.reads += 1;
     const dueEpoch = !this.epoch || Date.now() >= this.epoch.endsAtMs;
     const [w, e] = await withTimeout(
-      Promise.all([r.readWorker(this.o.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]),
+      Promise.all([r.readWorker(this.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]),
       this.o.readTimeoutMs, "chain read",
     );
     if (dueEpoch) this.stats.reads += 1;
@@ -121,11 +143,13 @@ export class ChainWatch {
   private openStream(): void {
     if (!this.running || !this.o.reader.watch) return;
     const { initial, max } = this.o.reconnectMs ?? { initial: 1_000, max: 30_000 };
-    const ids = [this.o.ids.stakeId, this.o.ids.sealTokenId, this.o.ids.registryId];
+    const ids = [this.ids.stakeId, this.ids.sealTokenId, this.ids.registryId];
+    const gen = ++this.streamGen;
+    const current = () => this.running && gen === this.streamGen;
     let opened = false;
     const close = this.o.reader.watch(ids, {
       onOpen: () => {
-        if (!this.running) return;
+        if (!current()) return;
         opened = true;
         this.attempts = 0;
         this.streamUp = true;
@@ -135,8 +159,11 @@ export class ChainWatch {
         // Anything may have changed while we were not listening: read once now.
         this.loop.kick();
       },
-      onFrame: () => this.touch(),
+      onFrame: () => {
+        if (current()) this.touch();
+      },
       onChange: (changed) => {
+        if (!current()) return;
         this.stats.pushedChanges += 1;
         this.o.log.debug("chain view: change pushed", { objects: changed.length });
         this.touch();
@@ -144,7 +171,7 @@ export class ChainWatch {
       },
       onClose: (err) => {
         if (this.closeStream === close) this.closeStream = null;
-        if (!this.running) return;
+        if (!current()) return;
         this.streamUp = false;
         if (opened) this.stats.streamDrops += 1;
         if (this.staleTimer) clearTimeout(this.staleTimer);

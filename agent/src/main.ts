@@ -1,4 +1,5 @@
 // Entry point of the bundled agent: `node agent.js [run|keygen|check-config|version]`.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError, configPath, readConfig, redactConfig } from "./config";
@@ -25,18 +26,28 @@ function bundleDir(): string {
   return dirname(process.argv[1] ?? process.cwd());
 }
 
-function loadConfigOrExit() {
+/** The config file, parsed, with the sha256 of its text; throws a message naming the file. */
+function loadConfig() {
   const path = configPath(process.env, bundleDir());
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    fail(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return readConfig(process.env, text);
+    return { cfg: readConfig(process.env, text), sha256: createHash("sha256").update(text).digest("hex") };
   } catch (err) {
-    if (err instanceof ConfigError) fail(`invalid config ${path}: ${err.message}`);
+    if (err instanceof ConfigError) throw new ConfigError(`invalid config ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function loadConfigOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
 }
@@ -61,9 +72,30 @@ function keygen(args: string[]): void {
 }
 
 async function run(): Promise<void> {
-  const cfg = loadConfigOrExit();
+  const { cfg, sha256 } = loadConfigOrExit();
   const log = createLogger(cfg.logLevel);
-  const running = await startAgent(cfg, { log });
+  // SIGHUP (systemctl reload): re-read the file; a renewed seal token is switched to live. The
+  // handler is in place before systemd hears READY=1 (SIGHUP's default would kill the agent); a
+  // reload that comes during start-up is done once the agent runs.
+  let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+  let reloadPending = false;
+  const reload = () => {
+    if (!running) {
+      reloadPending = true;
+      return;
+    }
+    let next;
+    try {
+      next = loadConfig();
+    } catch (err) {
+      log.error("config reload refused; the running config stays", { err });
+      return;
+    }
+    running.reload(next.cfg, next.sha256).catch((err: unknown) => log.error("config reload failed; the running config stays", { err }));
+  };
+  process.on("SIGHUP", reload);
+  running = await startAgent(cfg, { log, configSha256: sha256 });
+  if (reloadPending) reload();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;
@@ -91,7 +123,7 @@ async function main(): Promise<void> {
     case "keygen":
       return keygen(rest);
     case "check-config":
-      process.stdout.write(JSON.stringify(redactConfig(loadConfigOrExit()), null, 2) + "\n");
+      process.stdout.write(JSON.stringify(redactConfig(loadConfigOrExit().cfg), null, 2) + "\n");
       return;
     case "operator-keygen":
       process.stdout.write(operatorKeygen(rest) + "\n");

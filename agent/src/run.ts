@@ -9,6 +9,7 @@ import { createApiServer } from "./api/server";
 import { normalizeObjectId, type StakeReader } from "./chain";
 import { createSuiStakeReader } from "./chain-sui";
 import type { AgentConfig } from "./config";
+import { planReload } from "./config-reload";
 import { loadOrCreateIdentity } from "./identity";
 import { createK3sService, type K3sService } from "./k3s-service";
 import { createLogger, type Logger } from "./log";
@@ -28,6 +29,17 @@ export interface RunningAgent {
   log: Logger;
   /** Graceful stop: deregister, stop loops, close the API. Bounded by cfg.shutdownTimeoutMs. */
   stop(): Promise<void>;
+  /**
+   * Apply a re-read config file (SIGHUP): a new seal token is switched to live; any other change
+   * is reported and left for a restart. Resolves with what was done; never stops the node.
+   */
+  reload(next: AgentConfig, configSha256: string): Promise<ReloadResult>;
+}
+
+export interface ReloadResult {
+  switchedSealToken: boolean;
+  /** Changed keys that were not applied (they take a restart). */
+  needsRestart: string[];
 }
 
 export interface StartOptions {
@@ -37,16 +49,22 @@ export interface StartOptions {
   runtime?: ContainerRuntime;
   /** systemd readiness/watchdog; default: from NOTIFY_SOCKET / WATCHDOG_USEC in the environment. */
   notifier?: Notifier;
+  /** sha256 of the config file's text, reported by /health so a deploy can see what runs. */
+  configSha256?: string;
+}
+
+/** Every spelling of a seal token id goes to the log guard: as configured, and as the chain returns it. */
+function guardSealTokenId(log: Logger, id: string): void {
+  for (const spelling of [id, normalizeObjectId(id)]) {
+    log.addSecret(spelling);
+    log.addSecret(spelling.replace(/^0x/, "").replace(/^0+/, ""));
+  }
 }
 
 export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Promise<RunningAgent> {
   const log = opts.log ?? createLogger(cfg.logLevel);
   // Register secrets with the log guard before anything can log them.
-  // Every spelling of the seal token id: as configured, and normalized as the chain returns it.
-  for (const id of [cfg.sealTokenId, normalizeObjectId(cfg.sealTokenId)]) {
-    log.addSecret(id);
-    log.addSecret(id.replace(/^0x/, "").replace(/^0+/, ""));
-  }
+  guardSealTokenId(log, cfg.sealTokenId);
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
@@ -58,6 +76,7 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
     intervalMs: cfg.telemetry.sampleIntervalMs, jitter: cfg.telemetry.jitter,
   });
   const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry });
+  agent.status.configSha256 = opts.configSha256 ?? null;
   const operatorAuth = new OperatorAuth({ nodeId: cfg.nodeId, keys: cfg.api.operatorKeys });
   if (cfg.api.operatorKeys.length === 0) log.warn("no operator key configured (api.operatorKeys): POST /api/v1/register and /api/v1/unstake refuse every request");
   const metrics = createAgentMetrics({ nodeId: cfg.nodeId, agent, telemetry });
@@ -83,5 +102,26 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
       await new Promise<void>((r) => server.close(() => r()));
       log.info("agent stopped");
     })());
-  return { agent, server, host: addr.address, port: addr.port, k3s, log, stop };
+  // One reload at a time: a second SIGHUP waits for the first to settle.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (next: AgentConfig, configSha256: string) => {
+    const run = reloading.then(async (): Promise<ReloadResult> => {
+      const plan = planReload(cfg, next);
+      if (plan.needsRestart.length) {
+        // A restart comes with such a change (the deploy's agent-service step): the token too
+        // is left for it, since it may belong to a changed stake.
+        log.warn("config reloaded: these changes take a restart and are not applied", { keys: plan.needsRestart });
+        return { switchedSealToken: false, needsRestart: plan.needsRestart };
+      }
+      if (plan.sealTokenId) {
+        guardSealTokenId(log, plan.sealTokenId);
+        await agent.switchSealToken(plan.sealTokenId);
+      } else log.info("config reloaded: the seal token is unchanged");
+      agent.status.configSha256 = configSha256;
+      return { switchedSealToken: plan.sealTokenId !== null, needsRestart: plan.needsRestart };
+    });
+    reloading = run.catch(() => {});
+    return run;
+  };
+  return { agent, server, host: addr.address, port: addr.port, k3s, log, stop, reload };
 }

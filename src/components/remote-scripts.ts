@@ -115,6 +115,17 @@ export function installK3sAgent(o: K3sInstallOptions): string {
 /**
  * (Re)starts the agent; the versions in the comment make a new bundle, config or Node restart it.
  */
-export function startAgent(bundleSha: string, configSha: string, nodeVersion = ""): string {
-  return `systemctl daemon-reload && systemctl enable k3s-daas-agent.service >/dev/null 2>&1 && systemctl restart k3s-daas-agent.service # bundle=${bundleSha} config=${configSha}${nodeVersion ? ` node=${nodeVersion}` : ""}`;
+export function startAgent(bundleSha: string, configSha: string, nodeVersion = "", unitSha = ""): string {
+  return `systemctl daemon-reload && systemctl enable k3s-daas-agent.service >/dev/null 2>&1 && systemctl restart k3s-daas-agent.service # bundle=${bundleSha} config=${configSha}${nodeVersion ? ` node=${nodeVersion}` : ""}${unitSha ? ` unit=${unitSha.slice(0, 16)}` : ""}`;
+}
+
+/**
+ * The agent's config from stdin, then a reload of a running agent (SIGHUP): a renewed seal token
+ * is switched to live, without deregistering or touching k3s; any other change waits for the
+ * restart of the agent-service step. A stopped agent is left for that step to start, and so is an
+ * agent whose loaded unit cannot reload (an older release: SIGHUP would end it).
+ */
+export function writeAgentConfig(): string {
+  const unit = "k3s-daas-agent.service";
+  return `${writeFromStdin(AGENT_CONFIG)}; if systemctl is-active -q ${unit} && [ "$(systemctl show -p CanReload --value ${unit})" = yes ]; then systemctl reload ${unit}; fi`;
 }

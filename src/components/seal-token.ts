@@ -9,16 +9,24 @@ export interface SealTokenArgs extends ChainArgs {
   readonly stakeId: pulumi.Input<string>;
   /** base64 of the worker's ed25519 public key, generated on the host. */
   readonly workerPubkey: pulumi.Input<string>;
+  /**
+   * Epochs before expiry at which the token is renewed (a new one minted and handed to the
+   * agent, then the old one revoked) by the next `up`; `refresh` reports it as drift. Default 5
+   * (tokens live 30 epochs).
+   */
+  readonly renewBeforeEpochs?: pulumi.Input<number>;
 }
 
 /**
  * The seal token a worker presents to the control plane, minted from its stake for the worker's
- * own key. Refresh drops a revoked token and marks an expired one; delete revokes it.
+ * own key. Refresh drops a revoked token and marks one due for renewal or expired; a due token
+ * is replaced create-before-delete; delete revokes it.
  */
 export class SealToken extends pulumi.dynamic.Resource {
   declare readonly sealTokenId: pulumi.Output<string>;
   declare readonly expiresAtEpoch: pulumi.Output<string>;
-  declare readonly sealStatus: pulumi.Output<"active" | "expired">;
+  /** "active", "renewal-due" (the next `up` renews it) or "expired". */
+  declare readonly sealStatus: pulumi.Output<"active" | "renewal-due" | "expired">;
 
   constructor(name: string, args: SealTokenArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -103,6 +103,11 @@ export interface StakedWorkerArgs {
   readonly maxUnavailable?: number;
   /** How long a worker waits for a rollout slot before the `up` fails. Default healthTimeoutSeconds + 300. */
   readonly rolloutTimeoutSeconds?: number;
+  /**
+   * Epochs before its expiry at which the worker's seal token is renewed by `up` (minted anew,
+   * switched to by the agent live, then the old one revoked). Default 5; tokens live 30 epochs.
+   */
+  readonly sealTokenRenewEpochs?: number;
   /** A changed walletKey replaces every stake (the old ones withdrawn). Default false: `up` refuses. */
   readonly allowWalletMigration?: boolean;
 }
@@ -145,6 +150,9 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
   if (a.k3sVersion !== undefined && !K3S_VERSION.test(a.k3sVersion)) errs.push(`k3sVersion "${a.k3sVersion}" must look like v1.31.4+k3s1`);
+  if (a.sealTokenRenewEpochs !== undefined && (!Number.isInteger(a.sealTokenRenewEpochs) || a.sealTokenRenewEpochs < 0 || a.sealTokenRenewEpochs > 29)) {
+    errs.push("sealTokenRenewEpochs must be a whole number from 0 to 29 (tokens live 30 epochs)");
+  }
   for (const k of ["maxUnavailable", "rolloutTimeoutSeconds"] as const) {
     const v = a[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) errs.push(`${k} must be a positive whole number`);
@@ -246,6 +254,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const bundlePath = join(root, "dist", "agent", "agent.js");
     const bundleSha = sha256(readFileSync(bundlePath));
     const unitPath = join(root, "agent", "systemd", "k3s-daas-agent.service");
+    const unitSha = sha256(readFileSync(unitPath));
     const installerPath = join(root, "src", "components", "scripts", "install-k3s-agent.sh");
     const k3sInstall = scripts.installK3sAgent({
       serverUrl: args.k3sServerUrl,
@@ -282,7 +291,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const rolloutChanges = pulumi.output({
       k3s: `${args.k3sVersion ?? "unversioned"} from ${args.k3sBinUrl}${args.k3sBinSha256 ? ` sha256 ${args.k3sBinSha256}` : ""} script ${sha256(k3sInstall + sha256(readFileSync(installerPath))).slice(0, 12)}`,
       agentBundle: bundleSha,
-      agentUnit: sha256(readFileSync(unitPath)),
+      agentUnit: unitSha,
       agentConfig: sha256(JSON.stringify([configHead, configTail])),
       node: nodeVersion,
       containerRuntime: runtimePackage,
@@ -315,18 +324,25 @@ export class StakedWorker extends pulumi.ComponentResource {
     );
     const workerPubkey = workerKey.stdout.apply((s) => s.trim());
 
-    const seal = new SealToken(`${name}-seal-token`, { ...chain, nodeId: args.nodeId, stakeId: stake.stakeId, workerPubkey }, child);
+    const seal = new SealToken(
+      `${name}-seal-token`,
+      { ...chain, nodeId: args.nodeId, stakeId: stake.stakeId, workerPubkey, ...(args.sealTokenRenewEpochs !== undefined ? { renewBeforeEpochs: args.sealTokenRenewEpochs } : {}) },
+      child,
+    );
 
     // The agent's config: ids only, no secret.
     const configJson = pulumi
       .all([stake.stakeId, seal.sealTokenId])
       .apply(([stakeId, sealTokenId]) => JSON.stringify({ ...configHead, stakeId, sealTokenId, ...configTail }, null, 2));
     const configSha = configJson.apply(sha256);
+    // What a restart is for: the config without the seal token id (a renewed token is reloaded
+    // live by the config step), the bundle, the unit and Node.
+    const restartConfigSha = stake.stakeId.apply((stakeId) => sha256(JSON.stringify({ ...configHead, stakeId, ...configTail })));
     // Known only after the chain steps, so written from stdin by a command: a CopyToRemote with
     // a computed source fails upstream's check at preview (pulumi/pulumi-command#754).
     const config = new command.remote.Command(
       `${name}-agent-config`,
-      { connection, create: asRoot(scripts.writeFromStdin(scripts.AGENT_CONFIG)), stdin: configJson },
+      { connection, create: asRoot(scripts.writeAgentConfig()), stdin: configJson },
       { ...child, dependsOn: [probe, gate] },
     );
 
@@ -348,11 +364,12 @@ export class StakedWorker extends pulumi.ComponentResource {
       { ...child, dependsOn: [containerRuntime, installer, seal, gate] },
     );
 
-    // The agent's unit, then start it; a new bundle or config restarts it.
+    // The agent's unit, then start it; a new bundle, unit, Node or config (but for a renewed seal
+    // token, which the config step reloads) restarts it.
     const unit = placeFile("agent-unit", unitPath, scripts.AGENT_UNIT, [probe, gate]);
     const service = new command.remote.Command(
       `${name}-agent-service`,
-      { connection, create: configSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c, nodeVersion))) },
+      { connection, create: restartConfigSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c, nodeVersion, unitSha))) },
       { ...child, dependsOn: [k3s, config, unit, bundle, node, workerKey] },
     );
 

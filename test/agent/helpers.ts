@@ -57,6 +57,8 @@ export interface Node {
   /** The operator key (PEM, 0600) whose public half is in api.operatorKeys. */
   operatorKey: string;
   operatorPubkey: string;
+  /** The staker's wallet (owner of stake and token), to mint or revoke tokens as `pulumi up` does. */
+  staker: ChainSession;
   k3sState: string;
   ctrDir: string;
   cfgInput: AgentConfigInput;
@@ -123,7 +125,7 @@ export async function stakeNode(chain: Chain, nodeId: string, overrides: Partial
     ...overrides,
   };
   return {
-    dir, nodeId, workerPubkey, stakeId, sealTokenId, operatorKey, operatorPubkey, k3sState, ctrDir, cfgInput,
+    dir, nodeId, workerPubkey, stakeId, sealTokenId, operatorKey, operatorPubkey, staker: session, k3sState, ctrDir, cfgInput,
     cfg: agentConfigSchema.parse(cfgInput),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -218,10 +218,52 @@ describe("seal token provider", () => {
     await sealTokenProvider.delete(id, outs as SealTokenOutputs); // already gone is fine
   });
 
-  test("diff: a new worker key replaces the token", async () => {
-    const olds = { ...sealInputs("AAAA"), sealTokenId: "0x1", expiresAtEpoch: "9", sealStatus: "active" } as SealTokenOutputs;
+  test("diff: a new worker key replaces the token, creating the new one first", async () => {
+    const olds = { ...sealInputs("AAAA"), sealTokenId: "0x1", expiresAtEpoch: "999", sealStatus: "active" } as SealTokenOutputs;
     const d = await sealTokenProvider.diff("0x1", olds, sealInputs(workerKey()));
-    assert.deepEqual(d.replaces, ["workerPubkey"]);
+    assert.deepEqual(d, { changes: true, replaces: ["workerPubkey"], deleteBeforeReplace: false });
+  });
+
+  test("renewal: a token inside its window is drift for refresh and a create-before-delete replace for up; a second token of the same stake mints", async () => {
+    const pubkey = workerKey();
+    const inputs = { ...sealInputs(pubkey), renewBeforeEpochs: 5 };
+    const { id, outs } = await sealTokenProvider.create(inputs);
+    const minted = outs as SealTokenOutputs;
+    assert.equal(minted.sealStatus, "active");
+    assert.equal(BigInt(minted.expiresAtEpoch), (await currentEpoch(env.client)) + 30n);
+    assert.deepEqual(await sealTokenProvider.diff(id, minted, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
+
+    env.devnet.advanceEpoch(24); // 6 epochs left: outside a window of 5
+    assert.equal(((await sealTokenProvider.read(id, minted)).props as SealTokenOutputs).sealStatus, "active");
+    env.devnet.advanceEpoch(1); // 5 left
+    const due = (await sealTokenProvider.read(id, minted)).props as SealTokenOutputs;
+    assert.equal(due.sealStatus, "renewal-due");
+    // up sees it from the epoch too, without a refresh: the state still says active.
+    assert.deepEqual(await sealTokenProvider.diff(id, minted, inputs), { changes: true, replaces: ["sealStatus"], deleteBeforeReplace: false });
+    assert.deepEqual(await sealTokenProvider.diff(id, due, inputs), { changes: true, replaces: ["sealStatus"], deleteBeforeReplace: false });
+    // A narrower window: the same token is not due yet, and that is an update in place.
+    assert.deepEqual(await sealTokenProvider.diff(id, minted, { ...inputs, renewBeforeEpochs: 4 }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    // An unreachable chain: the state's status decides (no renewal on a failed read, none missed).
+    const away = { ...inputs, rpcUrl: "http://127.0.0.1:9" };
+    assert.deepEqual((await sealTokenProvider.diff(id, minted, away)).replaces, []);
+    assert.deepEqual((await sealTokenProvider.diff(id, due, away)).replaces, ["sealStatus"]);
+
+    // The replacement: minted while the old one still exists (create before delete).
+    const renewed = await sealTokenProvider.create(inputs);
+    assert.notEqual(renewed.id, id);
+    assert.ok(await readSealToken(env.client, id), "the old token is still there until its delete");
+    assert.equal(BigInt((renewed.outs as SealTokenOutputs).expiresAtEpoch), BigInt(minted.expiresAtEpoch) + 25n);
+    await sealTokenProvider.delete(id, minted);
+    assert.equal(await readSealToken(env.client, id), null);
+
+    env.devnet.advanceEpoch(30);
+    assert.equal(((await sealTokenProvider.read(renewed.id, renewed.outs as SealTokenOutputs)).props as SealTokenOutputs).sealStatus, "expired");
+    await sealTokenProvider.delete(renewed.id, renewed.outs as SealTokenOutputs);
+  });
+
+  test("check refuses a renewal window the token's lifetime cannot hold", async () => {
+    const res = await sealTokenProvider.check({}, { ...sealInputs(), renewBeforeEpochs: 30 });
+    assert.deepEqual(res.failures?.map((f) => f.property), ["renewBeforeEpochs"]);
   });
 });
 

@@ -32,6 +32,11 @@ const NET = {
 };
 const STAKE_MIST = 2_500_000_000n;
 const BUNDLE_SHA = createHash("sha256").update(readFileSync(join(h.ROOT, "dist", "agent", "agent.js"))).digest("hex");
+/** The sha the agent restarts on: the config without its seal token id (a renewed token is reloaded live). */
+function restartShaOf(configText: string): string {
+  const { sealTokenId: _renewedLive, ...rest } = JSON.parse(configText) as Record<string, unknown>;
+  return createHash("sha256").update(JSON.stringify(rest)).digest("hex");
+}
 
 function args(over: Partial<import("../../src/components/staked-worker").StakedWorkerArgs> = {}): import("../../src/components/staked-worker").StakedWorkerArgs {
   return {
@@ -233,7 +238,9 @@ describe("StakedWorker children", () => {
 
   test("the agent config: valid for the agent's schema, ids of the stake and token, no secrets", async () => {
     const c = base.child("agent-config").inputs;
-    assert.equal(c.create, S.writeFromStdin(S.AGENT_CONFIG));
+    assert.equal(c.create, S.writeAgentConfig());
+    assert.ok(String(c.create).startsWith(S.writeFromStdin(S.AGENT_CONFIG)), "written atomically from stdin");
+    assert.match(String(c.create), /systemctl reload k3s-daas-agent\.service/, "a running agent is told to reload");
     assert.equal(c.connection !== undefined, true);
     const text = String(c.stdin);
     assert.deepEqual(h.plainSecretPaths(text, SECRETS), []);
@@ -251,13 +258,17 @@ describe("StakedWorker children", () => {
     assert.doesNotThrow(() => agentConfig.readConfig({}, text));
   });
 
-  test("the agent service embeds the bundle and config sha256; the host state checks the same", async () => {
+  test("the agent service embeds the bundle, unit and token-less config sha256; the host state checks the full config", async () => {
     const text = String(base.child("agent-config").inputs.stdin);
     const configSha = createHash("sha256").update(text).digest("hex");
+    const restartSha = restartShaOf(text);
+    const unitSha = createHash("sha256").update(readFileSync(join(h.ROOT, "agent", "systemd", "k3s-daas-agent.service"))).digest("hex");
     const create = String(base.child("agent-service").inputs.create);
-    assert.equal(create, S.startAgent(BUNDLE_SHA, configSha, h.NODE_VERSION));
+    assert.equal(create, S.startAgent(BUNDLE_SHA, restartSha, h.NODE_VERSION, unitSha));
     assert.ok(create.includes(`node=${h.NODE_VERSION}`), "a new Node restarts the agent");
-    assert.ok(create.includes(`bundle=${BUNDLE_SHA}`) && create.includes(`config=${configSha}`));
+    assert.ok(create.includes(`unit=${unitSha.slice(0, 16)}`), "a new unit restarts the agent");
+    assert.ok(create.includes(`bundle=${BUNDLE_SHA}`) && create.includes(`config=${restartSha}`));
+    assert.ok(!create.includes(configSha), "a renewed seal token alone does not restart the agent");
     const hs = base.child("host").inputs;
     assert.equal(hs.bundleSha256, BUNDLE_SHA);
     assert.equal(hs.configSha256, configSha);
@@ -276,7 +287,7 @@ describe("StakedWorker children", () => {
     assert.notEqual(svc(other), svc(base));
     const otherText = String(other.child("agent-config").inputs.stdin);
     assert.equal(JSON.parse(otherText).heartbeat.intervalMs, 10_000);
-    assert.ok(svc(other).includes(`config=${createHash("sha256").update(otherText).digest("hex")}`));
+    assert.ok(svc(other).includes(`config=${restartShaOf(otherText)}`));
     assert.ok(svc(other).includes(`bundle=${BUNDLE_SHA}`));
   });
 

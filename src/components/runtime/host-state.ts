@@ -68,25 +68,34 @@ async function observe(p: HostStateInputs, run: Run) {
   const [active = "", sha = "", health = "", k3sActive = "", k3sVersionLine = ""] = r.stdout.split("---").map((s) => s.trim());
   const hostK3sVersion = /^k3s version (\S+)/.exec(k3sVersionLine)?.[1] ?? "";
   let registered = false;
+  let runningConfigSha256: string | null = null;
   try {
-    registered = JSON.parse(health).registered === true;
+    const h = JSON.parse(health) as { registered?: unknown; config_sha256?: unknown };
+    registered = h.registered === true;
+    if (typeof h.config_sha256 === "string") runningConfigSha256 = h.config_sha256;
   } catch {
     /* agent not answering yet */
   }
-  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, k3sActive: k3sActive === "active", hostK3sVersion };
+  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, runningConfigSha256, k3sActive: k3sActive === "active", hostK3sVersion };
 }
 
 /** What keeps the worker from counting as back in service, or "" when it is. */
 function notHealthy(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): string {
   if (!o.agentActive) return "the agent service is not active";
   if (!o.registered) return "the agent is not registered";
+  // The agent says which config file it runs (a renewed seal token is applied by a reload; an
+  // older agent says nothing and is taken at its word).
+  if (o.runningConfigSha256 !== null && o.runningConfigSha256 !== p.configSha256) {
+    return `the agent runs config ${o.runningConfigSha256.slice(0, 12)}, not the one written (${p.configSha256.slice(0, 12)})`;
+  }
   if (!o.k3sActive) return "k3s-agent.service is not active";
   if (p.k3sVersion && o.hostK3sVersion !== p.k3sVersion) return `k3s reports ${o.hostK3sVersion || "no version"}, expected ${p.k3sVersion}`;
   return "";
 }
 
 function outputs(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): HostStateOutputs {
-  return { ...p, ...o };
+  const { runningConfigSha256: _inHealth, ...seen } = o;
+  return { ...p, ...seen };
 }
 
 async function waitRegistered(p: HostStateInputs): Promise<HostStateOutputs> {

@@ -4,6 +4,9 @@ import { currentEpoch, readSealToken, ChainError } from "../../sui";
 import { chainInputsShape, checkInputs, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
 import { clientFor, withSession } from "./sessions";
 
+/** Tokens live 30 epochs (the Move package's SEAL_TOKEN_VALIDITY_EPOCHS); renew 5 before. */
+export const DEFAULT_RENEW_BEFORE_EPOCHS = 5;
+
 const sealInputsSchema = z
   .object({
     ...chainInputsShape,
@@ -12,6 +15,8 @@ const sealInputsSchema = z
     workerPubkey: z
       .string()
       .refine((k) => Buffer.from(k, "base64").length === 32 && /^[A-Za-z0-9+/]+=*$/.test(k), "must be the base64 of a 32-byte ed25519 public key"),
+    // A token this many epochs (or fewer) from expiry is renewed: a new one minted, the old revoked.
+    renewBeforeEpochs: z.number().int().min(0).max(29).default(DEFAULT_RENEW_BEFORE_EPOCHS),
   })
   .strict();
 
@@ -19,27 +24,61 @@ export interface SealTokenInputs extends ChainInputs {
   nodeId: string;
   stakeId: string;
   workerPubkey: string;
+  renewBeforeEpochs?: number;
 }
+
+/** "renewal-due": inside the renewal window; "expired": the control plane refuses it already. */
+export type SealStatus = "active" | "renewal-due" | "expired";
 
 export interface SealTokenOutputs extends SealTokenInputs {
   sealTokenId: string;
   expiresAtEpoch: string;
-  sealStatus: "active" | "expired";
+  sealStatus: SealStatus;
 }
 
 const REPLACE_KEYS = ["nodeId", "stakeId", "workerPubkey", "packageId", "walletKey"] as const;
 const UPDATE_KEYS = ["rpcUrl", "transport", "poolId", "registryId", "adminCapId"] as const;
+const renewWindow = (i: SealTokenInputs) => i.renewBeforeEpochs ?? DEFAULT_RENEW_BEFORE_EPOCHS;
+
+export function sealStatusAt(expiresAtEpoch: bigint, epoch: bigint, renewBeforeEpochs: number): SealStatus {
+  if (expiresAtEpoch <= epoch) return "expired";
+  return expiresAtEpoch - epoch <= BigInt(renewBeforeEpochs) ? "renewal-due" : "active";
+}
+
+/**
+ * The token's status now: the chain's epoch against its expiry. A chain that cannot be read
+ * leaves the status the state holds (a preview must not fail, nor renew, on a flaky RPC).
+ */
+async function statusNow(olds: SealTokenOutputs, news: SealTokenInputs): Promise<SealStatus> {
+  if (!olds.expiresAtEpoch) return olds.sealStatus;
+  try {
+    const epoch = await Promise.race([
+      currentEpoch(clientFor(news)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("epoch read timed out")), 10_000).unref()),
+    ]);
+    return sealStatusAt(BigInt(olds.expiresAtEpoch), epoch, renewWindow(news));
+  } catch {
+    return olds.sealStatus;
+  }
+}
 
 export const sealTokenProvider = {
   async check(_olds: unknown, news: unknown) {
     return checkInputs(sealInputsSchema, news);
   },
 
+  /**
+   * A new key, stake or wallet needs a new token; so does one inside its renewal window (seen by
+   * refresh, or by the epoch read here, so a plain `up` renews too). Always create-before-delete:
+   * the new token is minted and handed to the agent before the old one is revoked, so a worker
+   * keeps a valid token throughout (the chain lets one stake back several tokens).
+   */
   async diff(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
-    const replaces = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
-    const updates = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
-    const drifted = olds.sealStatus === "expired"; // seen by refresh; only a new token fixes it
-    return { changes: replaces.length + updates.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
+    const replaces: string[] = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
+    const updates: string[] = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
+    if (renewWindow(olds) !== renewWindow(news)) updates.push("renewBeforeEpochs");
+    if (replaces.length === 0 && (await statusNow(olds, news)) !== "active") replaces.push("sealStatus");
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: SealTokenInputs) {
@@ -51,22 +90,26 @@ export const sealTokenProvider = {
     if (!token) throw new ChainError(`seal token for node ${inputs.nodeId} was minted but cannot be read back`, "NotFound");
     return {
       id: sealTokenId,
-      outs: { ...inputs, sealTokenId, expiresAtEpoch: token.expiresAtEpoch.toString(), sealStatus: "active" } satisfies SealTokenOutputs,
+      outs: {
+        ...inputs, sealTokenId, expiresAtEpoch: token.expiresAtEpoch.toString(),
+        sealStatus: sealStatusAt(token.expiresAtEpoch, await currentEpoch(client), renewWindow(inputs)),
+      } satisfies SealTokenOutputs,
     };
   },
 
-  /** Refresh: a revoked token drops out of the state; an expired one says so. */
+  /** Refresh: a revoked token drops out of the state; one due for renewal or expired says so. */
   async read(id: string, props: SealTokenOutputs) {
     const client = clientFor(props);
     const token = await readSealToken(client, id, props.packageId);
     if (!token) return { id: "", props: {} };
     const epoch = await currentEpoch(client);
-    const sealStatus = token.expiresAtEpoch <= epoch ? "expired" : "active";
+    const sealStatus = sealStatusAt(token.expiresAtEpoch, epoch, renewWindow(props));
     return { id, props: { ...props, expiresAtEpoch: token.expiresAtEpoch.toString(), sealStatus } };
   },
 
+  /** Settings only (endpoint, window): the token stays; its status is read against the new window. */
   async update(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
-    return { outs: { ...olds, ...news } };
+    return { outs: { ...olds, ...news, sealStatus: await statusNow(olds, news) } };
   },
 
   /** Revoke (delete) the token; one that is already gone is fine. */

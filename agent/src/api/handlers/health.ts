@@ -22,6 +22,9 @@ export const healthRoute: Route = {
       k3s_restarts: s.k3sRestarts,
       last_k3s_restart: s.lastK3sRestart && { at: isoOrNull(s.lastK3sRestart.at), reason: s.lastK3sRestart.reason },
       uptime_seconds: Math.floor((Date.now() - s.startedAt) / 1000),
+      // Which config file the agent runs (a renewed seal token is applied by a reload): a deploy
+      // waits for the sha of the file it wrote. A digest, so the token id itself stays private.
+      config_sha256: s.configSha256,
     });
   },
 };
