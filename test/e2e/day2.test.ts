@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import type { EngineEvent, UpResult } from "@pulumi/pulumi/automation";
-import { createSuiClient, readSealToken, readStakeRecord } from "../../src/sui";
+import { createSuiClient, currentEpoch, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
 import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { STANDIN_VERSIONS } from "../../devnet/hosts/setup";
@@ -248,6 +248,46 @@ test("an agent config change restarts the agents one at a time (maxUnavailable 1
   assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
   assert.ok(outages.maxConcurrent <= 1, `at most one worker unhealthy at once: ${JSON.stringify(outages)}`);
   await allHealthy();
+});
+
+test("seal tokens inside the renewal window: refresh reports drift, up mints new ones first, the agents switch live, the old ones are revoked", async () => {
+  const client = createSuiClient(env.devnet.url);
+  const old = Object.fromEntries(Object.entries(workers).map(([n, w]) => [n, w.sealTokenId]));
+  const token = (await readSealToken(client, Object.values(old)[0]!))!;
+  const epoch = await currentEpoch(client);
+  // Into the window (5 epochs before expiry, the default), not past it: the control plane still takes the old tokens.
+  env.devnet.advanceEpoch(Number(token.expiresAtEpoch - 3n - epoch));
+  const since = async (name: string, prop: string) => (await sshRun(env.hosts.hosts.find((h) => h.name === name)!, `systemctl show -p ${prop} --value k3s-daas-agent.service k3s-agent.service`)).stdout.trim();
+  const startedBefore = Object.fromEntries(await Promise.all(Object.keys(workers).map(async (n) => [n, await since(n, "ExecMainStartTimestampMonotonic")] as const)));
+
+  const refresh = await ts.stack.refresh();
+  assert.equal(refresh.summary.resourceChanges?.update, 3, `refresh sees the three tokens due: ${JSON.stringify(refresh.summary.resourceChanges)}`);
+  const preview = await ts.stack.preview({ diff: true });
+  assert.equal(preview.changeSummary.replace, 3, JSON.stringify(preview.changeSummary));
+  assert.match(preview.stdout, /d2-1-seal-token[\s\S]*sealStatus/, "preview says the token is replaced for its status");
+
+  const upStarted = Date.now();
+  const { up, outages } = await measuredUp("seal-token renewal");
+  assert.equal(up!.summary.resourceChanges?.replace, 3, JSON.stringify(up!.summary.resourceChanges));
+  assert.equal(outages.maxConcurrent, 0, `no worker left healthy: ${JSON.stringify(outages)}`);
+  for (const [n, w] of Object.entries(workers)) {
+    assert.notEqual(w.sealTokenId, old[n], `${n} has a new token`);
+    const t = (await readSealToken(client, w.sealTokenId))!;
+    assert.ok(t.expiresAtEpoch > token.expiresAtEpoch, `${n}'s new token lasts longer`);
+    assert.equal(await readSealToken(client, old[n]!), null, `${n}'s old token is revoked`);
+    // Switched live: neither the agent nor k3s was restarted.
+    assert.equal(await since(n, "ExecMainStartTimestampMonotonic"), startedBefore[n], `${n}: agent and k3s kept running`);
+    // Re-registered with the new token, after the up began.
+    const rec = env.controlPlane.workers().find((r) => r.node_id === n)!;
+    assert.ok(Date.parse(rec.registered_at) >= upStarted, `${n} registered again with its new token`);
+  }
+  // Heartbeats go on after the old tokens are gone.
+  const beats = Object.fromEntries(env.controlPlane.workers().map((r) => [r.node_id, r.heartbeats]));
+  await new Promise((r) => setTimeout(r, 5000));
+  for (const r of env.controlPlane.workers()) assert.ok(r.heartbeats > beats[r.node_id]!, `${r.node_id} heartbeats with its new token`);
+  await allHealthy();
+  // Nothing left to renew.
+  assert.equal((await ts.stack.preview()).changeSummary.replace ?? 0, 0);
 });
 
 test("a k3s upgrade (new version and mirror URL) rolls through the fleet one worker at a time, each on the new release", async () => {
