@@ -10,7 +10,7 @@ import type { Logger } from "./log";
 import { Loop } from "./loop";
 import { ChainWatch, withTimeout, type ChainView } from "./chain-watch";
 import {
-  PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER,
+  PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER, SUPERSEDED,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
 } from "./protocol";
 import type { ContainerRuntime } from "./runtime";
@@ -203,6 +203,22 @@ export class Agent {
     void this.deregister(reason);
   }
 
+  /**
+   * Another host registered this node id (the node moved): stop k3s and containers here, so one
+   * node name never runs on two hosts, and stop beating. No deregistration: the node is not
+   * leaving, and the control plane would refuse this key anyway. The API keeps serving.
+   */
+  private async stepDown(why: string): Promise<void> {
+    if (this.status.phase === "stopped" || this.status.phase === "shutting-down") return;
+    this.status.phase = "stopped";
+    this.status.reason = `superseded: ${why}`;
+    this.status.registered = false;
+    this.d.log.warn("another host serves this node now: stepping down", { nodeId: this.d.cfg.nodeId, why });
+    void this.heartbeat.stop();
+    void this.chainWatch.stop();
+    await this.stopWorkloads();
+  }
+
   private async stopWorkloads(): Promise<void> {
     const [k3s, containers] = await Promise.allSettled([this.d.k3s.stop(), this.d.runtime.stopAll()]);
     if (k3s.status === "rejected") this.d.log.error("could not stop the k3s agent", { err: k3s.reason });
@@ -310,6 +326,9 @@ export class Agent {
           this.status.registered = false;
           await this.register();
           await this.cp.post(await this.target(), PATH_HEARTBEAT, { ...body, timestamp: Math.floor(Date.now() / 1000) });
+        } else if (err instanceof ControlPlaneError && err.code === SUPERSEDED) {
+          await this.stepDown(err.message);
+          return true;
         } else throw err;
       }
       if (this.status.consecutiveFailures > 0) log.info("heartbeat recovered", { after: this.status.consecutiveFailures });

@@ -15,6 +15,8 @@ export const PATH_REGISTER = "/api/v1/register-worker";
 export const PATH_HEARTBEAT = "/api/v1/nodes/heartbeat";
 export const PATH_DEREGISTER = "/api/v1/nodes/deregister";
 export const PATH_WORKERS = "/api/v1/workers";
+/** Error code (409) for a request signed by a worker key the node was registered under before a move. */
+export const SUPERSEDED = "superseded";
 
 /** How far a request timestamp may be from the receiver's clock. */
 export const TIMESTAMP_WINDOW_MS = 60_000;

@@ -3,6 +3,8 @@
 import type { KeyObject } from "node:crypto";
 import type { StakeReader } from "../../agent/src/chain";
 import type { NonceCache } from "./nonce-cache";
+import { CpError } from "./http";
+import { SUPERSEDED } from "../../agent/src/protocol";
 
 export interface WorkerRecord {
   node_id: string;
@@ -20,4 +22,9 @@ export interface CpContext {
   nonces: NonceCache;
   workers: Map<string, WorkerRecord>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A node id speaks only through the worker key it registered last (a moved node's new host). */
+export function superseded(nodeId: string): CpError {
+  return new CpError(409, SUPERSEDED, `node ${nodeId} is registered from another host (another worker key); this key no longer speaks for it`);
 }

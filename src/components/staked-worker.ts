@@ -225,25 +225,27 @@ export class StakedWorker extends pulumi.ComponentResource {
       dialErrorLimit: 5,
       perDialTimeout: 10,
     };
+    const hostIdentity = `${args.connection.address}:${port}`;
     const ssh = { host: args.connection.address, port, user, privateKey: pulumi.secret(args.connection.privateKey), hostKey: hostKey.hostKey };
 
     /**
      * A file of this machine put on the host, owned by root: copied in place for root; for any
      * other user copied to its staging directory, then installed by root. A new file (its
-     * sha256) copies and installs it again.
+     * sha256) copies and installs it again; so does a new host (a moved worker): upstream's
+     * CopyToRemote copies again on update only when the file or remote path changed.
      */
     const placeFile = (step: string, localPath: string, finalPath: string, deps: pulumi.Resource[]): pulumi.Resource => {
       const sha = sha256(readFileSync(localPath));
       const staged = scripts.uploadPath(user, finalPath);
       const copy = new command.remote.CopyToRemote(
         `${name}-${step}`,
-        { connection, source: new pulumi.asset.FileAsset(localPath), remotePath: staged, triggers: [sha] },
+        { connection, source: new pulumi.asset.FileAsset(localPath), remotePath: staged, triggers: [sha, hostIdentity] },
         { ...child, dependsOn: deps },
       );
       if (staged === finalPath) return copy;
       return new command.remote.Command(
         `${name}-${step}-install`,
-        { connection, create: asRoot(scripts.installStaged(staged, finalPath, "0644")), triggers: [sha] },
+        { connection, create: asRoot(scripts.installStaged(staged, finalPath, "0644")), triggers: [sha, hostIdentity] },
         { ...child, dependsOn: [copy] },
       );
     };

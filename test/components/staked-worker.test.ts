@@ -274,7 +274,7 @@ describe("StakedWorker children", () => {
     assert.equal(hs.configSha256, configSha);
     const bundle = base.child("agent-bundle").inputs;
     assert.equal(await h.assetPath(bundle.source), join(h.ROOT, "dist", "agent", "agent.js"));
-    assert.deepEqual(bundle.triggers, [BUNDLE_SHA]);
+    assert.deepEqual(bundle.triggers, [BUNDLE_SHA, "10.99.0.2:2222"], "a new file or a new host copies again");
     assert.equal(bundle.remotePath, S.AGENT_BUNDLE);
   });
 

@@ -17,6 +17,8 @@ import { sshRun } from "../support/ssh";
 const root = resolve(__dirname, "../..");
 const ONE_SUI = 1_000_000_000n;
 const [OLD_K3S, NEW_K3S] = STANDIN_VERSIONS;
+/** The fleet's node ids; the fourth host is where d2-2 moves to. */
+const FLEET = ["d2-1", "d2-2", "d2-3"];
 let env: FleetEnv;
 let ts: TestStack;
 let startBalance: bigint;
@@ -32,7 +34,8 @@ interface Outages {
   samples: number;
 }
 
-function startPoller(endpoints: Record<string, string>): { stop(): Promise<Outages> } {
+/** Per worker, the endpoints that may serve it (two while it moves): in service if any answers 200. */
+function startPoller(endpoints: Record<string, string[]>): { stop(): Promise<Outages> } {
   const names = Object.keys(endpoints);
   const downSince: Record<string, number | undefined> = {};
   const longestMs: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
@@ -51,7 +54,7 @@ function startPoller(endpoints: Record<string, string>): { stop(): Promise<Outag
   const loop = (async () => {
     while (running) {
       const at = Date.now();
-      const ok = await Promise.all(names.map((n) => healthy(endpoints[n]!)));
+      const ok = await Promise.all(names.map(async (n) => (await Promise.all(endpoints[n]!.map(healthy))).some(Boolean)));
       samples++;
       maxConcurrent = Math.max(maxConcurrent, ok.filter((x) => !x).length);
       names.forEach((n, i) => {
@@ -122,9 +125,10 @@ function windowRecorder(names: string[]) {
 }
 
 /** One `up` with the poller and the window recorder running; the figures go to the report. */
-async function measuredUp(change: string, opts: { expectFailure?: boolean } = {}) {
-  const names = env.hosts.hosts.map((h) => h.name);
-  const poller = startPoller(Object.fromEntries(names.map((n) => [n, workers[n]?.endpoint ?? `http://${env.hosts.hosts.find((h) => h.name === n)!.ip}:9443`])));
+async function measuredUp(change: string, opts: { expectFailure?: boolean; alsoServedBy?: Record<string, string> } = {}) {
+  const names = FLEET;
+  const endpointOf = (n: string) => workers[n]?.endpoint ?? `http://${env.hosts.hosts.find((h) => h.name === n)!.ip}:9443`;
+  const poller = startPoller(Object.fromEntries(names.map((n) => [n, [endpointOf(n), ...(opts.alsoServedBy?.[n] ? [opts.alsoServedBy[n]!] : [])]])));
   const windows = windowRecorder(names);
   const started = Date.now();
   let up: UpResult | undefined;
@@ -171,6 +175,14 @@ async function gasPaid(): Promise<bigint> {
   return total;
 }
 
+/** The host that serves a worker now (found by its endpoint's address). */
+function hostOf(name: string): FleetEnv["hosts"]["hosts"][number] {
+  const ip = new URL(workers[name]!.endpoint).hostname;
+  return env.hosts.hosts.find((h) => h.ip === ip)!;
+}
+
+const fleetHosts = () => FLEET.map(hostOf);
+
 async function k3sVersionOn(h: FleetEnv["hosts"]["hosts"][number]): Promise<string> {
   const r = await sshRun(h, "/usr/local/bin/k3s --version | head -n 1");
   return /^k3s version (\S+)/.exec(r.stdout)?.[1] ?? `none (${r.stderr.trim()})`;
@@ -183,7 +195,7 @@ async function allHealthy(): Promise<void> {
     assert.equal(r.status, 200, `${name} healthy`);
     assert.equal(body.registered, true, `${name} registered`);
     assert.equal(body.stake_status, "active", `${name} stake active`);
-    const k3s = await sshRun(env.hosts.hosts.find((h) => h.name === name)!, "systemctl is-active k3s-agent");
+    const k3s = await sshRun(hostOf(name), "systemctl is-active k3s-agent");
     assert.equal(k3s.stdout.trim(), "active", `${name} k3s active`);
   }
 }
@@ -194,9 +206,9 @@ async function stakedOnChain(): Promise<bigint[]> {
 }
 
 before(async () => {
-  env = await startFleetEnv({ count: 3, namePrefix: "d2", subnet: "10.96.0.0/24", lockEpochs: 1 });
+  env = await startFleetEnv({ count: 4, namePrefix: "d2", subnet: "10.96.0.0/24", lockEpochs: 1 });
   startBalance = await balance();
-  ts = await createTestStack(root, env.stackConfig(), "day2", resolve(root, "stacks/Pulumi.day2.yaml"));
+  ts = await createTestStack(root, env.stackConfig({ hostNames: FLEET }), "day2", resolve(root, "stacks/Pulumi.day2.yaml"));
   await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: OLD_K3S, binUrl: env.hosts.k3sBinaryUrlFor(OLD_K3S!) }) });
 });
 
@@ -213,7 +225,7 @@ test("up provisions three healthy workers, running the configured k3s release", 
   const { up } = await measuredUp("first up (3 hosts)");
   assert.equal(up!.summary.result, "succeeded");
   await allHealthy();
-  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
+  for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
   assert.deepEqual(await stakedOnChain(), [2n * ONE_SUI, 2n * ONE_SUI, 2n * ONE_SUI]);
 });
 
@@ -257,7 +269,7 @@ test("seal tokens inside the renewal window: refresh reports drift, up mints new
   const epoch = await currentEpoch(client);
   // Into the window (5 epochs before expiry, the default), not past it: the control plane still takes the old tokens.
   env.devnet.advanceEpoch(Number(token.expiresAtEpoch - 3n - epoch));
-  const since = async (name: string, prop: string) => (await sshRun(env.hosts.hosts.find((h) => h.name === name)!, `systemctl show -p ${prop} --value k3s-daas-agent.service k3s-agent.service`)).stdout.trim();
+  const since = async (name: string, prop: string) => (await sshRun(hostOf(name), `systemctl show -p ${prop} --value k3s-daas-agent.service k3s-agent.service`)).stdout.trim();
   const startedBefore = Object.fromEntries(await Promise.all(Object.keys(workers).map(async (n) => [n, await since(n, "ExecMainStartTimestampMonotonic")] as const)));
 
   const refresh = await ts.stack.refresh();
@@ -298,7 +310,7 @@ test("a k3s upgrade (new version and mirror URL) rolls through the fleet one wor
   assert.equal(Object.keys(windows.byWorker).length, 3);
   assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
   assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
-  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), NEW_K3S, h.name);
+  for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), NEW_K3S, h.name);
   const state = await ts.stack.exportStack();
   for (const r of state.deployment.resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState")) {
     assert.equal(r.outputs.hostK3sVersion, NEW_K3S, `${r.outputs.nodeId} HostState saw the new release`);
@@ -321,7 +333,7 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   // The broken host kept its release; nobody started after it failed; everyone is healthy.
   assert.equal(await k3sVersionOn(broken), NEW_K3S);
   const brokenStart = windows.byWorker[broken.name]![0];
-  for (const h of env.hosts.hosts.filter((x) => x !== broken)) {
+  for (const h of fleetHosts().filter((x) => x !== broken)) {
     const w = windows.byWorker[h.name];
     const v = await k3sVersionOn(h);
     if (!w || w[0] > brokenStart) assert.equal(v, NEW_K3S, `${h.name}, not reached before the failure, is untouched`);
@@ -334,7 +346,43 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   const again = await measuredUp("the same change after the host is repaired");
   assert.equal(again.up!.summary.result, "succeeded");
   assert.ok(again.windows.maxConcurrent <= 1);
-  for (const h of env.hosts.hosts) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
+  for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
+  await allHealthy();
+});
+
+test("a worker moved to a fourth host: installed and registered there first, then the old host torn down; the same stake, no second one", async () => {
+  const moved = "d2-2";
+  const from = hostOf(moved);
+  const to = env.hosts.hosts.find((h) => !FLEET.some((n) => hostOf(n) === h))!;
+  const was = workers[moved]!;
+  const client = createSuiClient(env.devnet.url);
+  const hostsConfig = FLEET.map((n) => ({ name: n, address: n === moved ? to.ip : hostOf(n).ip }));
+  await ts.stack.setConfig("hosts", { value: JSON.stringify(hostsConfig) });
+  const preview = await ts.stack.preview({ diff: true });
+  assert.match(preview.stdout, new RegExp(`d2-2-host[\\s\\S]*${to.ip.replace(/\./g, "\\.")}`), "preview shows the new address");
+
+  const { up, outages, windows } = await measuredUp(`worker ${moved} moved to a fourth host`, { alsoServedBy: { [moved]: `http://${to.ip}:9443` } });
+  assert.equal(up!.summary.result, "succeeded");
+  assert.deepEqual(Object.keys(windows.byWorker), [moved], "only the moved worker is touched");
+  assert.equal(outages.maxConcurrent, 0, `the node was served by one host or the other throughout: ${JSON.stringify(outages)}`);
+  const now = workers[moved]!;
+  assert.equal(now.endpoint, `http://${to.ip}:9443`);
+  assert.equal(now.stakeId, was.stakeId, "the same stake");
+  assert.notEqual(now.sealTokenId, was.sealTokenId, "a token for the new host's key");
+  assert.equal(await readSealToken(client, was.sealTokenId), null, "the old host's token is revoked");
+  const token = (await readSealToken(client, now.sealTokenId))!;
+  const rec = env.controlPlane.workers().find((r) => r.node_id === moved)!;
+  assert.equal(rec.worker_pubkey, token.workerPubkey, "registered under the new host's key");
+  // Nothing of ours is left on the old host.
+  const left = await sshRun(from, "systemctl is-active k3s-daas-agent.service k3s-agent.service; for f in /usr/local/bin/k3s /opt/k3s-daas /etc/k3s-daas /etc/systemd/system/k3s-daas-agent.service; do [ -e $f ] && echo present $f; done; true");
+  assert.doesNotMatch(left.stdout, /^active$|present/m, left.stdout);
+  assert.equal(await k3sVersionOn(to), OLD_K3S);
+  // One stake per worker, the wallet accounted to the MIST.
+  assert.deepEqual(await stakedOnChain(), [2n * ONE_SUI, 2n * ONE_SUI, 2n * ONE_SUI]);
+  assert.equal(await balance(), startBalance - (await gasPaid()) - 6n * ONE_SUI);
+  const beats = rec.heartbeats;
+  await new Promise((r) => setTimeout(r, 5000));
+  assert.ok(env.controlPlane.workers().find((r) => r.node_id === moved)!.heartbeats > beats, "the new host beats on");
   await allHealthy();
 });
 

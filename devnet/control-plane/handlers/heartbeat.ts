@@ -2,13 +2,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PATH_HEARTBEAT } from "../../../agent/src/protocol";
 import { CpError, readBody, sendSigned } from "../http";
-import type { CpContext } from "../state";
+import { superseded, type CpContext } from "../state";
 import { verifyWorkerRequest } from "../verify";
 
 export async function heartbeat(ctx: CpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const v = await verifyWorkerRequest(req, PATH_HEARTBEAT, await readBody(req), ctx.chain, ctx.nonces, { requireActiveStake: true });
   const w = ctx.workers.get(v.nodeId);
   if (!w) throw new CpError(404, "not_registered", `node ${v.nodeId} is not registered`);
+  // One node id, one host: after a move the old host's key no longer speaks for the node.
+  if (w.worker_pubkey !== v.token.workerPubkey) throw superseded(v.nodeId);
   // Keep the beat minus the token id: GET /workers is not the place to republish it.
   const { seal_token_id: _omit, ...beat } = v.body;
   w.last_heartbeat = beat;

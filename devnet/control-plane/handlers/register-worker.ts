@@ -17,6 +17,9 @@ export async function registerWorker(ctx: CpContext, req: IncomingMessage, res: 
     last_heartbeat: prev?.last_heartbeat ?? null,
     heartbeats: prev?.heartbeats ?? 0,
   });
-  ctx.log("worker registered", { node_id: v.nodeId });
+  // The latest registration wins: a node moved to a new host registers with the new host's key,
+  // and the old key's heartbeats and deregistration are refused from then on (superseded).
+  const moved = prev !== undefined && prev.worker_pubkey !== v.token.workerPubkey;
+  ctx.log(moved ? "worker registered from a new worker key (moved host)" : "worker registered", { node_id: v.nodeId });
   sendSigned(ctx.key, req, res, 200, { status: "registered", node_id: v.nodeId });
 }

@@ -46,7 +46,7 @@ export const hostKeyProvider = {
 
   async diff(_id: string, olds: HostKeyOutputs, news: HostKeyInputs) {
     const replaces = (["nodeId", "host", "port"] as const).filter((k) => olds[k] !== news[k]);
-    if (replaces.length) return { changes: true, replaces: [...replaces], deleteBeforeReplace: true };
+    if (replaces.length) return { changes: true, replaces: [...replaces], deleteBeforeReplace: replaces.includes("nodeId") };
     if (news.expectedHostKey && news.expectedHostKey !== olds.hostKey) return { changes: true, replaces: [] };
     if (!news.expectedHostKey && olds.expectedHostKey) return { changes: true, replaces: [] }; // pin kept, origin recorded
     // Every preview and up: the host must still present the pinned key.

@@ -154,12 +154,21 @@ export const hostStateProvider = {
       (olds.hostBundleSha256 !== "" && olds.hostBundleSha256 !== news.bundleSha256) ||
       // A k3s binary replaced on the host by hand (or an older state without the field).
       (news.k3sVersion !== "" && olds.hostK3sVersion !== undefined && olds.hostK3sVersion !== "" && olds.hostK3sVersion !== news.k3sVersion);
-    return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
+    // A worker moved to a new host (same node id): installed and healthy there first, the old
+    // host torn down after; only a new node id goes the other way round.
+    return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: replaces.includes("nodeId") };
   },
 
   async create(inputs: HostStateInputs) {
-    const outs = await waitRegistered(inputs);
-    return { id: `${inputs.nodeId}@${inputs.host}`, outs };
+    // On a moved worker's new host the gate has taken a slot, as for an update.
+    try {
+      const outs = await waitRegistered(inputs);
+      releaseSlot(inputs.rolloutFleet, inputs.nodeId, inputs.maxUnavailable);
+      return { id: `${inputs.nodeId}@${inputs.host}`, outs };
+    } catch (err) {
+      if (holdsSlot(inputs.rolloutFleet, inputs.nodeId)) failRollout(inputs.rolloutFleet, inputs.nodeId, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
   },
 
   async read(id: string, props: HostStateOutputs) {

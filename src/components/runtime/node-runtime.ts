@@ -65,7 +65,8 @@ export const nodeRuntimeProvider = {
     const changed = (Object.keys(userInputs(news)) as (keyof NodeRuntimeInputs)[]).filter((k) => olds[k] !== news[k]);
     // Drift seen by refresh (Node removed or replaced on the host) makes the next up reinstall.
     const drifted = olds.installedVersion !== `v${olds.nodeVersion}`;
-    return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: true };
+    // A moved worker: Node on the new host first, removed from the old one after.
+    return { changes: changed.length > 0 || drifted, replaces: [...replaces], deleteBeforeReplace: replaces.includes("nodeId") };
   },
 
   async create(inputs: NodeRuntimeInputs) {
