@@ -36,6 +36,8 @@ export interface AgentStatus {
   startedAt: number;
   /** sha256 of the config file text the agent runs with (null when not started from a file). */
   configSha256: string | null;
+  /** sha256 of the bundle file the process started from (null when not known). */
+  bundleSha256: string | null;
 }
 
 export interface AgentDeps {
@@ -64,6 +66,7 @@ export class Agent {
     containersStopped: null,
     startedAt: Date.now(),
     configSha256: null,
+    bundleSha256: null,
   };
   private readonly cp: ControlPlaneClient;
   private readonly startup: Loop;

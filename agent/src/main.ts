@@ -57,6 +57,19 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/**
+ * sha256 of the file this process runs (the bundle on a host), read once at start: /health
+ * reports it, so a deploy sees that the agent restarted on the new bundle, not only that the
+ * file was replaced.
+ */
+function ownSha256(): string | undefined {
+  try {
+    return createHash("sha256").update(readFileSync(process.argv[1]!)).digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
 /** keygen needs no full config: it runs before the seal token (which needs the key) exists. */
 function keygen(args: string[]): void {
   const i = args.indexOf("--key");
@@ -94,7 +107,7 @@ async function run(): Promise<void> {
     running.reload(next.cfg, next.sha256).catch((err: unknown) => log.error("config reload failed; the running config stays", { err }));
   };
   process.on("SIGHUP", reload);
-  running = await startAgent(cfg, { log, configSha256: sha256 });
+  running = await startAgent(cfg, { log, configSha256: sha256, bundleSha256: ownSha256() });
   if (reloadPending) reload();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -51,6 +51,8 @@ export interface StartOptions {
   notifier?: Notifier;
   /** sha256 of the config file's text, reported by /health so a deploy can see what runs. */
   configSha256?: string;
+  /** sha256 of the agent's own bundle file, reported by /health for the same reason. */
+  bundleSha256?: string;
 }
 
 /** Every spelling of a seal token id goes to the log guard: as configured, and as the chain returns it. */
@@ -77,6 +79,7 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   });
   const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry });
   agent.status.configSha256 = opts.configSha256 ?? null;
+  agent.status.bundleSha256 = opts.bundleSha256 ?? null;
   const operatorAuth = new OperatorAuth({ nodeId: cfg.nodeId, keys: cfg.api.operatorKeys });
   if (cfg.api.operatorKeys.length === 0) log.warn("no operator key configured (api.operatorKeys): POST /api/v1/register and /api/v1/unstake refuse every request");
   const metrics = createAgentMetrics({ nodeId: cfg.nodeId, agent, telemetry });

@@ -1,6 +1,7 @@
 // The bundle (npm run build:agent) is one CommonJS file that runs under plain Node with nothing
 // else installed: copied alone into an empty directory, it registers and heartbeats against the
 // devnet, keeps secrets off its command line, and exits 0 on SIGTERM after deregistering.
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -69,10 +70,10 @@ test("the bundle runs the agent under plain node: registers, heartbeats, exits 0
 
   const listening = await waitFor("API listening", () => lines.map((l) => JSON.parse(l)).find((l) => l.msg === "agent API listening"));
   const health = await waitFor("registered and beating", async () => {
-    const h = (await (await fetch(`http://127.0.0.1:${listening.port}/health`)).json()) as { registered: boolean; last_heartbeat: string | null };
+    const h = (await (await fetch(`http://127.0.0.1:${listening.port}/health`)).json()) as { registered: boolean; last_heartbeat: string | null; bundle_sha256: string | null };
     return h.registered && h.last_heartbeat ? h : undefined;
   });
-  assert.ok(health);
+  assert.equal(health.bundle_sha256, createHash("sha256").update(readFileSync(join(node.dir, "agent.js"))).digest("hex"), "/health names the bundle it runs");
   await waitFor("heartbeat at the control plane", () => cp.workers().find((w) => w.node_id === node.nodeId && w.heartbeats >= 1));
   const k3s = await waitFor("k3s stand-in", () => /pid=(\d+)/.exec(readFileSync(node.k3sState, "utf8"))?.[1]);
 

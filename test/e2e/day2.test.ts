@@ -6,6 +6,8 @@
 // Stand-ins: the devnet chain, the control plane and the k3s binary (built per version).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { EngineEvent, UpResult } from "@pulumi/pulumi/automation";
 import { createSuiClient, currentEpoch, readSealToken, readStakeRecord } from "../../src/sui";
@@ -348,6 +350,31 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   assert.ok(again.windows.maxConcurrent <= 1);
   for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
   await allHealthy();
+});
+
+test("an agent bundle upgrade, then a rollback, roll through the fleet one worker at a time, each running the new bundle before the next starts", async () => {
+  const bundlePath = resolve(root, "dist/agent/agent.js");
+  const original = readFileSync(bundlePath);
+  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+  // A new release of the agent as an operator gets it: a different bundle file (same sources).
+  const upgraded = Buffer.concat([original, Buffer.from("\n// e2e: the next agent release\n")]);
+  const runningBundles = async () => Promise.all(FLEET.map(async (n) => ((await (await fetch(`${workers[n]!.endpoint}/health`)).json()) as { bundle_sha256: string }).bundle_sha256));
+  writeFileSync(bundlePath, upgraded);
+  try {
+    for (const [change, want] of [["agent bundle upgrade", upgraded], ["agent bundle rollback", original]] as const) {
+      if (want === original) writeFileSync(bundlePath, original);
+      const { up, outages, windows } = await measuredUp(change);
+      assert.equal(up!.summary.result, "succeeded");
+      assert.equal(Object.keys(windows.byWorker).length, 3, JSON.stringify(windows));
+      assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
+      assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
+      // HostState gives the slot back only once /health names the new bundle: each worker ran it before the next began.
+      assert.deepEqual(await runningBundles(), FLEET.map(() => sha(want)), change);
+      await allHealthy();
+    }
+  } finally {
+    writeFileSync(bundlePath, original);
+  }
 });
 
 test("a worker moved to a fourth host: installed and registered there first, then the old host torn down; the same stake, no second one", async () => {

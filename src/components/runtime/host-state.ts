@@ -69,14 +69,16 @@ async function observe(p: HostStateInputs, run: Run) {
   const hostK3sVersion = /^k3s version (\S+)/.exec(k3sVersionLine)?.[1] ?? "";
   let registered = false;
   let runningConfigSha256: string | null = null;
+  let runningBundleSha256: string | null = null;
   try {
-    const h = JSON.parse(health) as { registered?: unknown; config_sha256?: unknown };
+    const h = JSON.parse(health) as { registered?: unknown; config_sha256?: unknown; bundle_sha256?: unknown };
     registered = h.registered === true;
     if (typeof h.config_sha256 === "string") runningConfigSha256 = h.config_sha256;
+    if (typeof h.bundle_sha256 === "string") runningBundleSha256 = h.bundle_sha256;
   } catch {
     /* agent not answering yet */
   }
-  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, runningConfigSha256, k3sActive: k3sActive === "active", hostK3sVersion };
+  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, runningConfigSha256, runningBundleSha256, k3sActive: k3sActive === "active", hostK3sVersion };
 }
 
 /** What keeps the worker from counting as back in service, or "" when it is. */
@@ -88,13 +90,16 @@ function notHealthy(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>):
   if (o.runningConfigSha256 !== null && o.runningConfigSha256 !== p.configSha256) {
     return `the agent runs config ${o.runningConfigSha256.slice(0, 12)}, not the one written (${p.configSha256.slice(0, 12)})`;
   }
+  if (o.runningBundleSha256 !== null && o.runningBundleSha256 !== p.bundleSha256) {
+    return `the agent runs bundle ${o.runningBundleSha256.slice(0, 12)}, not the one deployed (${p.bundleSha256.slice(0, 12)})`;
+  }
   if (!o.k3sActive) return "k3s-agent.service is not active";
   if (p.k3sVersion && o.hostK3sVersion !== p.k3sVersion) return `k3s reports ${o.hostK3sVersion || "no version"}, expected ${p.k3sVersion}`;
   return "";
 }
 
 function outputs(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): HostStateOutputs {
-  const { runningConfigSha256: _inHealth, ...seen } = o;
+  const { runningConfigSha256: _inHealth, runningBundleSha256: _alsoInHealth, ...seen } = o;
   return { ...p, ...seen };
 }
 

@@ -25,6 +25,8 @@ export const healthRoute: Route = {
       // Which config file the agent runs (a renewed seal token is applied by a reload): a deploy
       // waits for the sha of the file it wrote. A digest, so the token id itself stays private.
       config_sha256: s.configSha256,
+      // And which bundle it started from: a new bundle on disk is not yet a new agent.
+      bundle_sha256: s.bundleSha256,
     });
   },
 };
