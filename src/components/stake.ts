@@ -20,8 +20,18 @@ export interface StakeArgs extends ChainArgs {
   readonly nodeId: pulumi.Input<string>;
   /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
   readonly amountMist: pulumi.Input<string>;
-  /** A changed walletKey replaces the stake (new wallet's stake, old one withdrawn). Default false: refused. */
+  /**
+   * A changed walletKey is refused unless this is true; then the stake is migrated in place: the
+   * old one withdrawn to the old wallet, the same amount staked from the new one, within the
+   * worker's rollout slot (below). Default false.
+   */
   readonly allowWalletMigration?: pulumi.Input<boolean>;
+  /** The worker's rollout fleet: a wallet migration waits for one of its slots. Default: none taken. */
+  readonly rolloutFleet?: pulumi.Input<string>;
+  /** Workers of the fleet out of service at once. Default 1. */
+  readonly maxUnavailable?: pulumi.Input<number>;
+  /** How long a migration waits for a slot. Default 480. */
+  readonly rolloutTimeoutSeconds?: pulumi.Input<number>;
 }
 
 /**

@@ -207,8 +207,22 @@ export class StakedWorker extends pulumi.ComponentResource {
     };
     const child = { parent: this };
 
-    // Chain: the stake needs nothing from the host, so it runs while the host is prepared.
-    const stake = new Stake(`${name}-stake`, { ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString(), ...(args.allowWalletMigration ? { allowWalletMigration: true } : {}) }, child);
+    // The worker's rollout: at most maxUnavailable workers of the fleet out of service at once.
+    const rolloutFleet = args.rolloutFleet ?? args.nodeId;
+    const maxUnavailable = args.maxUnavailable ?? 1;
+    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? 180;
+    const rolloutTimeoutSeconds = args.rolloutTimeoutSeconds ?? healthTimeoutSeconds + 300;
+
+    // Chain: the stake needs nothing from the host, so it runs while the host is prepared. A
+    // wallet migration takes the worker's rollout slot.
+    const stake = new Stake(
+      `${name}-stake`,
+      {
+        ...chain, nodeId: args.nodeId, amountMist: args.stakeMist.toString(),
+        ...(args.allowWalletMigration ? { allowWalletMigration: true, rolloutFleet, maxUnavailable, rolloutTimeoutSeconds } : {}),
+      },
+      child,
+    );
 
     // The host's SSH key, pinned before anything connects: given, or recorded on first use.
     const hostKey = new HostKey(
@@ -271,9 +285,6 @@ export class StakedWorker extends pulumi.ComponentResource {
     // The rollout slot: every step below that takes a running worker out of service (Node, the
     // agent bundle, unit and config, k3s) waits for it on an update; HostState gives it back once
     // the worker is healthy again. Names, not hashes, where a name says more in `pulumi preview`.
-    const rolloutFleet = args.rolloutFleet ?? args.nodeId;
-    const maxUnavailable = args.maxUnavailable ?? 1;
-    const healthTimeoutSeconds = args.healthTimeoutSeconds ?? 180;
     // The agent's config around the chain ids (the ids are known only after the chain steps,
     // and a new id is switched to live by the agent, so it is no rollout).
     const configHead = {
@@ -304,7 +315,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const gate = new RolloutGate(
       `${name}-rollout`,
       {
-        fleet: rolloutFleet, nodeId: args.nodeId, maxUnavailable, timeoutSeconds: args.rolloutTimeoutSeconds ?? healthTimeoutSeconds + 300,
+        fleet: rolloutFleet, nodeId: args.nodeId, maxUnavailable, timeoutSeconds: rolloutTimeoutSeconds,
         changes: rolloutChanges, secretChanges, digest: rolloutDigest,
         ...ssh, allowUnreachableHost: args.allowUnreachableHost ?? false, connectRetries: 1,
       },

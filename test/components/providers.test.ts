@@ -8,6 +8,7 @@ import { stakeProvider, type StakeInputs, type StakeOutputs } from "../../src/co
 import { sealTokenProvider, type SealTokenInputs, type SealTokenOutputs } from "../../src/components/runtime/seal-token";
 import { ChainSession, readStakeRecord, readSealToken, keypairFromSecret, readPool, currentEpoch } from "../../src/sui";
 import { sessionFor } from "../../src/components/runtime/sessions";
+import { holdsSlot, releaseSlot } from "../../src/components/runtime/rollout";
 import { startEnv, fundedWallet, balanceOf, workerKey, ONE_SUI, type Env } from "../chain/helpers";
 
 let env: Env;
@@ -42,7 +43,7 @@ describe("stake provider", () => {
     assert.match(JSON.stringify(res.failures), /amountSui/);
   });
 
-  test("diff: the amount changes in place; node id and pool replace, creating the new stake first; a new wallet must delete first; same is no change", async () => {
+  test("diff: the amount and the wallet change in place; node id and pool replace, creating the new stake first; same is no change", async () => {
     const olds = { ...stakeInputs("worker-a"), stakeId: "0x1", staker: "0x2", status: "active", stakedMist: (2n * ONE_SUI).toString(), lockedUntilEpoch: "1", adopted: false } as StakeOutputs;
     assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a")), { changes: false, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a", 3n * ONE_SUI)), { changes: true, replaces: [], deleteBeforeReplace: false });
@@ -50,9 +51,9 @@ describe("stake provider", () => {
     assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-b", 3n * ONE_SUI)), { changes: true, replaces: ["nodeId"], deleteBeforeReplace: false });
     const otherPool = { ...stakeInputs("worker-a"), poolId: "0xabc", packageId: "0xdef" };
     assert.deepEqual(await stakeProvider.diff("0x1", olds, otherPool), { changes: true, replaces: ["packageId", "poolId"], deleteBeforeReplace: false });
-    // Same node id in the same pool from another wallet: the pool holds one live stake per node.
-    const newWallet = { ...stakeInputs("worker-a"), walletKey: Ed25519Keypair.generate().getSecretKey() };
-    assert.deepEqual(await stakeProvider.diff("0x1", olds, newWallet), { changes: true, replaces: ["walletKey"], deleteBeforeReplace: true });
+    // Another wallet: a migration, run by update within the worker's rollout slot.
+    const newWallet = { ...stakeInputs("worker-a"), walletKey: Ed25519Keypair.generate().getSecretKey(), allowWalletMigration: true };
+    assert.deepEqual(await stakeProvider.diff("0x1", olds, newWallet), { changes: true, replaces: [], deleteBeforeReplace: false });
     const moved = await stakeProvider.diff("0x1", olds, { ...stakeInputs("worker-a"), rpcUrl: "http://127.0.0.2:9000" });
     assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: false });
     // A refresh that found another amount on chain (an adopted stake of another size) converges.
@@ -99,6 +100,39 @@ describe("stake provider", () => {
     assert.equal(kept.outs.status, "slashed");
     await assert.rejects(stakeProvider.update(id, read.props as StakeOutputs, stakeInputs("worker-slashed", 3n * ONE_SUI)),
       /stake for node worker-slashed is slashed, so its amount cannot change \(it holds 1 SUI\); replace the worker/);
+  });
+
+  test("wallet migration: refused inside the lock and for a wallet short of funds (nothing changed); then the old stake goes back to the old wallet and the new wallet stakes, within a rollout slot", async () => {
+    const oldWallet = await fundedWallet(env);
+    const newWallet = Ed25519Keypair.generate();
+    const on = (w: Ed25519Keypair, over: Partial<StakeInputs> = {}): StakeInputs => ({ ...stakeInputs("worker-migrate"), walletKey: w.getSecretKey(), ...over });
+    const created = await stakeProvider.create(on(oldWallet));
+    const migrate = on(newWallet, { allowWalletMigration: true, rolloutFleet: "migration-test", maxUnavailable: 1, rolloutTimeoutSeconds: 5 });
+    assert.equal((await stakeProvider.check(created.outs, on(newWallet))).failures?.[0]?.property, "walletKey", "refused without the option");
+    assert.equal((await stakeProvider.check(created.outs, migrate)).failures, undefined);
+
+    await assert.rejects(stakeProvider.update(created.id, created.outs, migrate), /wallet migration: stake for node worker-migrate is locked until epoch \d+ .*Nothing was changed/);
+    env.devnet.advanceEpoch(2);
+    await assert.rejects(stakeProvider.update(created.id, created.outs, migrate), new RegExp(`the new wallet ${newWallet.toSuiAddress()} holds 0 SUI; node worker-migrate needs 2 SUI staked plus 0.1 SUI for gas. Nothing was changed`));
+    assert.equal((await readStakeRecord(env.client, created.id))?.status, "active", "the old stake is untouched");
+
+    await env.devnet.faucet(newWallet.toSuiAddress(), 5n * ONE_SUI);
+    const oldBefore = await balanceOf(env, oldWallet.toSuiAddress());
+    const { outs } = await stakeProvider.update(created.id, created.outs, migrate);
+    assert.notEqual(outs.stakeId, created.id);
+    assert.equal(outs.staker, newWallet.toSuiAddress());
+    assert.equal(outs.stakedMist, (2n * ONE_SUI).toString());
+    assert.equal((await readStakeRecord(env.client, created.id))?.status, "withdrawn");
+    assert.ok((await balanceOf(env, oldWallet.toSuiAddress())) > oldBefore + ONE_SUI, "the old stake went back to the old wallet");
+    assert.ok(holdsSlot("migration-test", "worker-migrate"), "the worker holds its rollout slot until HostState sees it healthy");
+    releaseSlot("migration-test", "worker-migrate", 1);
+    // The resource id stays the first record's: read, a re-run and delete follow the new record.
+    assert.equal(((await stakeProvider.read(created.id, outs)).props as StakeOutputs).staker, newWallet.toSuiAddress());
+    assert.equal((await stakeProvider.update(created.id, { ...created.outs, ...outs, walletKey: created.outs.walletKey }, migrate)).outs.stakeId, outs.stakeId, "a re-run adopts the new stake");
+    releaseSlot("migration-test", "worker-migrate", 1);
+    env.devnet.advanceEpoch(2);
+    await stakeProvider.delete(created.id, outs);
+    assert.equal((await readStakeRecord(env.client, outs.stakeId))?.status, "withdrawn", "destroy withdraws the new stake");
   });
 
   test("delete while locked says when it can be withdrawn; after the lock it returns the coin", async () => {

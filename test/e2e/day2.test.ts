@@ -154,19 +154,19 @@ async function measuredUp(change: string, opts: { expectFailure?: boolean; alsoS
   return { up, error, outages, windows: w, wallS };
 }
 
-async function balance(): Promise<bigint> {
-  const { balance } = await createSuiClient(env.devnet.url).core.getBalance({ owner: env.wallet.toSuiAddress() });
+async function balance(owner = env.wallet.toSuiAddress()): Promise<bigint> {
+  const { balance } = await createSuiClient(env.devnet.url).core.getBalance({ owner });
   return BigInt(balance.balance);
 }
 
 /** Every MIST the wallet paid in gas, summed from the effects of all its transactions. */
-async function gasPaid(): Promise<bigint> {
+async function gasPaid(sender = env.wallet.toSuiAddress()): Promise<bigint> {
   const client = createSuiClient(env.devnet.url);
   let total = 0n;
   let after: string | null = null;
   do {
     const page: Awaited<ReturnType<typeof client.core.listTransactions<{ effects: true }>>> = await client.core.listTransactions({
-      filter: { $kind: "sender", sender: env.wallet.toSuiAddress() } as never, include: { effects: true }, limit: 50, ...(after ? { after } : {}),
+      filter: { $kind: "sender", sender } as never, include: { effects: true }, limit: 50, ...(after ? { after } : {}),
     });
     for (const tx of page.transactions) {
       const g = (tx.Transaction ?? tx.FailedTransaction)!.effects.gasUsed;
@@ -429,6 +429,33 @@ test("a new walletKey is refused by preview and up, naming both addresses and th
   await ts.stack.setConfig("walletKey", { value: env.wallet.getSecretKey(), secret: true });
 });
 
+let migratedTo: import("@mysten/sui/keypairs/ed25519").Ed25519Keypair | undefined;
+const NEW_WALLET_FUNDS = 50n * ONE_SUI;
+
+test("a new walletKey with allowWalletMigration: worker by worker within maxUnavailable, old stakes back to the old wallet, new ones from the new wallet", async () => {
+  const { Ed25519Keypair } = await import("@mysten/sui/keypairs/ed25519");
+  const next = Ed25519Keypair.generate();
+  await env.devnet.faucet(next.toSuiAddress(), NEW_WALLET_FUNDS);
+  const old = Object.fromEntries(Object.entries(workers).map(([n, w]) => [n, w.stakeId]));
+  await ts.stack.setConfig("walletKey", { value: next.getSecretKey(), secret: true });
+  await ts.stack.setConfig("allowWalletMigration", { value: "true" });
+  migratedTo = next;
+  const { up, outages } = await measuredUp("wallet migration (allowWalletMigration)");
+  assert.equal(up!.summary.result, "succeeded");
+  assert.ok(outages.maxConcurrent <= 1, `at most one worker out of service at once: ${JSON.stringify(outages)}`);
+  const client = createSuiClient(env.devnet.url);
+  for (const [n, w] of Object.entries(workers)) {
+    const rec = (await readStakeRecord(client, w.stakeId))!;
+    assert.notEqual(w.stakeId, old[n], `${n} has a new stake`);
+    assert.deepEqual([rec.staker, rec.status, rec.amountMist], [next.toSuiAddress(), "active", 2n * ONE_SUI], n);
+    assert.equal((await readStakeRecord(client, old[n]!))!.status, "withdrawn", `${n}'s old stake is withdrawn`);
+  }
+  // To the MIST: every old stake back in the old wallet; the new one paid 3 x 2 SUI and its gas.
+  assert.equal(await balance(), startBalance - (await gasPaid()));
+  assert.equal(await balance(next.toSuiAddress()), NEW_WALLET_FUNDS - (await gasPaid(next.toSuiAddress())) - 6n * ONE_SUI);
+  await allHealthy();
+});
+
 test("destroy gives every stake back (to the MIST) and revokes every token", async () => {
   await ts.stack.destroy();
   const client = createSuiClient(env.devnet.url);
@@ -437,4 +464,5 @@ test("destroy gives every stake back (to the MIST) and revokes every token", asy
     assert.equal(await readSealToken(client, w.sealTokenId), null);
   }
   assert.equal(await balance(), startBalance - (await gasPaid()));
+  if (migratedTo) assert.equal(await balance(migratedTo.toSuiAddress()), NEW_WALLET_FUNDS - (await gasPaid(migratedTo.toSuiAddress())));
 });

@@ -7,6 +7,7 @@ import {
 } from "../../sui";
 import { chainInputsShape, checkInputs, nodeIdSchema, UNKNOWN, type ChainInputs } from "./chain-inputs";
 import { chainIds, clientFor, withSession } from "./sessions";
+import { acquireSlot, failRollout, holdsSlot } from "./rollout";
 
 const stakeInputsSchema = z
   .object({
@@ -14,6 +15,11 @@ const stakeInputsSchema = z
     nodeId: nodeIdSchema,
     amountMist: z.string().regex(/^[1-9][0-9]*$/, "must be a positive whole number of MIST, as a string"),
     allowWalletMigration: z.boolean().optional(),
+    // The worker's rollout (see ./rollout.ts): a wallet migration takes the worker out of
+    // service, so it waits for a slot like any other rollout. Absent: no slot is taken.
+    rolloutFleet: z.string().min(1).optional(),
+    maxUnavailable: z.number().int().min(1).optional(),
+    rolloutTimeoutSeconds: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -21,6 +27,9 @@ export interface StakeInputs extends ChainInputs {
   nodeId: string;
   amountMist: string;
   allowWalletMigration?: boolean;
+  rolloutFleet?: string;
+  maxUnavailable?: number;
+  rolloutTimeoutSeconds?: number;
 }
 
 export interface StakeOutputs extends StakeInputs {
@@ -33,8 +42,11 @@ export interface StakeOutputs extends StakeInputs {
 }
 
 // A change to any of these is a different stake. The amount is not among them: it changes in
-// place (a top-up, or a partial withdrawal once the lock allows).
-const REPLACE_KEYS = ["nodeId", "packageId", "poolId", "walletKey"] as const;
+// place (a top-up, or a partial withdrawal once the lock allows); nor is the wallet: a migration
+// is an update of this resource (old stake withdrawn, the new wallet's staked, one worker at a
+// time), since the pool holds one live stake per node id and a replacement could not keep
+// to maxUnavailable.
+const REPLACE_KEYS = ["nodeId", "packageId", "poolId"] as const;
 const UPDATE_KEYS = ["rpcUrl", "transport", "registryId", "adminCapId"] as const;
 
 /**
@@ -105,6 +117,59 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
   };
 }
 
+/** The stake record: the resource id, unless a wallet migration staked a new record since. */
+function recordId(resourceId: string, state: Partial<StakeOutputs>): string {
+  return state.stakeId || resourceId;
+}
+
+const GAS_MARGIN_MIST = 100_000_000n;
+
+/**
+ * A new wallet for a live worker, with allowWalletMigration: within the worker's rollout slot,
+ * withdraw the old stake to the old wallet and stake the same amount for the node from the new
+ * one. The worker is out of service from the withdrawal until its agent runs on the new stake
+ * and token (HostState gives the slot back then). Everything that can be checked is checked
+ * before the slot and the withdrawal: the old stake's lock, the new wallet's balance. A re-run
+ * after a failure adopts the new wallet's stake if it was made.
+ */
+async function migrateWallet(id: string, olds: StakeOutputs, news: StakeInputs): Promise<{ outs: StakeOutputs }> {
+  const from = keypairFromSecret(olds.walletKey).toSuiAddress();
+  const amount = BigInt(news.amountMist);
+  return withSession(news, { gasCoinMist: amount + GAS_MARGIN_MIST }, async ({ client, session }) => {
+    const to = session.address;
+    const done = await findLiveStake(client, chainIds(news), { nodeId: news.nodeId, staker: to });
+    if (done && done.status === "active") return { outs: outputsFrom(news, done, true) };
+    const rec = await readStakeRecord(client, id, news.packageId);
+    const live = rec !== null && rec.status === "active";
+    const epoch = await currentEpoch(client);
+    if (live && epoch < rec.lockedUntilEpoch) {
+      throw new ChainError(`wallet migration: ${lockedMessage({ nodeId: news.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: epoch })}; it can be withdrawn to ${from} at epoch ${rec.lockedUntilEpoch}. Nothing was changed`, "MoveAbort", { nodeId: news.nodeId });
+    }
+    const { balance } = await client.core.getBalance({ owner: to });
+    if (BigInt(balance.balance) < amount + GAS_MARGIN_MIST) {
+      throw new ChainError(`wallet migration: the new wallet ${to} holds ${formatSui(BigInt(balance.balance))}; node ${news.nodeId} needs ${formatSui(amount)} staked plus ${formatSui(GAS_MARGIN_MIST)} for gas. Nothing was changed`, "Rejected", { nodeId: news.nodeId });
+    }
+    if (news.rolloutFleet) await acquireSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable ?? 1, (news.rolloutTimeoutSeconds ?? 480) * 1000);
+    let withdrawn = false;
+    try {
+      if (live) {
+        if (rec.staker !== from) throw new ChainError(`stake ${id} for node ${news.nodeId} belongs to ${rec.staker}, not the old wallet ${from}`, "Rejected");
+        await withSession(olds, {}, ({ session: old }) => old.withdrawStake(id));
+        withdrawn = true;
+      }
+      const { stakeId } = await session.stakeForNode({ nodeId: news.nodeId, amountMist: amount });
+      const fresh = await readStakeRecord(client, stakeId, news.packageId);
+      if (!fresh) throw new ChainError(`stake ${stakeId} for node ${news.nodeId} was created but cannot be read back`, "NotFound");
+      return { outs: outputsFrom(news, fresh, false) };
+    } catch (err) {
+      const message = `wallet migration of node ${news.nodeId} failed: ${(err as Error).message}` +
+        (withdrawn ? `. The old stake was withdrawn to ${from}; run \`pulumi up\` again to stake from ${to}` : "");
+      if (news.rolloutFleet && holdsSlot(news.rolloutFleet, news.nodeId)) failRollout(news.rolloutFleet, news.nodeId, message);
+      throw new ChainError(message, err instanceof ChainError ? err.kind : "Rejected", { nodeId: news.nodeId });
+    }
+  });
+}
+
 export const stakeProvider = {
   async check(olds: unknown, news: unknown) {
     const res = checkInputs(stakeInputsSchema, news);
@@ -116,14 +181,18 @@ export const stakeProvider = {
 
   async diff(_id: string, olds: StakeOutputs, news: StakeInputs) {
     const replaces = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
-    const updates = [...UPDATE_KEYS.filter((k) => olds[k] !== news[k]), ...(amountChanged(olds, news) ? ["amountMist"] : [])];
+    const updates = [
+      ...UPDATE_KEYS.filter((k) => olds[k] !== news[k]),
+      ...(amountChanged(olds, news) ? ["amountMist"] : []),
+      ...(olds.walletKey !== news.walletKey ? ["walletKey"] : []),
+    ];
     // After a refresh, a stake that is no longer active (slashed on chain) is drift from what the
     // program asks for. `up` cannot undo a slash, so it only keeps reporting it until the
     // operator replaces the worker or destroys it.
     const drifted = olds.status !== undefined && olds.status !== "active";
     // Replacement stakes first and withdraws the old stake after, so the worker keeps a live
     // stake throughout; the old withdrawal waits for its lock (delete says until when). Only a
-    // new stake for the same node id in the same pool (a new wallet) must wait for the old one
+    // new stake for the same node id in the same pool (a new package) must wait for the old one
     // to go: the pool holds one live stake per node id.
     const sameSlot = olds.nodeId === news.nodeId && olds.poolId === news.poolId;
     return {
@@ -152,7 +221,7 @@ export const stakeProvider = {
 
   /** Refresh: the on-chain status and amount, so a slash shows up as drift. */
   async read(id: string, props: StakeOutputs) {
-    const rec = await readStakeRecord(clientFor(props), id, props.packageId);
+    const rec = await readStakeRecord(clientFor(props), recordId(id, props), props.packageId);
     if (!rec) return { id: "", props: {} }; // the record is gone: drop it from the state
     return { id, props: outputsFrom(props, rec, props.adopted) };
   },
@@ -162,7 +231,9 @@ export const stakeProvider = {
    * passed and keeping the pool minimum). A reduction the chain would refuse is refused here,
    * before any transaction, so nothing changes and no gas is spent; the outputs stay as they were.
    */
-  async update(id: string, olds: StakeOutputs, news: StakeInputs) {
+  async update(resourceId: string, olds: StakeOutputs, news: StakeInputs) {
+    if (olds.walletKey !== news.walletKey) return migrateWallet(recordId(resourceId, olds), olds, news);
+    const id = recordId(resourceId, olds);
     return withSession(news, { gasCoinMist: BigInt(news.amountMist) + 100_000_000n }, async ({ client, session }) => {
       const rec = await readStakeRecord(client, id, news.packageId);
       if (!rec) throw new ChainError(`stake ${id} for node ${olds.nodeId} no longer exists on chain; run \`pulumi refresh\``, "NotFound", { nodeId: olds.nodeId });
@@ -198,7 +269,8 @@ export const stakeProvider = {
   },
 
   /** Withdraw the stake back to the wallet; a clear error while it is still locked. */
-  async delete(id: string, props: StakeOutputs) {
+  async delete(resourceId: string, props: StakeOutputs) {
+    const id = recordId(resourceId, props);
     await withSession(props, {}, async ({ client, session }) => {
     const rec = await readStakeRecord(client, id, props.packageId);
     if (!rec || rec.status === "withdrawn") return;
