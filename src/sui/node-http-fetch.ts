@@ -150,6 +150,10 @@ function webStream(src: Readable, onAbort: (listener: (reason: unknown) => void)
   });
 }
 
+// Errors reach whoever reads the body through its own listeners; a body nobody reads (a caller
+// that gives up on a non-2xx reply) must not turn a later reset into an uncaught 'error' event.
+const ignore = (): void => undefined;
+
 /** Content-Encoding decoding, for a server that compresses although we never ask it to. */
 function decoded(res: IncomingMessage): Readable {
   const enc = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
@@ -158,6 +162,7 @@ function decoded(res: IncomingMessage): Readable {
   const zlib = require("node:zlib") as typeof import("node:zlib");
   const z = enc === "br" ? zlib.createBrotliDecompress() : enc === "deflate" ? zlib.createInflate() : zlib.createGunzip();
   res.on("error", (e) => z.destroy(e));
+  z.on("error", ignore);
   return res.pipe(z);
 }
 
@@ -253,6 +258,7 @@ export const httpFetch: HttpFetch = async (input, init = {}) => {
       url = next;
       continue;
     }
+    res.on("error", ignore);
     const empty = method === "HEAD" || status === 204 || status === 205 || status === 304;
     if (empty) res.resume();
     const onAbort = (listener: (reason: unknown) => void) => {
