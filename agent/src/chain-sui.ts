@@ -1,7 +1,7 @@
 // StakeReader backed by src/sui (the only code that parses Move objects), over the transport
 // the config names: gRPC (default; it can push changes) or JSON-RPC (polling only).
 import {
-  canWatch, createSuiClient, currentEpoch, currentEpochInfo, readRegistry, readSealToken, readStakeRecord, readWorkerObjects,
+  canWatch, createSuiClient, currentEpoch, httpFetch, currentEpochInfo, readRegistry, readSealToken, readStakeRecord, readWorkerObjects,
   watchObjects, type SealToken, type StakeRecord, type SuiTransport,
 } from "../../src/sui";
 import type { SealTokenView, StakeReader, StakeView } from "./chain";
@@ -14,7 +14,8 @@ const tokenView = (t: SealToken | null): SealTokenView | null =>
   t && { id: t.id, stakeId: t.stakeId, nodeId: t.nodeId, workerPubkey: t.workerPubkey, expiresAtEpoch: t.expiresAtEpoch };
 
 export function createSuiStakeReader(rpcUrl: string, opts: { transport?: SuiTransport; clientName?: string } = {}): StakeReader {
-  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers: opts.clientName ? { [CLIENT_NAME_HEADER]: opts.clientName } : {} });
+  // node:http, not the global fetch: see src/sui/node-http-fetch.ts (agent memory, issue 15).
+  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers: opts.clientName ? { [CLIENT_NAME_HEADER]: opts.clientName } : {}, fetch: httpFetch });
   const reader: StakeReader = {
     readStake: async (id) => stakeView(await readStakeRecord(client, id)),
     readSealToken: async (id) => tokenView(await readSealToken(client, id)),

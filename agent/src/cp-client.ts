@@ -3,6 +3,7 @@
 // timestamp, a single-use nonce and the body hash; each reply must be signed by the key that
 // the NautilusRegistry names on chain, bound to our nonce.
 import { randomBytes } from "node:crypto";
+import { httpFetch, type HttpFetchResponse } from "../../src/sui";
 import type { WorkerIdentity } from "./identity";
 import {
   H_NODE_ID, H_NONCE, H_REPLY_SIGNATURE, H_REPLY_TIMESTAMP, H_SIGNATURE, H_TIMESTAMP,
@@ -41,9 +42,10 @@ export class ControlPlaneClient {
     const nonce = randomBytes(16).toString("hex");
     const signature = this.identity.sign(requestSigningString("POST", path, timestamp, nonce, body));
     const url = new URL(path, target.endpoint.endsWith("/") ? target.endpoint : target.endpoint + "/");
-    let res: Response;
+    let res: HttpFetchResponse;
     try {
-      res = await fetch(url, {
+      // node:http, not the global fetch, which would load undici (~13 MB): issue 15.
+      res = await httpFetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json",

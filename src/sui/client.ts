@@ -9,6 +9,8 @@ import { JsonRpcHTTPTransport, SuiJsonRpcClient } from "@mysten/sui/jsonRpc";
 import { SuiGrpcClient } from "@mysten/sui/grpc";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { decodeSuiPrivateKey } from "@mysten/sui/cryptography";
+import { GrpcWebHttpTransport } from "./grpc-web-http.js";
+import type { HttpFetch } from "./node-http-fetch.js";
 
 export type SuiTransport = "grpc" | "jsonrpc";
 export const SUI_TRANSPORTS: readonly SuiTransport[] = ["grpc", "jsonrpc"];
@@ -23,6 +25,12 @@ export interface CreateSuiClientOptions {
    * gRPC metadata (HTTP headers) on every call. Values may be secrets: never log them.
    */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * The HTTP client for every chain request, e.g. node-http-fetch.ts's `httpFetch` (the agent:
+   * it keeps undici, and its ~13 MB, out of the process). Unset: the global fetch, through
+   * @mysten/sui's own transports (the Pulumi providers).
+   */
+  fetch?: HttpFetch;
 }
 
 /** A client exposing `client.core`; src/sui only ever uses the core API, so either transport works. */
@@ -38,11 +46,17 @@ export function createSuiClient(url: string, opts: CreateSuiClientOptions = {}):
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error(`Sui RPC URL ${url} must be http:// or https://`);
   const headers = { ...(opts.headers ?? {}) };
   if (transport === "grpc") {
-    // Binary framing: the text variant exists for browsers without binary streams.
-    return new SuiGrpcClient({ baseUrl: url.replace(/\/+$/, ""), network, format: "binary", meta: headers });
+    const baseUrl = url.replace(/\/+$/, "");
+    // The SDK's transport builds request headers with the global Headers (undici), so an
+    // injected fetch comes with our transport. Binary framing: the text variant is for browsers.
+    if (opts.fetch) return new SuiGrpcClient({ network, transport: new GrpcWebHttpTransport({ baseUrl, meta: headers, fetch: opts.fetch }) });
+    return new SuiGrpcClient({ baseUrl, network, format: "binary", meta: headers });
   }
   if (transport !== "jsonrpc") throw new Error(`Sui transport must be "grpc" or "jsonrpc", got ${JSON.stringify(transport)}`);
-  return new SuiJsonRpcClient({ network, transport: new JsonRpcHTTPTransport({ url, rpc: { url, headers } }) });
+  // The JSON-RPC transport uses only ok/status/statusText/json() of the reply and passes its
+  // headers as a plain record, which HttpFetch covers; its option is typed as the global fetch.
+  const fetchOpt = opts.fetch ? { fetch: opts.fetch as unknown as typeof fetch } : {};
+  return new SuiJsonRpcClient({ network, transport: new JsonRpcHTTPTransport({ url, rpc: { url, headers }, ...fetchOpt }) });
 }
 
 /**

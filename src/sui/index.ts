@@ -9,3 +9,5 @@ export { formatSui } from "./format.js";
 export type { ClientWithCoreApi } from "@mysten/sui/client";
 export { readWorkerObjects, currentEpochInfo, type WorkerObjects } from "./read.js";
 export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";
+export { httpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
+export { GrpcWebHttpTransport, type GrpcWebHttpOptions } from "./grpc-web-http.js";

@@ -1,5 +1,7 @@
 // The devnet's gRPC front through @mysten/sui's own SuiGrpcClient, with no project code in
-// between (no src/sui): what any Sui tooling pointed at the devnet would see.
+// between (no src/sui): what any Sui tooling pointed at the devnet would see. Run twice: over the
+// SDK's own grpc-web transport (global fetch), and over src/sui's GrpcWebHttpTransport on
+// node:http (what the agent uses), which must behave the same, errors and streams included.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { bcs } from "@mysten/sui/bcs";
@@ -9,6 +11,8 @@ import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { Transaction } from "@mysten/sui/transactions";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
 import { startDevnet, type Devnet } from "../../devnet/chain/index.js";
+import { GrpcWebHttpTransport } from "../../src/sui/grpc-web-http.js";
+import { httpFetch } from "../../src/sui/node-http-fetch.js";
 
 const ONE_SUI = 1_000_000_000n;
 // The test's own reading of the pool (field order of move/sources/staking.move).
@@ -17,12 +21,18 @@ const PoolLayout = bcs.struct("StakingPool", {
   node_stakes: bcs.struct("Table", { id: bcs.Address, size: bcs.u64() }), total_staked: bcs.u64(), total_slashed: bcs.u64(), active_stakes: bcs.u64(),
 });
 
-describe("SuiGrpcClient against the devnet", () => {
+const TRANSPORTS = {
+  "the SDK's grpc-web transport": (baseUrl: string) => new SuiGrpcClient({ baseUrl, network: "localnet" }),
+  "GrpcWebHttpTransport on node:http": (baseUrl: string) =>
+    new SuiGrpcClient({ network: "localnet", transport: new GrpcWebHttpTransport({ baseUrl, fetch: httpFetch }) }),
+};
+
+for (const [via, makeClient] of Object.entries(TRANSPORTS)) describe(`SuiGrpcClient against the devnet, over ${via}`, () => {
   let devnet: Devnet;
   let client: SuiGrpcClient;
   before(async () => {
     devnet = await startDevnet({ host: "127.0.0.1", port: 0, lockEpochs: 1 });
-    client = new SuiGrpcClient({ baseUrl: devnet.url, network: "localnet" });
+    client = makeClient(devnet.url);
   });
   after(async () => {
     await devnet.close();
@@ -209,6 +219,24 @@ describe("SuiGrpcClient against the devnet", () => {
     abort.abort();
     await reader;
     assert.deepEqual(got, [BigInt(cp!)]);
+  });
+
+  test("an aborted subscription fails CANCELLED, one whose signal timed out DEADLINE_EXCEEDED", async () => {
+    const codeOf = async (signal: AbortSignal, abort?: () => void) => {
+      const call = client.subscriptionService.subscribeCheckpoints({ readMask: { paths: ["sequence_number"] } }, { abort: signal });
+      await call.headers;
+      abort?.();
+      try {
+        for await (const _ of call.responses) { /* frames until the abort */ }
+      } catch (e) {
+        assert.ok(e instanceof RpcError, String(e));
+        return e.code;
+      }
+      return "ended";
+    };
+    const ac = new AbortController();
+    assert.equal(await codeOf(ac.signal, () => ac.abort()), "CANCELLED");
+    assert.equal(await codeOf(AbortSignal.timeout(300)), "DEADLINE_EXCEEDED");
   });
 
   test("grpc-web-text framing works as binary does; methods the devnet does not serve are UNIMPLEMENTED", async () => {

@@ -3,19 +3,20 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startDevnet, type Devnet } from "../../devnet/chain/index.js";
-import { ChainSession, createSuiClient, watchObjects } from "../../src/sui/index.js";
+import { ChainSession, createSuiClient, httpFetch, watchObjects } from "../../src/sui/index.js";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 
 const ONE_SUI = 1_000_000_000n;
 
-for (const serverFilters of [true, false]) {
-  describe(`watchObjects, ${serverFilters ? "filtered by the node" : "node without subscription filters"}`, () => {
+// Both HTTP clients: the global fetch (the SDK's transport) and node:http (the agent's).
+for (const [serverFilters, viaNodeHttp] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+  describe(`watchObjects, ${serverFilters ? "filtered by the node" : "node without subscription filters"}, ${viaNodeHttp ? "node:http" : "global fetch"}`, () => {
     let devnet: Devnet;
     after(() => devnet.close());
 
     test("a change to a watched object is pushed; a change to another object is not", async () => {
       devnet = await startDevnet({ host: "127.0.0.1", port: 0, noSubscriptionFilters: !serverFilters });
-      const client = createSuiClient(devnet.url);
+      const client = createSuiClient(devnet.url, viaNodeHttp ? { fetch: httpFetch } : {});
       const kp = Ed25519Keypair.generate();
       await devnet.faucet(kp.toSuiAddress(), 100n * ONE_SUI);
       const s = new ChainSession(client, kp, devnet.ids);
