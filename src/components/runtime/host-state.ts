@@ -166,14 +166,8 @@ export const hostStateProvider = {
 
   async create(inputs: HostStateInputs) {
     // On a moved worker's new host the gate has taken a slot, as for an update.
-    try {
-      const outs = await waitRegistered(inputs);
-      releaseSlot(inputs.rolloutFleet, inputs.nodeId, inputs.maxUnavailable);
-      return { id: `${inputs.nodeId}@${inputs.host}`, outs };
-    } catch (err) {
-      if (holdsSlot(inputs.rolloutFleet, inputs.nodeId)) failRollout(inputs.rolloutFleet, inputs.nodeId, err instanceof Error ? err.message : String(err));
-      throw err;
-    }
+    const outs = await finishingRollout(inputs, () => waitRegistered(inputs));
+    return { id: `${inputs.nodeId}@${inputs.host}`, outs };
   },
 
   async read(id: string, props: HostStateOutputs) {
@@ -189,22 +183,29 @@ export const hostStateProvider = {
   },
 
   async update(_id: string, olds: HostStateOutputs, news: HostStateInputs) {
-    // The worker's rolled steps (k3s, bundle, Node, config) ran after its RolloutGate took a
-    // slot; the slot is given back only once the worker is healthy again, else the rollout stops.
-    try {
-      const outs = await repairAndWait(olds, news);
-      releaseSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable);
-      return { outs };
-    } catch (err) {
-      if (holdsSlot(news.rolloutFleet, news.nodeId)) failRollout(news.rolloutFleet, news.nodeId, err instanceof Error ? err.message : String(err));
-      throw err;
-    }
+    // The worker's rolled steps (k3s, bundle, Node, config) ran after its RolloutGate took a slot.
+    return { outs: await finishingRollout(news, () => repairAndWait(olds, news)) };
   },
 
   async delete(_id: string, props: HostStateOutputs) {
     return teardown(props);
   },
 };
+
+/**
+ * Wait for the worker (`healthy`), then give its rollout slot back; if it does not come back,
+ * stop the rollout, so the workers still waiting for a slot are left untouched.
+ */
+async function finishingRollout(p: HostStateInputs, healthy: () => Promise<HostStateOutputs>): Promise<HostStateOutputs> {
+  try {
+    const outs = await healthy();
+    releaseSlot(p.rolloutFleet, p.nodeId, p.maxUnavailable);
+    return outs;
+  } catch (err) {
+    if (holdsSlot(p.rolloutFleet, p.nodeId)) failRollout(p.rolloutFleet, p.nodeId, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
 
 async function repairAndWait(olds: HostStateOutputs, news: HostStateInputs): Promise<HostStateOutputs> {
     // A new bundle or config: the agent-service command has restarted the agent already. Drift

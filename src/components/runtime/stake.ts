@@ -48,6 +48,8 @@ export interface StakeOutputs extends StakeInputs {
 // to maxUnavailable.
 const REPLACE_KEYS = ["nodeId", "packageId", "poolId"] as const;
 const UPDATE_KEYS = ["rpcUrl", "transport", "registryId", "adminCapId"] as const;
+/** Gas on top of the amount a staking wallet must hold (0.1 SUI). */
+const GAS_MARGIN_MIST = 100_000_000n;
 
 /**
  * The amount the stake should be changed from: what the chain held at the last create, update
@@ -121,8 +123,6 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
 function recordId(resourceId: string, state: Partial<StakeOutputs>): string {
   return state.stakeId || resourceId;
 }
-
-const GAS_MARGIN_MIST = 100_000_000n;
 
 /**
  * A new wallet for a live worker, with allowWalletMigration: within the worker's rollout slot,
@@ -207,7 +207,7 @@ export const stakeProvider = {
    * after its transaction), adopt it instead of staking twice.
    */
   async create(inputs: StakeInputs) {
-    return withSession(inputs, { gasCoinMist: BigInt(inputs.amountMist) + 100_000_000n }, async ({ client, session }) => {
+    return withSession(inputs, { gasCoinMist: BigInt(inputs.amountMist) + GAS_MARGIN_MIST }, async ({ client, session }) => {
       const existing = await findLiveStake(client, chainIds(inputs), { nodeId: inputs.nodeId, staker: session.address });
       if (existing && existing.status === "active") {
         return { id: existing.id, outs: outputsFrom(inputs, existing, true) };
@@ -232,9 +232,9 @@ export const stakeProvider = {
    * before any transaction, so nothing changes and no gas is spent; the outputs stay as they were.
    */
   async update(resourceId: string, olds: StakeOutputs, news: StakeInputs) {
-    if (olds.walletKey !== news.walletKey) return migrateWallet(recordId(resourceId, olds), olds, news);
     const id = recordId(resourceId, olds);
-    return withSession(news, { gasCoinMist: BigInt(news.amountMist) + 100_000_000n }, async ({ client, session }) => {
+    if (olds.walletKey !== news.walletKey) return migrateWallet(id, olds, news);
+    return withSession(news, { gasCoinMist: BigInt(news.amountMist) + GAS_MARGIN_MIST }, async ({ client, session }) => {
       const rec = await readStakeRecord(client, id, news.packageId);
       if (!rec) throw new ChainError(`stake ${id} for node ${olds.nodeId} no longer exists on chain; run \`pulumi refresh\``, "NotFound", { nodeId: olds.nodeId });
       const want = BigInt(news.amountMist);
