@@ -1,7 +1,7 @@
 // The stack's configuration, validated with zod before anything is created: a bad key fails
 // `pulumi preview` with a message naming it. Pure: takes the raw config bag, returns FleetConfig.
 import { z } from "zod";
-import { RESERVED_PORTS } from "./components/staked-worker";
+import { NODE_VERSION, RESERVED_PORTS } from "./components/staked-worker";
 import { SSH_USER } from "./components/remote-scripts";
 import { hostKeySchema } from "./components/runtime/ssh";
 
@@ -55,6 +55,8 @@ export const fleetConfigSchema = z
       })
       .strict(),
     k3sToken: z.string().min(1, "must be the cluster's join token (set it with --secret)"),
+    // The Node release the agents run on; default the one this project pins.
+    nodeVersion: z.string().regex(NODE_VERSION, "must be a Node release of 22 or later, like 22.23.3 (no \"v\")").optional(),
     containerRuntime: z.enum(["containerd", "docker"]).default("containerd"),
     aptSource: z.string().regex(/^deb (\[[^\]]*\] )?\S+ \S+/, "must be an apt source line: deb [options] URI suite").optional(),
     agentPort: z

@@ -28,6 +28,7 @@ const fleet = new WorkerFleet("fleet", {
   k3sBinSha256: cfg.k3s.binSha256,
   k3sVersion: cfg.k3s.version,
   k3sExtraArgs: cfg.k3s.extraArgs,
+  nodeVersion: cfg.nodeVersion,
   containerRuntime: cfg.containerRuntime,
   aptSource: cfg.aptSource,
   agentPort: cfg.agentPort,

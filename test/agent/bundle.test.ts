@@ -70,10 +70,11 @@ test("the bundle runs the agent under plain node: registers, heartbeats, exits 0
 
   const listening = await waitFor("API listening", () => lines.map((l) => JSON.parse(l)).find((l) => l.msg === "agent API listening"));
   const health = await waitFor("registered and beating", async () => {
-    const h = (await (await fetch(`http://127.0.0.1:${listening.port}/health`)).json()) as { registered: boolean; last_heartbeat: string | null; bundle_sha256: string | null };
+    const h = (await (await fetch(`http://127.0.0.1:${listening.port}/health`)).json()) as { registered: boolean; last_heartbeat: string | null; bundle_sha256: string | null; node_version: string };
     return h.registered && h.last_heartbeat ? h : undefined;
   });
   assert.equal(health.bundle_sha256, createHash("sha256").update(readFileSync(join(node.dir, "agent.js"))).digest("hex"), "/health names the bundle it runs");
+  assert.equal(health.node_version, process.version, "and the Node it runs on");
   await waitFor("heartbeat at the control plane", () => cp.workers().find((w) => w.node_id === node.nodeId && w.heartbeats >= 1));
   const k3s = await waitFor("k3s stand-in", () => /pid=(\d+)/.exec(readFileSync(node.k3sState, "utf8"))?.[1]);
 

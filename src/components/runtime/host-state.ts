@@ -27,6 +27,8 @@ const hostInputsSchema = z
     healthTimeoutSeconds: z.number().int().min(1),
     // The k3s release the host must run ("" checks none).
     k3sVersion: z.string(),
+    // The Node release the agent must run on, as in NodeRuntime ("" checks none).
+    nodeVersion: z.string().regex(/^(\d+\.\d+\.\d+)?$/),
     // The worker's rollout: its fleet, the slots, and a digest of what takes it out of service
     // (the same as its RolloutGate's), so this resource updates whenever the gate took a slot.
     rolloutFleet: z.string().min(1),
@@ -70,15 +72,17 @@ async function observe(p: HostStateInputs, run: Run) {
   let registered = false;
   let runningConfigSha256: string | null = null;
   let runningBundleSha256: string | null = null;
+  let runningNodeVersion: string | null = null;
   try {
-    const h = JSON.parse(health) as { registered?: unknown; config_sha256?: unknown; bundle_sha256?: unknown };
+    const h = JSON.parse(health) as { registered?: unknown; config_sha256?: unknown; bundle_sha256?: unknown; node_version?: unknown };
     registered = h.registered === true;
     if (typeof h.config_sha256 === "string") runningConfigSha256 = h.config_sha256;
     if (typeof h.bundle_sha256 === "string") runningBundleSha256 = h.bundle_sha256;
+    if (typeof h.node_version === "string") runningNodeVersion = h.node_version;
   } catch {
     /* agent not answering yet */
   }
-  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, runningConfigSha256, runningBundleSha256, k3sActive: k3sActive === "active", hostK3sVersion };
+  return { agentActive: active === "active", hostBundleSha256: sha, health, registered, runningConfigSha256, runningBundleSha256, runningNodeVersion, k3sActive: k3sActive === "active", hostK3sVersion };
 }
 
 /** What keeps the worker from counting as back in service, or "" when it is. */
@@ -93,13 +97,16 @@ function notHealthy(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>):
   if (o.runningBundleSha256 !== null && o.runningBundleSha256 !== p.bundleSha256) {
     return `the agent runs bundle ${o.runningBundleSha256.slice(0, 12)}, not the one deployed (${p.bundleSha256.slice(0, 12)})`;
   }
+  if (p.nodeVersion && o.runningNodeVersion !== null && o.runningNodeVersion !== `v${p.nodeVersion}`) {
+    return `the agent runs on Node ${o.runningNodeVersion}, not the one installed (v${p.nodeVersion})`;
+  }
   if (!o.k3sActive) return "k3s-agent.service is not active";
   if (p.k3sVersion && o.hostK3sVersion !== p.k3sVersion) return `k3s reports ${o.hostK3sVersion || "no version"}, expected ${p.k3sVersion}`;
   return "";
 }
 
 function outputs(p: HostStateInputs, o: Awaited<ReturnType<typeof observe>>): HostStateOutputs {
-  const { runningConfigSha256: _inHealth, runningBundleSha256: _alsoInHealth, ...seen } = o;
+  const { runningConfigSha256: _inHealth, runningBundleSha256: _alsoInHealth, runningNodeVersion: _andThis, ...seen } = o;
   return { ...p, ...seen };
 }
 

@@ -27,6 +27,8 @@ export const healthRoute: Route = {
       config_sha256: s.configSha256,
       // And which bundle it started from: a new bundle on disk is not yet a new agent.
       bundle_sha256: s.bundleSha256,
+      // And on which Node: a new Node unpacked on the host is not yet the one the agent runs on.
+      node_version: process.version,
     });
   },
 };
