@@ -4,3 +4,4 @@ export { Stake, type StakeArgs, type ChainArgs } from "./stake";
 export { SealToken, type SealTokenArgs } from "./seal-token";
 export { HostState, type HostStateArgs, type SshTargetArgs } from "./host-state";
 export { RolloutGate, type RolloutGateArgs } from "./rollout-gate";
+export { NodePassword, type NodePasswordArgs } from "./node-password";

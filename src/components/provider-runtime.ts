@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const RUNTIME_PACKAGE = "k3s-daas-fleet-runtime";
 
-type ProviderName = "stakeProvider" | "sealTokenProvider" | "hostStateProvider" | "hostKeyProvider" | "nodeRuntimeProvider" | "rolloutGateProvider";
+type ProviderName = "stakeProvider" | "sealTokenProvider" | "hostStateProvider" | "hostKeyProvider" | "nodeRuntimeProvider" | "nodePasswordProvider" | "rolloutGateProvider";
 
 /** A plain-object provider whose methods load `name` from the runtime at call time. */
 export function forwardingProvider(name: ProviderName): pulumi.dynamic.ResourceProvider {

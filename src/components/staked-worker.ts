@@ -8,6 +8,7 @@ import { SealToken } from "./seal-token";
 import { HostState } from "./host-state";
 import { HostKey } from "./host-key";
 import { NodeRuntime } from "./node-runtime";
+import { NodePassword } from "./node-password";
 import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
 import * as scripts from "./remote-scripts";
@@ -376,6 +377,13 @@ export class StakedWorker extends pulumi.ComponentResource {
       { ...child, dependsOn: [probe, gate] },
     );
     const installer = placeFile("k3s-installer", installerPath, scripts.K3S_INSTALLER, [probe, gate]);
+    // The password k3s proves the node name with belongs to the worker, not the host: the same
+    // on every host it runs on, so a moved worker is not refused as a duplicate name.
+    const nodePassword = new NodePassword(
+      `${name}-k3s-node-password`,
+      { nodeId: args.nodeId, ...ssh, allowUnreachableHost: args.allowUnreachableHost ?? false, connectRetries: args.allowUnreachableHost ? 3 : 5 },
+      { ...child, dependsOn: [probe] },
+    );
     const k3s = new command.remote.Command(
       `${name}-k3s-agent`,
       {
@@ -384,7 +392,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         stdin: pulumi.secret(args.k3sToken),
       },
       // On the seal token too, so destroy uninstalls k3s before the token is revoked.
-      { ...child, dependsOn: [containerRuntime, installer, seal, gate] },
+      { ...child, dependsOn: [containerRuntime, installer, nodePassword, seal, gate] },
     );
 
     // The agent's unit, then start it; a new bundle, unit, Node or config (but for a renewed seal

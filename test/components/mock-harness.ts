@@ -32,6 +32,7 @@ export const TYPES = {
   host: "pulumi-nodejs:dynamic/k3s-daas:HostState",
   hostKey: "pulumi-nodejs:dynamic/k3s-daas:HostKey",
   nodeRuntime: "pulumi-nodejs:dynamic/k3s-daas:NodeRuntime",
+  nodePassword: "pulumi-nodejs:dynamic/k3s-daas:NodePassword",
   rollout: "pulumi-nodejs:dynamic/k3s-daas:RolloutGate",
   command: "command:remote:Command",
   copy: "command:remote:CopyToRemote",
@@ -62,6 +63,8 @@ export interface Registration {
   inputs: Record<string, any>;
   parent: string;
   dependencies: string[];
+  /** Outputs the resource asks the engine to keep secret (additionalSecretOutputs). */
+  additionalSecretOutputs: string[];
   urn?: string;
   /** Order in which the mock answered (registration completed). */
   doneSeq?: number;
@@ -104,6 +107,8 @@ const mocks: pulumi.runtime.Mocks = {
       }
       case TYPES.nodeRuntime:
         return { id: `${i.nodeId}@${i.host}`, state: { ...i, arch: "x86_64", installedVersion: `v${i.nodeVersion}` } };
+      case TYPES.nodePassword:
+        return { id: i.nodeId, state: { ...i, password: `pw-${i.nodeId}`, origin: "generated", onHost: true } };
       case TYPES.command: {
         const create = String(i.create ?? "");
         let stdout = "ok\n";
@@ -139,6 +144,7 @@ monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => voi
     inputs: {},
     parent: req.getParent(),
     dependencies: req.getDependenciesList(),
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     startSeq: seq++,
   };
   registrations.push(rec);

@@ -93,6 +93,7 @@ const EXPECTED_CHILDREN = [
   [h.TYPES.command, "agent-config"],
   [h.TYPES.command, "container-runtime"],
   [h.TYPES.copy, "k3s-installer"],
+  [h.TYPES.nodePassword, "k3s-node-password"],
   [h.TYPES.command, "k3s-agent"],
   [h.TYPES.copy, "agent-unit"],
   [h.TYPES.command, "agent-service"],
@@ -402,6 +403,16 @@ describe("StakedWorker children", () => {
     assert.match(String(base.child("k3s-agent").inputs.create), /INSTALL_K3S_VERSION='v1\.31\.4\+k3s1'/, "the host checks the version it installs");
   });
 
+  test("the k3s node password: a node-ssh resource per worker (keyed by the node id, not the host), its password a secret", () => {
+    const r = base.child("k3s-node-password");
+    const i = r.inputs;
+    assert.deepEqual([i.nodeId, i.host, i.port, i.user, i.allowUnreachableHost, i.connectRetries], ["worker-1", "10.99.0.2", 2222, "root", false, 5]);
+    assert.equal(h.reveal(i.privateKey), SSH_KEY);
+    assert.ok(h.isSecretValue(i.privateKey), "the SSH key stays a secret");
+    assert.equal(i.password, undefined, "the password is an output only, made on the host side of the provider");
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["password", "privateKey"], "the engine keeps the password secret in the state");
+  });
+
   test("ordering: k3s after the runtime, installer and seal token; the host state last", () => {
     const urn = (s: string) => base.child(s).urn!;
     const deps = (s: string) => new Set(base.child(s).dependencies);
@@ -409,7 +420,8 @@ describe("StakedWorker children", () => {
       node: ["probe"],
       "worker-key": ["node", "agent-bundle"],
       "seal-token": ["stake", "worker-key"],
-      "k3s-agent": ["container-runtime", "k3s-installer", "seal-token"],
+      "k3s-node-password": ["probe"],
+      "k3s-agent": ["container-runtime", "k3s-installer", "k3s-node-password", "seal-token"],
       "agent-service": ["k3s-agent", "agent-config", "agent-unit", "agent-bundle", "node", "worker-key"],
       host: ["agent-service", "seal-token", "stake"],
     };

@@ -69,8 +69,8 @@ describe("WorkerFleet", () => {
     const kids = h.childrenOf(five.urn);
     assert.deepEqual(kids.map((k) => `${k.type} ${k.name}`), HOSTS.map((n) => `${h.TYPES.worker} ${n}`));
     assert.deepEqual(Object.keys(five.fleet.workers).sort(), [...HOSTS].sort());
-    // Each worker has its full set of children (15) under it.
-    for (const k of kids) assert.equal(h.childrenOf(k.urn!).length, 15, `${k.name} children`);
+    // Each worker has its full set of children (16) under it.
+    for (const k of kids) assert.equal(h.childrenOf(k.urn!).length, 16, `${k.name} children`);
   });
 
   test("each worker gets its host's connection and node id, and the shared settings", () => {

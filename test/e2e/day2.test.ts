@@ -192,6 +192,12 @@ async function k3sVersionOn(h: FleetEnv["hosts"]["hosts"][number]): Promise<stri
   return /^k3s version (\S+)/.exec(r.stdout)?.[1] ?? `none (${r.stderr.trim()})`;
 }
 
+/** What the host's (stand-in) k3s presents as its node password: where it got it, and its digest. */
+async function k3sNodePassword(h: FleetEnv["hosts"]["hosts"][number]): Promise<{ source: string; sha256: string }> {
+  const st = JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { nodePassword: { source: string; sha256: string } };
+  return st.nodePassword;
+}
+
 async function allHealthy(): Promise<void> {
   for (const [name, w] of Object.entries(workers)) {
     const r = await fetch(`${w.endpoint}/health`);
@@ -404,12 +410,43 @@ test("a Node release (nodeVersion), then back to the pinned one, rolls through t
   }
 });
 
+test("a fleet provisioned before the NodePassword resource: the next up adopts each host's k3s node password, restarting nothing", async () => {
+  // The state as a release without the resource left it: no NodePassword, nothing depending on one.
+  const TYPE = "pulumi-nodejs:dynamic/k3s-daas:NodePassword";
+  const deployment = await ts.stack.exportStack();
+  type Res = { urn: string; type: string; dependencies?: string[]; propertyDependencies?: Record<string, string[]> };
+  const resources = deployment.deployment.resources as Res[];
+  const gone = new Set(resources.filter((r) => r.type === TYPE).map((r) => r.urn));
+  assert.equal(gone.size, 3);
+  deployment.deployment.resources = resources.filter((r) => !gone.has(r.urn)).map((r) => ({
+    ...r,
+    dependencies: r.dependencies?.filter((d) => !gone.has(d)),
+    propertyDependencies: r.propertyDependencies && Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.filter((d) => !gone.has(d))])),
+  }));
+  await ts.stack.importStack(deployment);
+  const before = await Promise.all(fleetHosts().map(async (h) => ({ pw: await k3sNodePassword(h), pid: (JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { pid: number }).pid })));
+
+  const { up, outages, windows } = await measuredUp("NodePassword adopted on a running fleet");
+  assert.equal(up!.summary.result, "succeeded");
+  assert.deepEqual(up!.summary.resourceChanges, { create: 3, same: up!.summary.resourceChanges!.same }, "only the three NodePassword records are created");
+  assert.equal(outages.maxConcurrent, 0, JSON.stringify(outages));
+  assert.deepEqual(Object.keys(windows.byWorker), [], "nothing is rolled");
+  const after = await Promise.all(fleetHosts().map(async (h) => ({ pw: await k3sNodePassword(h), pid: (JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { pid: number }).pid })));
+  assert.deepEqual(after, before, "the same passwords on the hosts, k3s not restarted");
+  const state = await ts.stack.exportStack();
+  const records = (state.deployment.resources as Array<{ type: string; outputs: { origin: string; nodeId: string } }>).filter((r) => r.type === TYPE);
+  assert.deepEqual(records.map((r) => `${r.outputs.nodeId} ${r.outputs.origin}`).sort(), FLEET.map((n) => `${n} adopted`));
+  await allHealthy();
+});
+
 test("a worker moved to a fourth host: installed and registered there first, then the old host torn down; the same stake, no second one", async () => {
   const moved = "d2-2";
   const from = hostOf(moved);
   const to = env.hosts.hosts.find((h) => !FLEET.some((n) => hostOf(n) === h))!;
   const was = workers[moved]!;
   const client = createSuiClient(env.devnet.url);
+  const passwordBefore = await k3sNodePassword(from);
+  assert.equal(passwordBefore.source, "file");
   const hostsConfig = FLEET.map((n) => ({ name: n, address: n === moved ? to.ip : hostOf(n).ip }));
   await ts.stack.setConfig("hosts", { value: JSON.stringify(hostsConfig) });
   const preview = await ts.stack.preview({ diff: true });
@@ -431,6 +468,9 @@ test("a worker moved to a fourth host: installed and registered there first, the
   const left = await sshRun(from, "systemctl is-active k3s-daas-agent.service k3s-agent.service; for f in /usr/local/bin/k3s /opt/k3s-daas /etc/k3s-daas /etc/systemd/system/k3s-daas-agent.service; do [ -e $f ] && echo present $f; done; true");
   assert.doesNotMatch(left.stdout, /^active$|present/m, left.stdout);
   assert.equal(await k3sVersionOn(to), OLD_K3S);
+  // k3s on the new host proves the node name with the worker's password, not one of its own: a
+  // real server would refuse a second password for the name (NodePasswordValidationFailed).
+  assert.deepEqual(await k3sNodePassword(to), passwordBefore, "the same k3s node password on the new host");
   // One stake per worker, the wallet accounted to the MIST.
   assert.deepEqual(await stakedOnChain(), [2n * ONE_SUI, 2n * ONE_SUI, 2n * ONE_SUI]);
   assert.equal(await balance(), startBalance - (await gasPaid()) - 6n * ONE_SUI);

@@ -99,6 +99,13 @@ test("no secret is in the state on disk or in the stack outputs in plaintext", a
   }
   const outputs = JSON.stringify(await ts.stack.outputs());
   for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody]) assert.equal(outputs.includes(secret), false);
+  // The k3s node passwords the state keeps (NodePassword) are secrets too.
+  for (const h of env.hosts.hosts) {
+    const pw = (await sshRun(h, "cat /etc/rancher/node/password")).stdout.trim();
+    assert.match(pw, /^[0-9a-f]{32}$/, `${h.name} has a node password`);
+    assert.equal(state.includes(pw), false, `${h.name}'s node password is in the state in plaintext`);
+    assert.equal(outputs.includes(pw), false);
+  }
 });
 
 test("each agent's /health answers from this machine: registered", async () => {
@@ -124,6 +131,14 @@ test("containerd and the (stand-in) k3s agent are active on every host; no token
     const [containerd, k3s, agent] = r.stdout.split("\n");
     assert.deepEqual([containerd, k3s, agent], ["active", "active", "active"], `${h.name}: ${r.stdout}`);
     assert.equal(r.stdout.includes(K3S_TEST_TOKEN), false);
+    // k3s found the worker's node password in place when it first started (it makes its own
+    // only when the file is missing), so the password it proves its name with is the state's.
+    const st = JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { nodePassword: { source: string; sha256: string } };
+    const file = await sshRun(h, "stat -c '%a %U' /etc/rancher/node/password; tr -d '\\n' < /etc/rancher/node/password | sha256sum | cut -d' ' -f1");
+    const [mode, sha] = file.stdout.trim().split("\n");
+    assert.equal(st.nodePassword.source, "file", `${h.name}: ${JSON.stringify(st.nodePassword)}`);
+    assert.equal(st.nodePassword.sha256, sha, `${h.name}: k3s presents the file's password`);
+    assert.equal(mode, "600 root");
   }
 });
 
@@ -204,7 +219,7 @@ test("destroy withdraws every stake to the wallet (to the MIST, gas and slash ac
   }
   assert.equal(await balance(), startBalance - (await gasPaid()) - slashedMist);
   for (const h of env.hosts.hosts) {
-    const r = await sshRun(h, "ls -d /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service* /etc/systemd/system/k3s-daas-agent.service /opt/k3s-daas /etc/k3s-daas /var/lib/k3s-daas 2>/dev/null; systemctl is-active k3s-agent k3s-daas-agent");
+    const r = await sshRun(h, "ls -d /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service* /etc/systemd/system/k3s-daas-agent.service /opt/k3s-daas /etc/k3s-daas /var/lib/k3s-daas /etc/rancher/node 2>/dev/null; systemctl is-active k3s-agent k3s-daas-agent");
     assert.equal(r.stdout.split("\n").filter((l) => l.startsWith("/")).join(","), "", `${h.name} still has files`);
   }
 });

@@ -10,6 +10,7 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -240,6 +241,7 @@ type status struct {
 	ServerSource              string              `json:"serverSource"`
 	Token                     tokenInfo           `json:"token"`
 	NodeName                  string              `json:"nodeName"`
+	NodePassword              nodePasswordInfo    `json:"nodePassword"`
 	WithNodeID                bool                `json:"withNodeId"`
 	DataDir                   string              `json:"dataDir"`
 	ContainerRuntimeEndpoint  string              `json:"containerRuntimeEndpoint,omitempty"`
@@ -253,6 +255,38 @@ type status struct {
 	EnvKeys                   []string            `json:"envKeys"`
 	Notes                     []string            `json:"notes"`
 	Extra                     map[string][]string `json:"-"`
+}
+
+// What the agent would present to the server as K3s-Node-Password: never the value.
+type nodePasswordInfo struct {
+	// "file" (read from /etc/rancher/node/password) or "generated" (written there now).
+	Source string `json:"source"`
+	Sha256 string `json:"sha256"`
+}
+
+// As k3s's ensureNodePassword (pkg/agent/config): the file's trimmed content when it exists,
+// else 16 random bytes in hex, written to the file (0600) for the next start.
+func ensureNodePassword(rootless bool, dataDir string) nodePasswordInfo {
+	dir := "/etc/rancher/node"
+	if rootless {
+		dir = filepath.Join(dataDir, "agent", "etc", "rancher", "node")
+	}
+	file := filepath.Join(dir, "password")
+	if b, err := os.ReadFile(file); err == nil {
+		sum := sha256.Sum256([]byte(strings.TrimSpace(string(b))))
+		return nodePasswordInfo{Source: "file", Sha256: hex.EncodeToString(sum[:])}
+	}
+	buf := make([]byte, 16)
+	_, _ = rand.Read(buf)
+	pw := hex.EncodeToString(buf)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fatal("failed to create %s: %v", dir, err)
+	}
+	if err := os.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
+		fatal("failed to write %s: %v", file, err)
+	}
+	sum := sha256.Sum256([]byte(pw))
+	return nodePasswordInfo{Source: "generated", Sha256: hex.EncodeToString(sum[:])}
 }
 
 func writeStatus(dir string, st *status) error {
@@ -444,6 +478,7 @@ func agent(args []string) {
 		ServerSource:              p.source["server"],
 		Token:                     tok,
 		NodeName:                  nodeName,
+		NodePassword:              ensureNodePassword(p.bools["rootless"], dataDir),
 		WithNodeID:                p.bools["with-node-id"],
 		DataDir:                   dataDir,
 		ContainerRuntimeEndpoint:  cre,

@@ -142,13 +142,14 @@ function teardownScript(p: HostStateInputs): string {
     "systemctl disable --now k3s-daas-agent.service >/dev/null 2>&1 || true",
     "if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then /usr/local/bin/k3s-agent-uninstall.sh >/dev/null; fi",
     "rm -f /etc/systemd/system/k3s-daas-agent.service",
-    `rm -rf ${AGENT_DIR} /etc/k3s-daas /var/lib/k3s-daas`,
+    // /etc/rancher/node: the k3s node password we wrote (the worker keeps it in the state).
+    `rm -rf ${AGENT_DIR} /etc/k3s-daas /var/lib/k3s-daas /etc/rancher/node`,
     "systemctl daemon-reload",
     p.removeContainerd
       ? `systemctl disable --now containerd >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ${p.containerPackage} >/dev/null 2>&1 || true; rm -f /etc/apt/sources.list.d/k3s-daas.list`
       : "true",
     // Prove it: nothing of ours may be left.
-    `for f in /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service ${AGENT_DIR}; do [ -e "$f" ] && echo "left behind: $f"; done; true`,
+    `for f in /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service ${AGENT_DIR} /etc/rancher/node/password; do [ -e "$f" ] && echo "left behind: $f"; done; true`,
   ].join("\n");
 }
 

@@ -5,4 +5,5 @@ export { sealTokenProvider } from "./seal-token";
 export { hostStateProvider, UnreachableHostError } from "./host-state";
 export { hostKeyProvider } from "./host-key";
 export { nodeRuntimeProvider } from "./node-runtime";
+export { nodePasswordProvider } from "./node-password";
 export { rolloutGateProvider } from "./rollout";
