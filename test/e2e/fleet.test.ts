@@ -152,27 +152,33 @@ test("changing the agent config updates just that step on each host", async () =
   await ts.stack.setConfig("heartbeatIntervalMs", { value: "4000" });
   const up = await ts.stack.up();
   // Per host: its rollout slot, the config upload, the agent restart and the wait for health.
-  assert.deepEqual(up.summary.resourceChanges, { same: 50 - 12, update: 12 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: 53 - 12, update: 12 }, JSON.stringify(up.summary.resourceChanges));
   for (const h of env.hosts.hosts) {
     const cfg = JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
     assert.equal(cfg.heartbeat.intervalMs, 4000);
   }
 });
 
-test("an agent stopped or a bundle changed by hand shows as drift on refresh, and the next up repairs it", async () => {
+test("an agent stopped, a bundle changed or the k3s node password removed by hand shows as drift on refresh, and the next up repairs it", async () => {
   const stopped = env.hosts.hosts[2]!;
   const tampered = env.hosts.hosts[0]!;
   const sha = (h: typeof stopped) => sshRun(h, "sha256sum /opt/k3s-daas/agent.js | cut -d' ' -f1").then((r) => r.stdout.trim());
   const goodSha = await sha(tampered);
   await sshRun(stopped, "systemctl stop k3s-daas-agent");
   await sshRun(tampered, "echo '// changed by hand' >> /opt/k3s-daas/agent.js");
+  const password = (await sshRun(stopped, "cat /etc/rancher/node/password")).stdout;
+  // Gone, k3s would make itself a new one at its next start, which the server would refuse.
+  await sshRun(stopped, "rm /etc/rancher/node/password");
   await ts.stack.refresh();
   const state = await ts.stack.exportStack();
   const hostState = (name: string) => state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState" && r.outputs?.nodeId === name);
   assert.equal(hostState(stopped.name).outputs.agentActive, false);
   assert.notEqual(hostState(tampered.name).outputs.hostBundleSha256, goodSha);
+  const nodePassword = state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:NodePassword" && r.outputs?.nodeId === stopped.name);
+  assert.equal(nodePassword.outputs.onHost, false, "refresh sees the node password gone");
   const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 48, update: 2 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: 50, update: 3 }, JSON.stringify(up.summary.resourceChanges));
+  assert.equal((await sshRun(stopped, "cat /etc/rancher/node/password")).stdout, password, "the same password is back");
   assert.equal((await sshRun(stopped, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
   assert.equal(await sha(tampered), goodSha);
   for (const h of [stopped, tampered]) {
