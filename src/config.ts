@@ -4,6 +4,7 @@ import { z } from "zod";
 import { NODE_VERSION, RESERVED_PORTS } from "./components/staked-worker";
 import { SSH_USER } from "./components/remote-scripts";
 import { hostKeySchema } from "./components/runtime/ssh";
+import { rpcHeadersSchema } from "./sui/headers";
 
 export const PROJECT = "k3s-daas-fleet";
 
@@ -42,6 +43,10 @@ export const fleetConfigSchema = z
       })
       .strict(),
     walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (set it with --secret)"),
+    // Headers for rpcUrl (the controller), and for agentRpcUrl (default: rpcHeaders when the
+    // agents use the same endpoint). Secrets: `pulumi config set --secret --path 'rpcHeaders.x-api-key'`.
+    rpcHeaders: rpcHeadersSchema.optional(),
+    agentRpcHeaders: rpcHeadersSchema.optional(),
     sshPrivateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key (set it with --secret)" }),
     stakePerNodeSui: z.string().refine((s) => /^\d+(\.\d{1,9})?$/.test(s.trim()) && suiToMist(s) > 0n, "must be a positive amount of SUI, e.g. \"1.5\""),
     k3s: z
@@ -96,7 +101,7 @@ function safeMessage(i: z.ZodIssue): string {
     case "invalid_literal":
       return `must be ${JSON.stringify(i.expected)}`;
     case "invalid_type":
-      return `must be ${i.expected === "array" ? "a list" : `a ${i.expected}`}`;
+      return `must be ${i.expected === "array" ? "a list" : `${/^[aeiou]/.test(i.expected) ? "an" : "a"} ${i.expected}`}`;
     default:
       // Every other zod message (string, number, custom refinements) names limits, not values.
       return i.message;

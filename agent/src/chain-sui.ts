@@ -13,9 +13,13 @@ const stakeView = (r: StakeRecord | null): StakeView | null => r && { id: r.id, 
 const tokenView = (t: SealToken | null): SealTokenView | null =>
   t && { id: t.id, stakeId: t.stakeId, nodeId: t.nodeId, workerPubkey: t.workerPubkey, expiresAtEpoch: t.expiresAtEpoch };
 
-export function createSuiStakeReader(rpcUrl: string, opts: { transport?: SuiTransport; clientName?: string } = {}): StakeReader {
+export function createSuiStakeReader(
+  rpcUrl: string,
+  opts: { transport?: SuiTransport; clientName?: string; headers?: Readonly<Record<string, string>> } = {},
+): StakeReader {
+  const headers = { ...(opts.headers ?? {}), ...(opts.clientName ? { [CLIENT_NAME_HEADER]: opts.clientName } : {}) };
   // node:http, not the global fetch: see src/sui/node-http-fetch.ts (agent memory, issue 15).
-  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers: opts.clientName ? { [CLIENT_NAME_HEADER]: opts.clientName } : {}, fetch: httpFetch });
+  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers, fetch: httpFetch });
   const reader: StakeReader = {
     readStake: async (id) => stakeView(await readStakeRecord(client, id)),
     readSealToken: async (id) => tokenView(await readSealToken(client, id)),

@@ -1,6 +1,7 @@
 // Agent configuration: one JSON file (STAKER_CONFIG_PATH), validated into one typed object.
 // readConfig is pure (env + file text in, config or error out) so it is testable without a host.
 import { z } from "zod";
+import { rpcHeaderProblems } from "../../src/sui/headers";
 
 // Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
 // The original listened on 10250 and collided with the kubelet.
@@ -35,6 +36,9 @@ export const agentConfigSchema = z
         packageId: objectId,
         poolId: objectId,
         registryId: objectId,
+        // A root-only JSON file of extra request headers (an RPC provider's API key), kept out of
+        // this file so the config holds no secret; see readRpcHeaders.
+        headersFile: absPath.optional(),
       })
       .strict(),
     stakeId: objectId,
@@ -178,6 +182,22 @@ export function readConfig(env: Record<string, string | undefined>, fileText: st
   return parsed.data;
 }
 
+/**
+ * Pure: the headers file's text (`{ "x-api-key": "..." }`) as a header set. Throws ConfigError
+ * naming the file and the headers at fault, never a value.
+ */
+export function readRpcHeaders(path: string, fileText: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fileText);
+  } catch {
+    throw new ConfigError(`rpc headers file ${path} is not valid JSON`); // the parser's message may quote the text
+  }
+  const problems = rpcHeaderProblems(raw, "headers");
+  if (problems.length) throw new ConfigError(`rpc headers file ${path}: ${problems.join("; ")}`);
+  return raw as Record<string, string>;
+}
+
 /** Default config path: STAKER_CONFIG_PATH, else agent.json beside the bundle. */
 export function configPath(env: Record<string, string | undefined>, bundleDir: string): string {
   return env.STAKER_CONFIG_PATH || `${bundleDir}/agent.json`;
@@ -188,6 +208,7 @@ export function redactConfig(cfg: AgentConfig): Record<string, unknown> {
   const { sealTokenId: _omit, paths, ...rest } = cfg;
   return {
     ...rest,
+    sui: { ...cfg.sui, ...(cfg.sui.headersFile ? { headersFile: "[redacted]" } : {}) },
     sealTokenId: "[redacted]",
     paths: { workerKey: "[redacted]", diskPath: paths.diskPath },
   };

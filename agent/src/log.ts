@@ -21,7 +21,12 @@ interface Sink {
 }
 
 function serialise(v: unknown): unknown {
-  if (v instanceof Error) return { name: v.name, message: v.message };
+  if (v instanceof Error) {
+    // A string code says what kind of failure it was (ECONNREFUSED, a gRPC status such as
+    // UNAUTHENTICATED: the node wants an API key); the message alone may not.
+    const code = (v as { code?: unknown }).code;
+    return { name: v.name, message: v.message, ...(typeof code === "string" ? { code } : {}) };
+  }
   if (typeof v === "bigint") return v.toString();
   return v;
 }

@@ -1,8 +1,8 @@
 // Entry point of the bundled agent: `node agent.js [run|keygen|check-config|version]`.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { ConfigError, configPath, readConfig, redactConfig } from "./config";
+import { ConfigError, configPath, readConfig, readRpcHeaders, redactConfig, type AgentConfig } from "./config";
 import { loadOrCreateIdentity } from "./identity";
 import { createLogger } from "./log";
 import { operatorKeygen, operatorRequest, RequestError, UsageError } from "./operator-cli";
@@ -35,12 +35,27 @@ function loadConfig() {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  let cfg: AgentConfig;
   try {
-    return { cfg: readConfig(process.env, text), sha256: createHash("sha256").update(text).digest("hex") };
+    cfg = readConfig(process.env, text);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`invalid config ${path}: ${err.message}`);
     throw err;
   }
+  return { cfg, sha256: createHash("sha256").update(text).digest("hex"), rpcHeaders: loadRpcHeaders(cfg.sui.headersFile) };
+}
+
+/** The RPC headers file the config names, if any; one others can read is tightened to 0600. */
+function loadRpcHeaders(path: string | undefined): Record<string, string> | undefined {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  } catch (err) {
+    throw new ConfigError(`cannot read rpc headers file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return readRpcHeaders(path, text);
 }
 
 function loadConfigOrExit() {
@@ -85,7 +100,7 @@ function keygen(args: string[]): void {
 }
 
 async function run(): Promise<void> {
-  const { cfg, sha256 } = loadConfigOrExit();
+  const { cfg, sha256, rpcHeaders } = loadConfigOrExit();
   const log = createLogger(cfg.logLevel);
   // SIGHUP (systemctl reload): re-read the file; a renewed seal token is switched to live. The
   // handler is in place before systemd hears READY=1 (SIGHUP's default would kill the agent); a
@@ -107,7 +122,7 @@ async function run(): Promise<void> {
     running.reload(next.cfg, next.sha256).catch((err: unknown) => log.error("config reload failed; the running config stays", { err }));
   };
   process.on("SIGHUP", reload);
-  running = await startAgent(cfg, { log, configSha256: sha256, bundleSha256: ownSha256() });
+  running = await startAgent(cfg, { log, configSha256: sha256, bundleSha256: ownSha256(), rpcHeaders });
   if (reloadPending) reload();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

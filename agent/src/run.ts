@@ -53,6 +53,8 @@ export interface StartOptions {
   configSha256?: string;
   /** sha256 of the agent's own bundle file, reported by /health for the same reason. */
   bundleSha256?: string;
+  /** Extra headers on every chain request (sui.headersFile): secrets, kept out of the log. */
+  rpcHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Every spelling of a seal token id goes to the log guard: as configured, and as the chain returns it. */
@@ -67,10 +69,11 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   const log = opts.log ?? createLogger(cfg.logLevel);
   // Register secrets with the log guard before anything can log them.
   guardSealTokenId(log, cfg.sealTokenId);
+  for (const value of Object.values(opts.rpcHeaders ?? {})) log.addSecret(value);
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
-  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}` });
+  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`, headers: opts.rpcHeaders });
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
   const telemetry = new Telemetry({

@@ -3,6 +3,7 @@
 // @mysten/sui/faucet's requestSuiFromFaucetV2 speaks), and a devnet-only POST
 // /devnet/advance-epoch. Loopback by default; nothing here is meant for a public interface.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
 import { mkdir, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { normalizeSuiAddress, isValidSuiAddress } from "@mysten/sui/utils";
@@ -39,6 +40,12 @@ export interface StartDevnetOptions {
    * filters does (tests of the client's fallback). Default false.
    */
   noSubscriptionFilters?: boolean;
+  /**
+   * Stand-in for an RPC provider that takes an API key in a header: every gRPC and JSON-RPC
+   * request must carry these headers with these values, else gRPC UNAUTHENTICATED (HTTP 401
+   * for JSON-RPC). The faucet and the devnet's own endpoints are not gated. Default: none.
+   */
+  requireHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface Devnet {
@@ -59,6 +66,8 @@ export interface Devnet {
    * stream counts once, when it opens.
    */
   requestCounts(): Record<string, Record<string, number>>;
+  /** Require other headers from now on (a provider that rotated the API key); {} for none. */
+  setRequiredHeaders(headers: Readonly<Record<string, string>>): void;
   resetRequestCounts(): void;
   close(): Promise<void>;
 }
@@ -115,10 +124,18 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     counts.set(client, m);
   };
 
+  let required = Object.entries(opts.requireHeaders ?? {});
+  // Constant-time per header, as a provider's gateway would compare a key.
+  const authorized = (req: IncomingMessage) => required.every(([name, value]) => {
+    const got = req.headers[name];
+    return typeof got === "string" && got.length === value.length && timingSafeEqual(Buffer.from(got), Buffer.from(value));
+  });
   const server = createServer((req, res) => {
     if (isGrpcWebRequest(req)) {
       count(req, grpcMethodOf(req.url));
-      void handleGrpcWeb(chain, req, res, { latencyMs: opts.rpcLatencyMs ?? 0, noSubscriptionFilters: opts.noSubscriptionFilters ?? false });
+      void handleGrpcWeb(chain, req, res, {
+        latencyMs: opts.rpcLatencyMs ?? 0, noSubscriptionFilters: opts.noSubscriptionFilters ?? false, unauthenticated: !authorized(req),
+      });
       return;
     }
     void (async () => {
@@ -126,6 +143,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
         if (req.method !== "POST") return send(res, 405, { error: "POST only" });
         const body = await readJson(req);
         if (req.url === "/" || req.url === "") {
+          if (!authorized(req)) return send(res, 401, { error: "missing or invalid API key" });
           for (const b of Array.isArray(body) ? body : [body]) count(req, `jsonrpc:${String((b as { method?: unknown })?.method)}`);
           if (opts.rpcLatencyMs) await new Promise((r) => setTimeout(r, opts.rpcLatencyMs));
           const out = Array.isArray(body) ? await Promise.all(body.map((b) => rpcOne(chain, b))) : await rpcOne(chain, body);
@@ -181,6 +199,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     advanceEpoch: (n = 1) => chain.advanceEpoch(n),
     requestCounts: () => Object.fromEntries([...counts].map(([c, m]) => [c, Object.fromEntries(m)])),
     resetRequestCounts: () => { counts = new Map(); },
+    setRequiredHeaders: (headers) => { required = Object.entries(headers); },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
   host: string;
   port: number;
   chainUrl: string;
+  /** Headers for every chain request (a devnet started with requireHeaders). Default none. */
+  chainHeaders?: Readonly<Record<string, string>>;
   ids: ChainIds;
   /** Devnet admin key (suiprivkey...), used only to publish our endpoint and key in the registry. */
   adminSecretKey: string;
@@ -62,7 +64,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const publicKey = publicKeyToBase64(createPublicKey(key));
   const ctx: CpContext = {
     key,
-    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { clientName: "k3s-daas-control-plane" }),
+    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { clientName: "k3s-daas-control-plane", headers: opts.chainHeaders }),
     // Twice the window: a nonce must be remembered as long as its timestamp could be accepted.
     nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS),
     workers: new Map(),
@@ -91,7 +93,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const url = opts.publicEndpoint ?? `http://${hostForUrl}:${addr.port}`;
   if (opts.publishToRegistry !== false) {
     try {
-      const session = new ChainSession(createSuiClient(opts.chainUrl), keypairFromSecret(opts.adminSecretKey), opts.ids);
+      const session = new ChainSession(createSuiClient(opts.chainUrl, { headers: opts.chainHeaders }), keypairFromSecret(opts.adminSecretKey), opts.ids);
       await session.setRegistry({ endpoint: url, enclavePubkey: publicKey });
     } catch (err) {
       server.close();

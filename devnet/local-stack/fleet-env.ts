@@ -12,6 +12,8 @@ export interface FleetEnv {
   devnet: Devnet;
   controlPlane: ControlPlane;
   wallet: Ed25519Keypair;
+  /** The headers the devnet requires (FleetEnvOptions.rpcApiKey), for the test's own clients. */
+  rpcHeaders: Record<string, string>;
   /** Stack config for the project, as Automation API ConfigMap entries. */
   stackConfig(opts?: { hostNames?: string[]; allowUnreachableHost?: boolean; heartbeatIntervalMs?: number }): Record<string, { value: string; secret?: boolean }>;
   stop(): Promise<void>;
@@ -30,6 +32,11 @@ export interface FleetEnvOptions {
   log?: (msg: string) => void;
   /** Hosts that log in as a sudo user with root login disabled (see devnet/hosts). */
   sudoUsers?: Record<string, string>;
+  /**
+   * The devnet takes this API key in an `x-api-key` header on every RPC (a provider's gateway),
+   * and the stack config sets it as the secret rpcHeaders. Default: no key required.
+   */
+  rpcApiKey?: string;
 }
 
 export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
@@ -37,11 +44,13 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
   let devnet: Devnet | undefined;
   let controlPlane: ControlPlane | undefined;
   try {
-    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1 });
+    const rpcHeaders: Record<string, string> = opts.rpcApiKey ? { "x-api-key": opts.rpcApiKey } : {};
+    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: rpcHeaders });
     controlPlane = await startControlPlane({
       host: hosts.bridgeIp,
       port: opts.controlPlanePort ?? 0,
       chainUrl: devnet.url,
+      chainHeaders: rpcHeaders,
       ids: devnet.ids,
       adminSecretKey: devnet.adminSecretKey,
       log: () => {},
@@ -55,12 +64,14 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
       devnet: d,
       controlPlane: cp,
       wallet,
+      rpcHeaders,
       stackConfig(o = {}) {
         const names = o.hostNames ?? hosts.hosts.map((h) => h.name);
         const json = (v: unknown) => ({ value: JSON.stringify(v) });
         return {
           network: json({ rpcUrl: d.url, packageId: d.ids.packageId, poolId: d.ids.poolId, registryId: d.ids.registryId }),
           walletKey: { value: wallet.getSecretKey(), secret: true },
+          ...(opts.rpcApiKey ? { rpcHeaders: { value: JSON.stringify(rpcHeaders), secret: true } } : {}),
           sshPrivateKey: { value: hosts.hosts[0]!.privateKey, secret: true },
           stakePerNodeSui: { value: "2" },
           k3s: json({ serverUrl: `https://${hosts.bridgeIp}:6443`, binUrl: hosts.k3sBinaryUrl }),

@@ -7,6 +7,8 @@ export const NODE_DIR = `${AGENT_DIR}/node`;
 export const NODE_BIN = `${NODE_DIR}/bin/node`;
 export const AGENT_BUNDLE = `${AGENT_DIR}/agent.js`;
 export const AGENT_CONFIG = "/etc/k3s-daas/agent.json";
+/** The agents' RPC request headers (an API key): root only, 0600. */
+export const AGENT_RPC_HEADERS = "/etc/k3s-daas/rpc-headers.json";
 export const WORKER_KEY = "/var/lib/k3s-daas/worker.key";
 export const AGENT_UNIT = "/etc/systemd/system/k3s-daas-agent.service";
 export const K3S_INSTALLER = `${AGENT_DIR}/install-k3s-agent.sh`;
@@ -125,7 +127,12 @@ export function startAgent(bundleSha: string, configSha: string, nodeVersion = "
  * restart of the agent-service step. A stopped agent is left for that step to start, and so is an
  * agent whose loaded unit cannot reload (an older release: SIGHUP would end it).
  */
-export function writeAgentConfig(): string {
+export function writeAgentConfig(o: { withHeaders: boolean } = { withHeaders: false }): string {
   const unit = "k3s-daas-agent.service";
-  return `${writeFromStdin(AGENT_CONFIG)}; if systemctl is-active -q ${unit} && [ "$(systemctl show -p CanReload --value ${unit})" = yes ]; then systemctl reload ${unit}; fi`;
+  // The headers line is read by the shell's own `read` and written by its builtin printf: the
+  // key is never in a process's arguments. Without headers, one left from before is removed.
+  const headers = o.withHeaders
+    ? `set -e; umask 077; IFS= read -r h; printf '%s\\n' "$h" > ${AGENT_RPC_HEADERS}.new; h=; mv -f ${AGENT_RPC_HEADERS}.new ${AGENT_RPC_HEADERS}`
+    : `rm -f ${AGENT_RPC_HEADERS}`;
+  return `${headers}; ${writeFromStdin(AGENT_CONFIG)}; if systemctl is-active -q ${unit} && [ "$(systemctl show -p CanReload --value ${unit})" = yes ]; then systemctl reload ${unit}; fi`;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "./provider-runtime";
-import type { ChainArgs } from "./stake";
+import { secretChainInputs, type ChainArgs } from "./stake";
 
 /** Inputs of a {@link SealToken}. The token is owned by the wallet of `walletKey`. */
 export interface SealTokenArgs extends ChainArgs {
@@ -29,11 +29,12 @@ export class SealToken extends pulumi.dynamic.Resource {
   declare readonly sealStatus: pulumi.Output<"active" | "renewal-due" | "expired">;
 
   constructor(name: string, args: SealTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    const secrets = secretChainInputs(args);
     super(
       forwardingProvider("sealTokenProvider"),
       name,
-      { transport: "grpc", ...args, walletKey: pulumi.secret(args.walletKey), sealTokenId: undefined, expiresAtEpoch: undefined, sealStatus: undefined },
-      { ...opts, additionalSecretOutputs: ["walletKey"] },
+      { transport: "grpc", ...args, ...secrets.inputs, sealTokenId: undefined, expiresAtEpoch: undefined, sealStatus: undefined },
+      { ...opts, additionalSecretOutputs: secrets.secretOutputs },
       "k3s-daas", "SealToken",
     );
   }

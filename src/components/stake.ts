@@ -7,11 +7,24 @@ export interface ChainArgs {
   readonly rpcUrl: pulumi.Input<string>;
   /** Client transport: "grpc" (default; Sui gRPC, what public full nodes serve) or "jsonrpc" (private nodes that still serve it). */
   readonly transport?: pulumi.Input<"grpc" | "jsonrpc">;
+  /**
+   * Extra request headers for every call to `rpcUrl`, e.g. a provider's API key
+   * (`{ "x-api-key": "..." }`). Kept in the state as a secret; a change is an in-place update.
+   * Default: none.
+   */
+  readonly rpcHeaders?: pulumi.Input<Record<string, string>>;
   readonly packageId: pulumi.Input<string>;
   readonly poolId: pulumi.Input<string>;
   readonly registryId: pulumi.Input<string>;
   /** The operator's wallet key (`suiprivkey1...`); must be a secret. */
   readonly walletKey: pulumi.Input<string>;
+}
+
+/** The secret chain inputs of a stake or seal token, and the outputs to keep secret with them. */
+export function secretChainInputs(args: ChainArgs): { inputs: Record<string, pulumi.Input<unknown>>; secretOutputs: string[] } {
+  const inputs: Record<string, pulumi.Input<unknown>> = { walletKey: pulumi.secret(args.walletKey) };
+  if (args.rpcHeaders === undefined) return { inputs, secretOutputs: ["walletKey"] };
+  return { inputs: { ...inputs, rpcHeaders: pulumi.secret(args.rpcHeaders) }, secretOutputs: ["walletKey", "rpcHeaders"] };
 }
 
 /** Inputs of a {@link Stake}. */
@@ -51,13 +64,14 @@ export class Stake extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: StakeArgs, opts?: pulumi.CustomResourceOptions) {
+    const secrets = secretChainInputs(args);
     super(
       forwardingProvider("stakeProvider"),
       name,
       {
         transport: "grpc",
         ...args,
-        walletKey: pulumi.secret(args.walletKey),
+        ...secrets.inputs,
         stakeId: undefined,
         status: undefined,
         stakedMist: undefined,
@@ -65,7 +79,7 @@ export class Stake extends pulumi.dynamic.Resource {
         lockedUntilEpoch: undefined,
         adopted: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["walletKey"] },
+      { ...opts, additionalSecretOutputs: secrets.secretOutputs },
       "k3s-daas", "Stake",
     );
   }

@@ -11,6 +11,7 @@ import { NodeRuntime } from "./node-runtime";
 import { NodePassword } from "./node-password";
 import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
+import { rpcHeaderProblems, rpcHeadersKey, sameOrigin } from "../sui/headers";
 import * as scripts from "./remote-scripts";
 
 /** SSH access to one host. */
@@ -42,6 +43,18 @@ export interface NetworkSettings {
   readonly agentRpcUrl?: string;
   /** "grpc" (default) or "jsonrpc" (a private node that still serves it). */
   readonly transport?: "grpc" | "jsonrpc";
+  /**
+   * Extra headers on every request to `rpcUrl`, for a provider that takes its API key in a
+   * header (`{ "x-api-key": "..." }`). Treated as secrets: encrypted in the state, never in an
+   * argument, log or output. Default: none.
+   */
+  readonly rpcHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The headers the agents send to `agentRpcUrl`. Default: `rpcHeaders` when the agents use the
+   * same endpoint (no `agentRpcUrl`, or one of the same origin), else none: a key meant for one
+   * endpoint is never sent to another unless given here. On the host in a root-only 0600 file.
+   */
+  readonly agentRpcHeaders?: Readonly<Record<string, string>>;
   readonly packageId: string;
   readonly poolId: string;
   readonly registryId: string;
@@ -146,6 +159,9 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
     const v = a.network?.[k];
     if ((k === "rpcUrl" || v !== undefined) && !/^https?:\/\/[^\s]+$/.test(v ?? "")) errs.push(`network.${k} must be an http(s) URL`);
   }
+  for (const k of ["rpcHeaders", "agentRpcHeaders"] as const) {
+    if (a.network?.[k] !== undefined) errs.push(...rpcHeaderProblems(a.network[k], `network.${k}`));
+  }
   if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
   if (!/^https:\/\/[A-Za-z0-9.:\[\]-]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push("k3sServerUrl must be https://host:port");
   if (!/^(https?|file):\/\/[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+$/.test(a.k3sBinUrl) || a.k3sBinUrl.includes("'")) errs.push("k3sBinUrl must be an http(s) or file URL without quotes or spaces");
@@ -178,6 +194,12 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
 
 function sha256(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** The headers the agents send: given, or the controller's when the agents use the same endpoint. */
+export function agentRpcHeaders(n: NetworkSettings): Readonly<Record<string, string>> | undefined {
+  const h = n.agentRpcHeaders ?? (n.agentRpcUrl === undefined || sameOrigin(n.rpcUrl, n.agentRpcUrl) ? n.rpcHeaders : undefined);
+  return h && Object.keys(h).length > 0 ? h : undefined;
 }
 
 /**
@@ -215,6 +237,7 @@ export class StakedWorker extends pulumi.ComponentResource {
       poolId: args.network.poolId,
       registryId: args.network.registryId,
       walletKey: pulumi.secret(args.walletKey),
+      ...(args.network.rpcHeaders && Object.keys(args.network.rpcHeaders).length ? { rpcHeaders: pulumi.secret({ ...args.network.rpcHeaders }) } : {}),
     };
     const child = { parent: this };
 
@@ -298,11 +321,15 @@ export class StakedWorker extends pulumi.ComponentResource {
     // the worker is healthy again. Names, not hashes, where a name says more in `pulumi preview`.
     // The agent's config around the chain ids (the ids are known only after the chain steps,
     // and a new id is switched to live by the agent, so it is no rollout).
+    // The agents' RPC headers (an API key) live in their own root-only file on the host, named
+    // by the config: the config stays free of secrets, so its digest can show in preview.
+    const agentHeaders = agentRpcHeaders(args.network);
     const configHead = {
       nodeId: args.nodeId,
       sui: {
         rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, transport: args.network.transport ?? "grpc",
         packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
+        ...(agentHeaders ? { headersFile: scripts.AGENT_RPC_HEADERS } : {}),
       },
     };
     const configTail = {
@@ -320,7 +347,10 @@ export class StakedWorker extends pulumi.ComponentResource {
       node: nodeVersion,
       containerRuntime: runtimePackage,
     });
-    const secretChanges = pulumi.secret(pulumi.output(args.k3sToken).apply((t) => sha256(`k3s-token:${t}`)));
+    // A rotated API key restarts the agents on it, worker by worker, like a new join token. A
+    // digest only; without headers the same digest as before they existed (no fleet-wide roll).
+    const headersDigest = agentHeaders ? sha256(`rpc-headers:${rpcHeadersKey(agentHeaders)}`) : "";
+    const secretChanges = pulumi.secret(pulumi.output(args.k3sToken).apply((t) => sha256(`k3s-token:${t}`) + (headersDigest ? `+${headersDigest}` : "")));
     // A digest of a digest of the token reveals nothing of it: kept plain so HostState's diff shows.
     const rolloutDigest = pulumi.unsecret(pulumi.all([rolloutChanges, secretChanges]).apply(([c, t]) => sha256(JSON.stringify([c, t]))));
     const gate = new RolloutGate(
@@ -361,12 +391,18 @@ export class StakedWorker extends pulumi.ComponentResource {
     const configSha = configJson.apply(sha256);
     // What a restart is for: the config without the seal token id (a renewed token is reloaded
     // live by the config step), the bundle, the unit and Node.
-    const restartConfigSha = stake.stakeId.apply((stakeId) => sha256(JSON.stringify({ ...configHead, stakeId, ...configTail })));
+    const restartConfigSha = stake.stakeId.apply((stakeId) => sha256(JSON.stringify({ ...configHead, stakeId, ...configTail }) + (headersDigest ? sha256(headersDigest) : "")));
     // Known only after the chain steps, so written from stdin by a command: a CopyToRemote with
     // a computed source fails upstream's check at preview (pulumi/pulumi-command#754).
+    // With headers, they come first on stdin (one JSON line, for their 0600 file), and stdin is
+    // a secret; without, the script removes a headers file left from before.
     const config = new command.remote.Command(
       `${name}-agent-config`,
-      { connection, create: asRoot(scripts.writeAgentConfig()), stdin: configJson },
+      {
+        connection,
+        create: asRoot(scripts.writeAgentConfig({ withHeaders: agentHeaders !== undefined })),
+        stdin: agentHeaders ? pulumi.secret(configJson.apply((c) => `${JSON.stringify(agentHeaders)}\n${c}`)) : configJson,
+      },
       { ...child, dependsOn: [probe, gate] },
     );
 

@@ -11,3 +11,4 @@ export { readWorkerObjects, currentEpochInfo, type WorkerObjects } from "./read.
 export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";
 export { httpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
 export { GrpcWebHttpTransport, type GrpcWebHttpOptions } from "./grpc-web-http.js";
+export { rpcHeaderIssues, rpcHeaderProblems, rpcHeadersKey, rpcHeadersSchema, sameOrigin, MAX_RPC_HEADERS, type RpcHeaderIssue } from "./headers.js";

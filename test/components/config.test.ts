@@ -169,6 +169,19 @@ describe("readFleetConfig", () => {
     assertNoSecret(msg);
   });
 
+  test("rpcHeaders and agentRpcHeaders: a header set, as `config set --secret --path` stores it; a bad header is named, its value never quoted", () => {
+    const ok = readFleetConfig({ ...goodBag(), [k("rpcHeaders")]: JSON.stringify({ "x-api-key": "KEY-123" }), [k("agentRpcHeaders")]: JSON.stringify({ authorization: "Bearer T" }) });
+    assert.deepEqual(ok.rpcHeaders, { "x-api-key": "KEY-123" });
+    assert.deepEqual(ok.agentRpcHeaders, { authorization: "Bearer T" });
+    assert.equal(readFleetConfig(goodBag()).rpcHeaders, undefined);
+    const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("rpcHeaders")]: JSON.stringify({ "X-Api-Key": "SECRET-VALUE-1", host: "SECRET-VALUE-2", "x-n": "SECRET-VALUE-3\n" }) }));
+    assert.match(msg, new RegExp(`config key ${PROJECT}:rpcHeaders\\.X-Api-Key: a header name must be lower-case`));
+    assert.match(msg, new RegExp(`config key ${PROJECT}:rpcHeaders\\.host: the client sets this header itself`));
+    assert.match(msg, new RegExp(`config key ${PROJECT}:rpcHeaders\\.x-n: must be non-empty printable ASCII`));
+    assert.equal(msg.includes("SECRET-VALUE"), false, msg);
+    assert.match(errorOf(() => readFleetConfig({ ...goodBag(), [k("agentRpcHeaders")]: "just-a-key" })), new RegExp(`config key ${PROJECT}:agentRpcHeaders: must be an object`));
+  });
+
   test("k3sBinUrl: the mirror when set, else the official release of the version", () => {
     const c = readFleetConfig(goodBag());
     assert.equal(k3sBinUrl(c), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");

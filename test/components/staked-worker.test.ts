@@ -240,7 +240,8 @@ describe("StakedWorker children", () => {
   test("the agent config: valid for the agent's schema, ids of the stake and token, no secrets", async () => {
     const c = base.child("agent-config").inputs;
     assert.equal(c.create, S.writeAgentConfig());
-    assert.ok(String(c.create).startsWith(S.writeFromStdin(S.AGENT_CONFIG)), "written atomically from stdin");
+    assert.ok(String(c.create).includes(S.writeFromStdin(S.AGENT_CONFIG)), "written atomically from stdin");
+    assert.ok(String(c.create).startsWith(`rm -f ${S.AGENT_RPC_HEADERS};`), "no RPC headers: a headers file left from before goes");
     assert.match(String(c.create), /systemctl reload k3s-daas-agent\.service/, "a running agent is told to reload");
     assert.equal(c.connection !== undefined, true);
     const text = String(c.stdin);
@@ -290,6 +291,56 @@ describe("StakedWorker children", () => {
     assert.equal(JSON.parse(otherText).heartbeat.intervalMs, 10_000);
     assert.ok(svc(other).includes(`config=${restartShaOf(otherText)}`));
     assert.ok(svc(other).includes(`bundle=${BUNDLE_SHA}`));
+  });
+
+  test("rpcHeaders: secret inputs of stake and token; the agents get them in a 0600 file, the config names it; a rotated key rolls the agent", async () => {
+    const API_KEY = "provider-API-KEY-0123456789";
+    const sameOrigin = { ...NET, agentRpcUrl: undefined, rpcHeaders: { "x-api-key": API_KEY } };
+    const b = await build("w-hdr", args({ nodeId: "worker-1", network: sameOrigin }));
+    for (const k of b.kids) assert.deepEqual(h.plainSecretPaths(k.inputs, [...SECRETS, API_KEY]), [], `${k.name} has a plain secret`);
+    for (const step of ["stake", "seal-token"]) {
+      const c = b.child(step);
+      assert.ok(h.isSecretValue(c.inputs.rpcHeaders), `${step}: rpcHeaders is a secret input`);
+      assert.deepEqual(h.reveal(c.inputs.rpcHeaders), { "x-api-key": API_KEY });
+      assert.deepEqual(c.additionalSecretOutputs.sort(), ["rpcHeaders", "walletKey"]);
+    }
+    const cfg = b.child("agent-config").inputs;
+    assert.equal(cfg.create, S.writeAgentConfig({ withHeaders: true }));
+    assert.ok(h.isSecretValue(cfg.stdin), "stdin carries the key, so it is a secret");
+    const [headersLine, ...rest] = String(h.reveal(cfg.stdin)).split("\n");
+    assert.deepEqual(JSON.parse(headersLine!), { "x-api-key": API_KEY });
+    const text = rest.join("\n");
+    assert.equal(text.includes(API_KEY), false, "the config itself holds no key");
+    const parsed = agentConfig.readConfig({}, text);
+    assert.equal(parsed.sui.headersFile, S.AGENT_RPC_HEADERS);
+    assert.equal(b.child("host").inputs.configSha256, createHash("sha256").update(text).digest("hex"), "the host state checks the config file, not the key");
+    // The script: headers read by the shell and written 0600, the key in no argument.
+    assert.match(String(cfg.create), /umask 077; IFS= read -r h; printf '%s\\n' "\$h" > \/etc\/k3s-daas\/rpc-headers\.json\.new/);
+    // Another key: the same config, but the agent restarts and the worker rolls (within maxUnavailable).
+    const rotated = await build("w-hdr2", args({ nodeId: "worker-1", network: { ...sameOrigin, rpcHeaders: { "x-api-key": "rotated-KEY" } } }));
+    assert.equal(String(h.reveal(rotated.child("agent-config").inputs.stdin)).split("\n").slice(1).join("\n"), text);
+    assert.notEqual(String(rotated.child("agent-service").inputs.create), String(b.child("agent-service").inputs.create));
+    assert.notEqual(rotated.child("rollout").inputs.digest, b.child("rollout").inputs.digest, "the worker rolls");
+    assert.equal(String(b.child("agent-service").inputs.create).includes(API_KEY), false);
+  });
+
+  test("rpcHeaders reach the agents only for the same endpoint, unless agentRpcHeaders says otherwise", async () => {
+    const hdr = { "x-api-key": "controller-KEY" };
+    // NET.agentRpcUrl is another host: the controller's key is not sent there.
+    const other = await build("w-hdr-other", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr } }));
+    assert.equal(other.child("agent-config").inputs.create, S.writeAgentConfig());
+    assert.equal(agentConfig.readConfig({}, String(other.child("agent-config").inputs.stdin)).sui.headersFile, undefined);
+    assert.ok(h.isSecretValue(other.child("stake").inputs.rpcHeaders), "the controller still uses them");
+    const own = await build("w-hdr-own", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr, agentRpcHeaders: { authorization: "Bearer agent-TOKEN" } } }));
+    assert.deepEqual(JSON.parse(String(h.reveal(own.child("agent-config").inputs.stdin)).split("\n")[0]!), { authorization: "Bearer agent-TOKEN" });
+    assert.deepEqual(C.agentRpcHeaders({ ...NET, agentRpcUrl: "http://127.0.0.1:9000/", rpcHeaders: hdr }), hdr, "same origin: the same key");
+    assert.equal(C.agentRpcHeaders({ ...NET, rpcHeaders: {} }), undefined, "an empty set is none");
+    assert.throws(() => new C.StakedWorker("w-hdr-bad", args({ network: { ...NET, rpcHeaders: { "X-Key": "SECRET-9", "x-ok": "a\nb" } } })), (err: Error) => {
+      assert.match(err.message, /network\.rpcHeaders\["X-Key"\]: a header name must be lower-case/);
+      assert.match(err.message, /network\.rpcHeaders\["x-ok"\]: must be non-empty printable ASCII/);
+      assert.equal(err.message.includes("SECRET-9"), false);
+      return true;
+    });
   });
 
   test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {

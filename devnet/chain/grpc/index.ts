@@ -37,6 +37,8 @@ export function grpcMethodOf(url: string | undefined): string {
 export interface FrontOptions {
   latencyMs: number;
   noSubscriptionFilters: boolean;
+  /** The request lacks the API key the devnet was started to require (StartDevnetOptions.requireHeaders). */
+  unauthenticated?: boolean;
 }
 
 export async function handleGrpcWeb(chain: Chain, req: IncomingMessage, res: ServerResponse, opts: FrontOptions): Promise<void> {
@@ -47,6 +49,7 @@ export async function handleGrpcWeb(chain: Chain, req: IncomingMessage, res: Ser
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   try {
+    if (opts.unauthenticated) throw new GrpcError(GrpcStatusCode.UNAUTHENTICATED, "missing or invalid API key");
     const bytes = await readRequestMessage(req, format);
     if (!route) throw new GrpcError(GrpcStatusCode.UNIMPLEMENTED, `unknown method ${req.url}`);
     const { impl, method } = route;

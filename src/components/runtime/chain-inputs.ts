@@ -1,6 +1,7 @@
 // What every chain-backed resource needs to reach the network: endpoint, package/object ids and
 // the operator's wallet key (a Pulumi secret). Validated once here, used by stake and seal token.
 import { z } from "zod";
+import { rpcHeadersKey, rpcHeadersSchema } from "../../sui/headers";
 
 export const objectIdSchema = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
 export const nodeIdSchema = z
@@ -12,6 +13,8 @@ export const nodeIdSchema = z
 export const chainInputsShape = {
   rpcUrl: z.string().url("must be an http(s) URL"),
   transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
+  // An RPC provider's API key header(s); values are secrets, messages name headers only.
+  rpcHeaders: rpcHeadersSchema.optional(),
   packageId: objectIdSchema,
   poolId: objectIdSchema,
   adminCapId: objectIdSchema.optional(),
@@ -23,11 +26,17 @@ export const chainInputsShape = {
 export interface ChainInputs {
   rpcUrl: string;
   transport: "grpc" | "jsonrpc";
+  rpcHeaders?: Record<string, string>;
   packageId: string;
   poolId: string;
   adminCapId?: string;
   registryId: string;
   walletKey: string;
+}
+
+/** Whether two header sets differ (a changed API key is an in-place update of a chain resource). */
+export function headersChanged(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  return rpcHeadersKey(a) !== rpcHeadersKey(b);
 }
 
 export interface CheckFailure {

@@ -1,7 +1,8 @@
 // The seal-token resource's provider logic: mint a token from a stake for the worker's public key.
 import { z } from "zod";
 import { currentEpoch, readSealToken, ChainError } from "../../sui";
-import { chainInputsShape, checkInputs, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkInputs, headersChanged, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
+import { explainingAuthRefusals } from "./rpc-errors";
 import { clientFor, withSession } from "./sessions";
 
 /** Tokens live 30 epochs (the Move package's SEAL_TOKEN_VALIDITY_EPOCHS); renew 5 before. */
@@ -62,7 +63,7 @@ async function statusNow(olds: SealTokenOutputs, news: SealTokenInputs): Promise
   }
 }
 
-export const sealTokenProvider = {
+export const sealTokenProvider = explainingAuthRefusals({
   async check(_olds: unknown, news: unknown) {
     return checkInputs(sealInputsSchema, news);
   },
@@ -76,6 +77,7 @@ export const sealTokenProvider = {
   async diff(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
     const replaces: string[] = REPLACE_KEYS.filter((k) => olds[k] !== news[k]);
     const updates: string[] = UPDATE_KEYS.filter((k) => olds[k] !== news[k]);
+    if (headersChanged(olds.rpcHeaders, news.rpcHeaders)) updates.push("rpcHeaders");
     if (renewWindow(olds) !== renewWindow(news)) updates.push("renewBeforeEpochs");
     if (replaces.length === 0 && (await statusNow(olds, news)) !== "active") replaces.push("sealStatus");
     return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
@@ -109,7 +111,9 @@ export const sealTokenProvider = {
 
   /** Settings only (endpoint, window): the token stays; its status is read against the new window. */
   async update(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
-    return { outs: { ...olds, ...news, sealStatus: await statusNow(olds, news) } };
+    // Headers the new inputs drop (an API key no longer needed) must not linger in the state.
+    const { rpcHeaders: _dropped, ...kept } = olds;
+    return { outs: { ...kept, ...news, sealStatus: await statusNow(olds, news) } };
   },
 
   /** Revoke (delete) the token; one that is already gone is fine. */
@@ -119,4 +123,4 @@ export const sealTokenProvider = {
       await session.revokeSealToken(id);
     });
   },
-};
+});

@@ -2,7 +2,7 @@
 // every stake and seal-token operation of an `up` in the same dynamic-provider process, so
 // sharing the session shares its ParallelTransactionExecutor: transactions from one wallet never
 // pick the same gas coin, however many workers there are.
-import { ChainSession, createSuiClient, keypairFromSecret, type ChainIds, type ClientWithCoreApi } from "../../sui";
+import { ChainSession, createSuiClient, keypairFromSecret, rpcHeadersKey, type ChainIds, type ClientWithCoreApi } from "../../sui";
 import type { ChainInputs } from "./chain-inputs";
 
 interface Entry {
@@ -18,19 +18,24 @@ export function chainIds(i: ChainInputs): ChainIds {
   return { packageId: i.packageId, poolId: i.poolId, registryId: i.registryId, adminCapId: i.adminCapId ?? "0x0" };
 }
 
-export function clientFor(i: Pick<ChainInputs, "rpcUrl" | "transport">): ClientWithCoreApi {
-  const key = `${i.transport}|${i.rpcUrl}`;
+export function clientFor(i: Pick<ChainInputs, "rpcUrl" | "transport" | "rpcHeaders">): ClientWithCoreApi {
+  // The headers are part of the key (in memory only): a rotated API key gets a new client.
+  const key = `${i.transport}|${i.rpcUrl}|${rpcHeadersKey(i.rpcHeaders)}`;
   let c = clients.get(key);
   if (!c) {
-    c = createSuiClient(i.rpcUrl, { transport: i.transport });
+    c = createSuiClient(i.rpcUrl, { transport: i.transport, headers: i.rpcHeaders });
     clients.set(key, c);
   }
   return c;
 }
 
+function sessionKey(i: ChainInputs, address: string): string {
+  return [i.transport, i.rpcUrl, rpcHeadersKey(i.rpcHeaders), i.packageId, i.poolId, address].join("|");
+}
+
 export function sessionFor(i: ChainInputs, opts: { gasCoinMist?: bigint } = {}): Entry {
   const signer = keypairFromSecret(i.walletKey);
-  const key = [i.transport, i.rpcUrl, i.packageId, i.poolId, signer.toSuiAddress()].join("|");
+  const key = sessionKey(i, signer.toSuiAddress());
   let e = sessions.get(key);
   if (!e) {
     const client = clientFor(i);
@@ -58,7 +63,7 @@ export async function withSession<T>(i: ChainInputs, opts: { gasCoinMist?: bigin
   } catch (err) {
     if (!(err instanceof Error) || !STALE_INPUTS.test(err.message)) throw err;
     const signer = keypairFromSecret(i.walletKey);
-    sessions.delete([i.transport, i.rpcUrl, i.packageId, i.poolId, signer.toSuiAddress()].join("|"));
+    sessions.delete(sessionKey(i, signer.toSuiAddress()));
     return fn(sessionFor(i, opts));
   }
 }

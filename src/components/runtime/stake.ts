@@ -5,7 +5,8 @@ import {
   findLiveStake, readStakeRecord, readPool, ChainError, formatSui, currentEpoch, lockedMessage, belowMinimumMessage, keypairFromSecret,
   type StakeRecord,
 } from "../../sui";
-import { chainInputsShape, checkInputs, nodeIdSchema, UNKNOWN, type ChainInputs } from "./chain-inputs";
+import { chainInputsShape, checkInputs, headersChanged, nodeIdSchema, UNKNOWN, type ChainInputs } from "./chain-inputs";
+import { explainingAuthRefusals } from "./rpc-errors";
 import { chainIds, clientFor, withSession } from "./sessions";
 import { acquireSlot, failRollout, holdsSlot } from "./rollout";
 
@@ -170,7 +171,7 @@ async function migrateWallet(id: string, olds: StakeOutputs, news: StakeInputs):
   });
 }
 
-export const stakeProvider = {
+export const stakeProvider = explainingAuthRefusals({
   async check(olds: unknown, news: unknown) {
     const res = checkInputs(stakeInputsSchema, news);
     if (res.failures) return res;
@@ -185,6 +186,7 @@ export const stakeProvider = {
       ...UPDATE_KEYS.filter((k) => olds[k] !== news[k]),
       ...(amountChanged(olds, news) ? ["amountMist"] : []),
       ...(olds.walletKey !== news.walletKey ? ["walletKey"] : []),
+      ...(headersChanged(olds.rpcHeaders, news.rpcHeaders) ? ["rpcHeaders"] : []),
     ];
     // After a refresh, a stake that is no longer active (slashed on chain) is drift from what the
     // program asks for. `up` cannot undo a slash, so it only keeps reporting it until the
@@ -289,4 +291,4 @@ export const stakeProvider = {
     await session.withdrawStake(id);
     });
   },
-};
+});
