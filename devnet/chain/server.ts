@@ -21,6 +21,14 @@ export interface DevnetIds {
   registryId: string;
 }
 
+/** One set of headers a request must carry, or several sets of which it must carry one. */
+export type HeaderSets = Readonly<Record<string, string>> | ReadonlyArray<Readonly<Record<string, string>>>;
+
+const headerSets = (h: HeaderSets | undefined): Array<Array<[string, string]>> =>
+  (h === undefined ? [] : Array.isArray(h) ? (h as ReadonlyArray<Readonly<Record<string, string>>>) : [h as Readonly<Record<string, string>>])
+    .map((set) => Object.entries(set))
+    .filter((e) => e.length > 0);
+
 export interface StartDevnetOptions {
   host?: string;
   /** 0 picks a random free port. */
@@ -42,10 +50,11 @@ export interface StartDevnetOptions {
   noSubscriptionFilters?: boolean;
   /**
    * Stand-in for an RPC provider that takes an API key in a header: every gRPC and JSON-RPC
-   * request must carry these headers with these values, else gRPC UNAUTHENTICATED (HTTP 401
-   * for JSON-RPC). The faucet and the devnet's own endpoints are not gated. Default: none.
+   * request must carry these headers with these values (or one of several such sets: a key per
+   * client), else gRPC UNAUTHENTICATED (HTTP 401 for JSON-RPC). The faucet and the devnet's own
+   * endpoints are not gated. Default: none.
    */
-  requireHeaders?: Readonly<Record<string, string>>;
+  requireHeaders?: HeaderSets;
 }
 
 export interface Devnet {
@@ -66,8 +75,8 @@ export interface Devnet {
    * stream counts once, when it opens.
    */
   requestCounts(): Record<string, Record<string, number>>;
-  /** Require other headers from now on (a provider that rotated the API key); {} for none. */
-  setRequiredHeaders(headers: Readonly<Record<string, string>>): void;
+  /** Require other headers from now on (a provider that rotated a key); {} for none. */
+  setRequiredHeaders(headers: HeaderSets): void;
   resetRequestCounts(): void;
   close(): Promise<void>;
 }
@@ -124,12 +133,13 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     counts.set(client, m);
   };
 
-  let required = Object.entries(opts.requireHeaders ?? {});
+  let required = headerSets(opts.requireHeaders);
   // Constant-time per header, as a provider's gateway would compare a key.
-  const authorized = (req: IncomingMessage) => required.every(([name, value]) => {
+  const carries = (req: IncomingMessage, set: Array<[string, string]>) => set.every(([name, value]) => {
     const got = req.headers[name];
     return typeof got === "string" && got.length === value.length && timingSafeEqual(Buffer.from(got), Buffer.from(value));
   });
+  const authorized = (req: IncomingMessage) => required.length === 0 || required.some((set) => carries(req, set));
   const server = createServer((req, res) => {
     if (isGrpcWebRequest(req)) {
       count(req, grpcMethodOf(req.url));
@@ -199,7 +209,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     advanceEpoch: (n = 1) => chain.advanceEpoch(n),
     requestCounts: () => Object.fromEntries([...counts].map(([c, m]) => [c, Object.fromEntries(m)])),
     resetRequestCounts: () => { counts = new Map(); },
-    setRequiredHeaders: (headers) => { required = Object.entries(headers); },
+    setRequiredHeaders: (headers) => { required = headerSets(headers); },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -3,6 +3,7 @@
 // faucet. Used by the end-to-end test and the `npm run dev` local stack alike. Stand-ins all:
 // nothing under src/ or agent/ imports this.
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { randomBytes } from "node:crypto";
 import { startHosts, type Hosts } from "../hosts";
 import { startDevnet, type Devnet } from "../chain";
 import { startControlPlane, type ControlPlane } from "../control-plane";
@@ -12,8 +13,10 @@ export interface FleetEnv {
   devnet: Devnet;
   controlPlane: ControlPlane;
   wallet: Ed25519Keypair;
-  /** The headers the devnet requires (FleetEnvOptions.rpcApiKey), for the test's own clients. */
+  /** The headers the devnet requires of the stack (FleetEnvOptions.rpcApiKey), for the test's own clients. */
   rpcHeaders: Record<string, string>;
+  /** The provider rotates the stack's key: the old one is refused from now on (rpcHeaders follows). */
+  rotateRpcApiKey(key: string): void;
   /** Stack config for the project, as Automation API ConfigMap entries. */
   stackConfig(opts?: { hostNames?: string[]; allowUnreachableHost?: boolean; heartbeatIntervalMs?: number }): Record<string, { value: string; secret?: boolean }>;
   stop(): Promise<void>;
@@ -44,13 +47,15 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
   let devnet: Devnet | undefined;
   let controlPlane: ControlPlane | undefined;
   try {
+    // The stack's key, and the control plane's own (a client of the same provider).
     const rpcHeaders: Record<string, string> = opts.rpcApiKey ? { "x-api-key": opts.rpcApiKey } : {};
-    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: rpcHeaders });
+    const cpHeaders: Record<string, string> = opts.rpcApiKey ? { "x-api-key": `control-plane-${randomBytes(12).toString("hex")}` } : {};
+    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: [rpcHeaders, cpHeaders] });
     controlPlane = await startControlPlane({
       host: hosts.bridgeIp,
       port: opts.controlPlanePort ?? 0,
       chainUrl: devnet.url,
-      chainHeaders: rpcHeaders,
+      chainHeaders: cpHeaders,
       ids: devnet.ids,
       adminSecretKey: devnet.adminSecretKey,
       log: () => {},
@@ -65,6 +70,10 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
       controlPlane: cp,
       wallet,
       rpcHeaders,
+      rotateRpcApiKey(key) {
+        rpcHeaders["x-api-key"] = key;
+        d.setRequiredHeaders([rpcHeaders, cpHeaders]);
+      },
       stackConfig(o = {}) {
         const names = o.hostNames ?? hosts.hosts.map((h) => h.name);
         const json = (v: unknown) => ({ value: JSON.stringify(v) });

@@ -72,7 +72,7 @@ describe("rpcHeaders", () => {
     const token = await sealTokenProvider.create(tokenIn);
     const keyed = createSuiClient(devnet.url, { headers: { "x-api-key": KEY } });
     assert.equal((await readSealToken(keyed, token.id))?.nodeId, "worker-k");
-    assert.equal((await stakeProvider.read(created.id, created.outs)).props.status, "active");
+    assert.equal(((await stakeProvider.read(created.id, created.outs)).props as StakeOutputs).status, "active");
 
     devnet.setRequiredHeaders({ "x-api-key": ROTATED });
     try {
@@ -80,7 +80,7 @@ describe("rpcHeaders", () => {
       const rotated = stakeInputs("worker-k", { "x-api-key": ROTATED });
       const up = await stakeProvider.update(created.id, created.outs, rotated);
       assert.deepEqual(up.outs.rpcHeaders, { "x-api-key": ROTATED });
-      assert.equal((await stakeProvider.read(created.id, up.outs)).props.status, "active");
+      assert.equal(((await stakeProvider.read(created.id, up.outs)).props as StakeOutputs).status, "active");
       const tokenUp = await sealTokenProvider.update(token.id, token.outs as SealTokenOutputs, { ...tokenIn, rpcHeaders: { "x-api-key": ROTATED } });
       assert.deepEqual((tokenUp.outs as SealTokenOutputs).rpcHeaders, { "x-api-key": ROTATED });
       // A token whose inputs no longer carry headers keeps none in its state.

@@ -1,16 +1,20 @@
 // End to end, for real: `pulumi up` (the real engine, this project's program) provisions three
 // nspawn hosts over SSH with stakes on the devnet chain; the agents register and heartbeat with
 // the control plane; a slash stops a worker; destroy gives the stake back and leaves the hosts
-// clean. The only stand-ins are the devnet chain, the control plane and the k3s binary.
+// clean. The only stand-ins are the devnet chain, the control plane and the k3s binary. The
+// devnet wants an API key in a header on every RPC, as a paid provider's gateway does, so the
+// whole run goes through rpcHeaders.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
+import { randomBytes } from "node:crypto";
 import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
 import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { sshRun } from "../support/ssh";
 
 const root = resolve(__dirname, "../..");
+const API_KEY = `e2e-api-key-${randomBytes(12).toString("hex")}`;
 const ONE_SUI = 1_000_000_000n;
 let env: FleetEnv;
 let ts: TestStack;
@@ -19,16 +23,19 @@ let slashedMist = 0n;
 const stakeIds: Record<string, string> = {};
 const sealIds: Record<string, string> = {};
 
+/** A client of the devnet with the key it wants. */
+const chain = () => createSuiClient(env.devnet.url, { headers: env.rpcHeaders });
+
 type WorkerOut = { endpoint: string; stakeId: string; stakeStatus: string; sealTokenId: string; sealStatus: string };
 
 async function balance(): Promise<bigint> {
-  const { balance } = await createSuiClient(env.devnet.url).core.getBalance({ owner: env.wallet.toSuiAddress() });
+  const { balance } = await chain().core.getBalance({ owner: env.wallet.toSuiAddress() });
   return BigInt(balance.balance);
 }
 
 /** Every MIST the wallet paid in gas, summed from the effects of all its transactions. */
 async function gasPaid(): Promise<bigint> {
-  const client = createSuiClient(env.devnet.url);
+  const client = chain();
   let total = 0n;
   let after: string | null = null;
   do {
@@ -45,7 +52,7 @@ async function gasPaid(): Promise<bigint> {
 }
 
 before(async () => {
-  env = await startFleetEnv({ count: 3, namePrefix: "e2e", subnet: "10.97.0.0/24" });
+  env = await startFleetEnv({ count: 3, namePrefix: "e2e", subnet: "10.97.0.0/24", rpcApiKey: API_KEY });
   startBalance = await balance();
   ts = await createTestStack(root, env.stackConfig(), "e2e", resolve(root, "stacks/Pulumi.e2e.yaml"));
 });
@@ -78,8 +85,8 @@ test("pulumi up provisions three workers with active stakes and seal tokens", as
     assert.equal(w.sealStatus, "active");
     stakeIds[name] = w.stakeId;
     sealIds[name] = w.sealTokenId;
-    assert.equal((await readStakeRecord(createSuiClient(env.devnet.url), w.stakeId))?.status, "active");
-    assert.equal((await readSealToken(createSuiClient(env.devnet.url), w.sealTokenId))?.nodeId, name);
+    assert.equal((await readStakeRecord(chain(), w.stakeId))?.status, "active");
+    assert.equal((await readSealToken(chain(), w.sealTokenId))?.nodeId, name);
   }
   assert.equal(up.outputs.totalStakedMist!.value, (6n * ONE_SUI).toString());
   assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
@@ -94,11 +101,11 @@ test("no secret is in the state on disk or in the stack outputs in plaintext", a
     .join("\n");
   assert.ok(state.includes("ciphertext"));
   const keyBody = env.hosts.hosts[0]!.privateKey.split("\n")[1]!;
-  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, "PRIVATE KEY"]) {
+  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, "PRIVATE KEY", API_KEY]) {
     assert.equal(state.includes(secret), false, "a secret is in the state in plaintext");
   }
   const outputs = JSON.stringify(await ts.stack.outputs());
-  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody]) assert.equal(outputs.includes(secret), false);
+  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, API_KEY]) assert.equal(outputs.includes(secret), false);
   // The k3s node passwords the state keeps (NodePassword) are secrets too.
   for (const h of env.hosts.hosts) {
     const pw = (await sshRun(h, "cat /etc/rancher/node/password")).stdout.trim();
@@ -127,10 +134,17 @@ test("the control plane lists three workers heartbeating", async () => {
 
 test("containerd and the (stand-in) k3s agent are active on every host; no token in a process argument", async () => {
   for (const h of env.hosts.hosts) {
-    const r = await sshRun(h, "systemctl is-active containerd k3s-agent k3s-daas-agent; ps -eo args");
+    const r = await sshRun(h, "systemctl is-active containerd k3s-agent k3s-daas-agent; ps -eo args; journalctl -u k3s-daas-agent --no-pager -o cat");
     const [containerd, k3s, agent] = r.stdout.split("\n");
     assert.deepEqual([containerd, k3s, agent], ["active", "active", "active"], `${h.name}: ${r.stdout}`);
     assert.equal(r.stdout.includes(K3S_TEST_TOKEN), false);
+    assert.equal(r.stdout.includes(API_KEY), false, `${h.name}: the RPC key is in a process argument or the agent's journal`);
+    // The agent's RPC key: in its own root-only file, which the config names.
+    const keyFile = await sshRun(h, "stat -c '%a %U' /etc/k3s-daas/rpc-headers.json; cat /etc/k3s-daas/rpc-headers.json; grep -c x-api-key /etc/k3s-daas/agent.json || true");
+    const [keyMode, keyJson, inConfig] = keyFile.stdout.trim().split("\n");
+    assert.equal(keyMode, "600 root");
+    assert.deepEqual(JSON.parse(keyJson!), { "x-api-key": API_KEY });
+    assert.equal(inConfig, "0", "agent.json holds no key");
     // k3s found the worker's node password in place when it first started (it makes its own
     // only when the file is missing), so the password it proves its name with is the state's.
     const st = JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { nodePassword: { source: string; sha256: string } };
@@ -157,6 +171,32 @@ test("changing the agent config updates just that step on each host", async () =
     const cfg = JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
     assert.equal(cfg.heartbeat.intervalMs, 4000);
   }
+});
+
+test("the provider rotates the API key: k3s keeps running through the refusals, refresh says what to do, and up with the new key rolls the agents onto it", async () => {
+  const rotated = `e2e-api-key-rotated-${randomBytes(12).toString("hex")}`;
+  env.rotateRpcApiKey(rotated);
+  await assert.rejects(ts.stack.refresh(), (err: Error) => {
+    assert.match(err.message, /the Sui RPC node \S+ refused the request \(UNAUTHENTICATED: missing or invalid API key\); it does not accept the headers in rpcHeaders \(x-api-key\)\. After a provider rotates a key, set the new one and run `pulumi up` first/);
+    assert.equal(err.message.includes(API_KEY), false);
+    return true;
+  });
+  // A refused read is never a slash: every worker's k3s is still up.
+  for (const h of env.hosts.hosts) assert.equal((await sshRun(h, "systemctl is-active k3s-agent")).stdout.trim(), "active", h.name);
+
+  await ts.stack.setConfig("rpcHeaders", { value: JSON.stringify({ "x-api-key": rotated }), secret: true });
+  const up = await ts.stack.up();
+  // Per host: stake and token take the key in place, the rollout slot, the key file with the
+  // config, the agent restart and the wait for health; nothing is replaced.
+  assert.deepEqual(up.summary.resourceChanges, { same: 53 - 18, update: 18 }, JSON.stringify(up.summary.resourceChanges));
+  for (const h of env.hosts.hosts) {
+    assert.deepEqual(JSON.parse((await sshRun(h, "cat /etc/k3s-daas/rpc-headers.json")).stdout), { "x-api-key": rotated });
+    const res = await fetch(`http://${h.ip}:9443/health`);
+    assert.equal(res.status, 200, `${h.name}: ${await res.text()}`);
+  }
+  const refresh = await ts.stack.refresh();
+  assert.equal(refresh.summary.result, "succeeded");
+  assert.equal(JSON.stringify(await ts.stack.exportStack()).includes(rotated), false, "the new key is a secret in the state too");
 });
 
 test("an agent stopped, a bundle changed or the k3s node password removed by hand shows as drift on refresh, and the next up repairs it", async () => {
@@ -189,7 +229,7 @@ test("an agent stopped, a bundle changed or the k3s node password removed by han
 
 test("slashing one node's stake stops its k3s agent within 3 s, and refresh shows the drift", async () => {
   const victim = env.hosts.hosts[1]!;
-  const admin = new ChainSession(createSuiClient(env.devnet.url), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+  const admin = new ChainSession(chain(), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
   await admin.slashStake({ stakeId: stakeIds[victim.name]!, amountMist: ONE_SUI, reason: "e2e: misbehaviour" });
   slashedMist += ONE_SUI;
   const slashedAt = Date.now();
@@ -218,7 +258,7 @@ test("destroy withdraws every stake to the wallet (to the MIST, gas and slash ac
   assert.equal(destroy.summary.result, "succeeded");
   // Each agent deregistered on its way down (the slashed one when it was slashed).
   assert.deepEqual(env.controlPlane.workers().map((w) => w.node_id), []);
-  const client = createSuiClient(env.devnet.url);
+  const client = chain();
   for (const name of Object.keys(stakeIds)) {
     assert.equal((await readStakeRecord(client, stakeIds[name]!))?.status, "withdrawn", name);
     assert.equal(await readSealToken(client, sealIds[name]!), null, name);
@@ -240,7 +280,7 @@ test("destroy with a dead host and allowUnreachableHost still withdraws that hos
   const destroy = await ts.stack.destroy();
   assert.equal(destroy.summary.result, "succeeded");
   assert.match(destroy.stdout + destroy.stderr, /skipped the host teardown of e2e-3/, "destroy reports what it skipped");
-  const client = createSuiClient(env.devnet.url);
+  const client = chain();
   assert.equal((await readStakeRecord(client, deadStake))?.status, "withdrawn");
   assert.equal((await readStakeRecord(client, workers["e2e-1"]!.stakeId))?.status, "withdrawn");
   assert.equal(await readSealToken(client, workers["e2e-3"]!.sealTokenId), null);
