@@ -70,12 +70,16 @@ export interface Devnet {
   chain: Chain;
   /**
    * Requests served since start (or the last reset), per client and per method
-   * (`sui.rpc.v2.LedgerService/GetObject`, `jsonrpc:sui_getObject`, `faucet`). A client is named
+   * (`sui.rpc.v2.LedgerService/GetObject`, `jsonrpc:sui_getObject`, `faucet`; a call refused for
+   * want of the required headers as `refused:<method>`). A client is named
    * by the x-k3s-daas-client header when it sends one, else by its remote address. A server
    * stream counts once, when it opens.
    */
   requestCounts(): Record<string, Record<string, number>>;
-  /** Require other headers from now on (a provider that rotated a key); {} for none. */
+  /**
+   * Require other headers from now on ({} for none), as a provider that rotated a key: open
+   * connections are cut (streams included), so every client authenticates again.
+   */
   setRequiredHeaders(headers: HeaderSets): void;
   resetRequestCounts(): void;
   close(): Promise<void>;
@@ -142,9 +146,10 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
   const authorized = (req: IncomingMessage) => required.length === 0 || required.some((set) => carries(req, set));
   const server = createServer((req, res) => {
     if (isGrpcWebRequest(req)) {
-      count(req, grpcMethodOf(req.url));
+      const ok = authorized(req);
+      count(req, `${ok ? "" : "refused:"}${grpcMethodOf(req.url)}`);
       void handleGrpcWeb(chain, req, res, {
-        latencyMs: opts.rpcLatencyMs ?? 0, noSubscriptionFilters: opts.noSubscriptionFilters ?? false, unauthenticated: !authorized(req),
+        latencyMs: opts.rpcLatencyMs ?? 0, noSubscriptionFilters: opts.noSubscriptionFilters ?? false, unauthenticated: !ok,
       });
       return;
     }
@@ -153,7 +158,10 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
         if (req.method !== "POST") return send(res, 405, { error: "POST only" });
         const body = await readJson(req);
         if (req.url === "/" || req.url === "") {
-          if (!authorized(req)) return send(res, 401, { error: "missing or invalid API key" });
+          if (!authorized(req)) {
+            count(req, "refused:jsonrpc");
+            return send(res, 401, { error: "missing or invalid API key" });
+          }
           for (const b of Array.isArray(body) ? body : [body]) count(req, `jsonrpc:${String((b as { method?: unknown })?.method)}`);
           if (opts.rpcLatencyMs) await new Promise((r) => setTimeout(r, opts.rpcLatencyMs));
           const out = Array.isArray(body) ? await Promise.all(body.map((b) => rpcOne(chain, b))) : await rpcOne(chain, body);
@@ -209,7 +217,10 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     advanceEpoch: (n = 1) => chain.advanceEpoch(n),
     requestCounts: () => Object.fromEntries([...counts].map(([c, m]) => [c, Object.fromEntries(m)])),
     resetRequestCounts: () => { counts = new Map(); },
-    setRequiredHeaders: (headers) => { required = headerSets(headers); },
+    setRequiredHeaders: (headers) => {
+      required = headerSets(headers);
+      server.closeAllConnections();
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

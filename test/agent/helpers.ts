@@ -13,6 +13,7 @@ import { loadOrCreateIdentity } from "../../agent/src/identity";
 import { createLogger, type Logger } from "../../agent/src/log";
 import { signRequest } from "../../agent/src/operator-cli";
 import { startAgent, type RunningAgent } from "../../agent/src/run";
+export { waitFor } from "../support/wait";
 
 export const FAKE_K3S = join(__dirname, "fixtures", "fake-k3s.sh");
 export const ONE_SUI = 1_000_000_000n;
@@ -179,22 +180,6 @@ export async function stopStakedAgent(s: Partial<StakedAgent>): Promise<void> {
   await s.cp?.close();
   await s.chain?.close();
   s.node?.cleanup();
-}
-
-/** Poll until `fn` returns a truthy value; the timeout only guards against hanging. */
-export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any; text: string }> {

@@ -1,7 +1,9 @@
 // A TEST STAND-IN for a misbehaving RPC provider: an HTTP proxy in front of the devnet that
 // passes calls through, or cuts and refuses the checkpoint stream, or answers every call with
-// garbage, or never answers. Loopback only.
+// garbage, or never answers. Served over TLS when given a certificate (real full nodes are
+// https://). Loopback only.
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type ProxyMode = "pass" | "no-stream" | "garbage" | "hang";
@@ -16,7 +18,7 @@ export interface RpcProxy {
   close(): Promise<void>;
 }
 
-export async function startRpcProxy(upstream: string): Promise<RpcProxy> {
+export async function startRpcProxy(upstream: string, opts: { tls?: { key: string; cert: string } } = {}): Promise<RpcProxy> {
   const target = new URL(upstream);
   const streams = new Set<ServerResponse>();
   const hung = new Set<ServerResponse>();
@@ -29,7 +31,7 @@ export async function startRpcProxy(upstream: string): Promise<RpcProxy> {
     },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? "/";
     proxy.calls.set(path, (proxy.calls.get(path) ?? 0) + 1);
     if (proxy.mode === "hang") { hung.add(res); res.on("close", () => hung.delete(res)); req.resume(); return; }
@@ -52,8 +54,9 @@ export async function startRpcProxy(upstream: string): Promise<RpcProxy> {
     res.on("close", () => up.destroy());
     if (path === SUBSCRIBE) { streams.add(res); res.on("close", () => streams.delete(res)); }
     req.pipe(up);
-  });
+  };
+  const server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handle) : createServer(handle);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.url = `${opts.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
 }

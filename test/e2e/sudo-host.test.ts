@@ -19,7 +19,8 @@ let ts: TestStack;
 let stakeId = "";
 
 before(async () => {
-  env = await startFleetEnv({ count: 1, namePrefix: "sudo", subnet: "10.96.0.0/24", sudoUsers: { "sudo-1": USER } });
+  // The devnet wants an API key header: the headers file goes through sudo too.
+  env = await startFleetEnv({ count: 1, namePrefix: "sudo", subnet: "10.96.0.0/24", sudoUsers: { "sudo-1": USER }, rpcApiKey: "sudo-e2e-api-key-31c0" });
   ts = await createTestStack(root, env.stackConfig(), "sudo", resolve(root, "stacks/Pulumi.sudo.yaml"));
 });
 
@@ -47,9 +48,10 @@ test("up provisions the host through sudo; files are root's; the agent registers
   const w = (up.outputs.workers!.value as Record<string, { stakeId: string; stakeStatus: string }>)["sudo-1"]!;
   assert.equal(w.stakeStatus, "active");
   stakeId = w.stakeId;
-  const owners = await sshRun(host(), "sudo -n stat -c '%U:%G %a %n' /opt/k3s-daas/agent.js /opt/k3s-daas/install-k3s-agent.sh /opt/k3s-daas/node/bin/node /etc/k3s-daas/agent.json /etc/systemd/system/k3s-daas-agent.service /var/lib/k3s-daas/worker.key");
+  const owners = await sshRun(host(), "sudo -n stat -c '%U:%G %a %n' /opt/k3s-daas/agent.js /opt/k3s-daas/install-k3s-agent.sh /opt/k3s-daas/node/bin/node /etc/k3s-daas/agent.json /etc/k3s-daas/rpc-headers.json /etc/systemd/system/k3s-daas-agent.service /var/lib/k3s-daas/worker.key");
   for (const line of owners.stdout.trim().split("\n")) assert.match(line, /^root:root /, line);
   assert.match(owners.stdout, /^root:root 600 \/var\/lib\/k3s-daas\/worker\.key$/m);
+  assert.match(owners.stdout, /^root:root 600 \/etc\/k3s-daas\/rpc-headers\.json$/m);
   const res = await fetch(`http://${host().ip}:9443/health`);
   assert.equal(((await res.json()) as { registered: boolean }).registered, true);
   // The key pinned on first use is the host's.
@@ -102,5 +104,5 @@ test("destroy tears the sudo host down cleanly and withdraws the stake", async (
   assert.equal(destroy.summary.result, "succeeded");
   const r = await sshRun(host(), "ls -d /usr/local/bin/k3s /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service /opt/k3s-daas /etc/k3s-daas /var/lib/k3s-daas 2>/dev/null; true");
   assert.equal(r.stdout.trim(), "", "host still has files");
-  assert.equal((await readStakeRecord(createSuiClient(env.devnet.url), stakeId))?.status, "withdrawn");
+  assert.equal((await readStakeRecord(createSuiClient(env.devnet.url, { headers: env.rpcHeaders }), stakeId))?.status, "withdrawn");
 });
