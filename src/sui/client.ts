@@ -11,6 +11,7 @@ import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { decodeSuiPrivateKey } from "@mysten/sui/cryptography";
 import { GrpcWebHttpTransport } from "./grpc-web-http.js";
 import type { HttpFetch } from "./node-http-fetch.js";
+import { retryingDroppedConnections } from "./retry-fetch.js";
 
 export type SuiTransport = "grpc" | "jsonrpc";
 export const SUI_TRANSPORTS: readonly SuiTransport[] = ["grpc", "jsonrpc"];
@@ -50,12 +51,13 @@ export function createSuiClient(url: string, opts: CreateSuiClientOptions = {}):
     // The SDK's transport builds request headers with the global Headers (undici), so an
     // injected fetch comes with our transport. Binary framing: the text variant is for browsers.
     if (opts.fetch) return new SuiGrpcClient({ network, transport: new GrpcWebHttpTransport({ baseUrl, meta: headers, fetch: opts.fetch }) });
-    return new SuiGrpcClient({ baseUrl, network, format: "binary", meta: headers });
+    // The global fetch, once more on a dropped keep-alive connection (retry-fetch.ts).
+    return new SuiGrpcClient({ baseUrl, network, format: "binary", meta: headers, fetch: retryingDroppedConnections(globalThis.fetch) });
   }
   if (transport !== "jsonrpc") throw new Error(`Sui transport must be "grpc" or "jsonrpc", got ${JSON.stringify(transport)}`);
   // The JSON-RPC transport uses only ok/status/statusText/json() of the reply and passes its
   // headers as a plain record, which HttpFetch covers; its option is typed as the global fetch.
-  const fetchOpt = opts.fetch ? { fetch: opts.fetch as unknown as typeof fetch } : {};
+  const fetchOpt = { fetch: opts.fetch ? (opts.fetch as unknown as typeof fetch) : retryingDroppedConnections(globalThis.fetch) };
   return new SuiJsonRpcClient({ network, transport: new JsonRpcHTTPTransport({ url, rpc: { url, headers }, ...fetchOpt }) });
 }
 
