@@ -5,6 +5,7 @@ import { NODE_VERSION, RESERVED_PORTS } from "./components/staked-worker";
 import { SSH_USER } from "./components/remote-scripts";
 import { hostKeySchema } from "./components/runtime/ssh";
 import { rpcHeadersSchema } from "./sui/headers";
+import { caCertificatesSchema } from "./sui/ca";
 
 export const PROJECT = "k3s-daas-fleet";
 
@@ -47,6 +48,8 @@ export const fleetConfigSchema = z
     // agents use the same endpoint). Secrets: `pulumi config set --secret --path 'rpcHeaders.x-api-key'`.
     rpcHeaders: rpcHeadersSchema.optional(),
     agentRpcHeaders: rpcHeadersSchema.optional(),
+    // PEM CA certificates for nodes with a private CA (controller and agents), besides the public ones.
+    rpcCaCertificates: caCertificatesSchema.optional(),
     sshPrivateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key (set it with --secret)" }),
     stakePerNodeSui: z.string().refine((s) => /^\d+(\.\d{1,9})?$/.test(s.trim()) && suiToMist(s) > 0n, "must be a positive amount of SUI, e.g. \"1.5\""),
     k3s: z

@@ -19,7 +19,7 @@ try {
 
 const fleet = new WorkerFleet("fleet", {
   hosts: cfg.hosts.map((h) => ({ ...h, privateKey: pulumi.secret(cfg.sshPrivateKey) })),
-  network: { ...cfg.network, rpcHeaders: cfg.rpcHeaders, agentRpcHeaders: cfg.agentRpcHeaders },
+  network: { ...cfg.network, rpcHeaders: cfg.rpcHeaders, agentRpcHeaders: cfg.agentRpcHeaders, rpcCaCertificates: cfg.rpcCaCertificates },
   walletKey: pulumi.secret(cfg.walletKey),
   stakeMist: suiToMist(cfg.stakePerNodeSui),
   k3sServerUrl: cfg.k3s.serverUrl,

@@ -1,7 +1,7 @@
 // StakeReader backed by src/sui (the only code that parses Move objects), over the transport
 // the config names: gRPC (default; it can push changes) or JSON-RPC (polling only).
 import {
-  canWatch, createSuiClient, currentEpoch, httpFetch, currentEpochInfo, readRegistry, readSealToken, readStakeRecord, readWorkerObjects,
+  canWatch, createHttpFetch, createSuiClient, currentEpoch, httpFetch, currentEpochInfo, readRegistry, readSealToken, readStakeRecord, readWorkerObjects,
   watchObjects, type SealToken, type StakeRecord, type SuiTransport,
 } from "../../src/sui";
 import type { SealTokenView, StakeReader, StakeView } from "./chain";
@@ -15,11 +15,13 @@ const tokenView = (t: SealToken | null): SealTokenView | null =>
 
 export function createSuiStakeReader(
   rpcUrl: string,
-  opts: { transport?: SuiTransport; clientName?: string; headers?: Readonly<Record<string, string>> } = {},
+  opts: { transport?: SuiTransport; clientName?: string; headers?: Readonly<Record<string, string>>; caCertificates?: string } = {},
 ): StakeReader {
   const headers = { ...(opts.headers ?? {}), ...(opts.clientName ? { [CLIENT_NAME_HEADER]: opts.clientName } : {}) };
   // node:http, not the global fetch: see src/sui/node-http-fetch.ts (agent memory, issue 15).
-  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers, fetch: httpFetch });
+  // With a private CA, a pool of its own that trusts it; else the process-wide one.
+  const fetch = opts.caCertificates ? createHttpFetch({ ca: opts.caCertificates }) : httpFetch;
+  const client = createSuiClient(rpcUrl, { transport: opts.transport, headers, fetch });
   const reader: StakeReader = {
     readStake: async (id) => stakeView(await readStakeRecord(client, id)),
     readSealToken: async (id) => tokenView(await readSealToken(client, id)),

@@ -2,6 +2,7 @@
 // readConfig is pure (env + file text in, config or error out) so it is testable without a host.
 import { z } from "zod";
 import { rpcHeaderProblems } from "../../src/sui/headers";
+import { caCertificatesSchema } from "../../src/sui/ca";
 
 // Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
 // The original listened on 10250 and collided with the kubelet.
@@ -39,6 +40,8 @@ export const agentConfigSchema = z
         // A root-only JSON file of extra request headers (an RPC provider's API key), kept out of
         // this file so the config holds no secret; see readRpcHeaders.
         headersFile: absPath.optional(),
+        // PEM CA certificates the node's certificate is checked against besides the public CAs.
+        caCertificates: caCertificatesSchema.optional(),
       })
       .strict(),
     stakeId: objectId,

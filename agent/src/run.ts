@@ -73,7 +73,9 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
-  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`, headers: opts.rpcHeaders });
+  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, {
+    transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`, headers: opts.rpcHeaders, caCertificates: cfg.sui.caCertificates,
+  });
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
   const telemetry = new Telemetry({

@@ -13,6 +13,8 @@ export interface ChainArgs {
    * Default: none.
    */
   readonly rpcHeaders?: pulumi.Input<Record<string, string>>;
+  /** PEM CA certificates `rpcUrl`'s certificate is checked against besides the public CAs. Default: none. */
+  readonly rpcCaCertificates?: pulumi.Input<string>;
   readonly packageId: pulumi.Input<string>;
   readonly poolId: pulumi.Input<string>;
   readonly registryId: pulumi.Input<string>;

@@ -12,6 +12,7 @@ import { NodePassword } from "./node-password";
 import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
 import { rpcHeaderProblems, rpcHeadersKey, sameOrigin } from "../sui/headers";
+import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
 
 /** SSH access to one host. */
@@ -55,6 +56,12 @@ export interface NetworkSettings {
    * endpoint is never sent to another unless given here. On the host in a root-only 0600 file.
    */
   readonly agentRpcHeaders?: Readonly<Record<string, string>>;
+  /**
+   * PEM CA certificates the RPC nodes' certificates are checked against besides Node's public
+   * CAs (a node with a private CA), by the controller and the agents (in their config: public
+   * data). Default: none.
+   */
+  readonly rpcCaCertificates?: string;
   readonly packageId: string;
   readonly poolId: string;
   readonly registryId: string;
@@ -162,6 +169,7 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   for (const k of ["rpcHeaders", "agentRpcHeaders"] as const) {
     if (a.network?.[k] !== undefined) errs.push(...rpcHeaderProblems(a.network[k], `network.${k}`));
   }
+  if (a.network?.rpcCaCertificates !== undefined) errs.push(...caCertificateProblems(a.network.rpcCaCertificates).map((p) => `network.rpcCaCertificates ${p}`));
   if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
   if (!/^https:\/\/[A-Za-z0-9.:\[\]-]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push("k3sServerUrl must be https://host:port");
   if (!/^(https?|file):\/\/[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+$/.test(a.k3sBinUrl) || a.k3sBinUrl.includes("'")) errs.push("k3sBinUrl must be an http(s) or file URL without quotes or spaces");
@@ -238,6 +246,7 @@ export class StakedWorker extends pulumi.ComponentResource {
       registryId: args.network.registryId,
       walletKey: pulumi.secret(args.walletKey),
       ...(args.network.rpcHeaders && Object.keys(args.network.rpcHeaders).length ? { rpcHeaders: pulumi.secret({ ...args.network.rpcHeaders }) } : {}),
+      ...(args.network.rpcCaCertificates ? { rpcCaCertificates: args.network.rpcCaCertificates } : {}),
     };
     const child = { parent: this };
 
@@ -330,6 +339,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         rpcUrl: args.network.agentRpcUrl ?? args.network.rpcUrl, transport: args.network.transport ?? "grpc",
         packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
         ...(agentHeaders ? { headersFile: scripts.AGENT_RPC_HEADERS } : {}),
+        ...(args.network.rpcCaCertificates ? { caCertificates: args.network.rpcCaCertificates } : {}),
       },
     };
     const configTail = {

@@ -10,8 +10,8 @@ import { SuiGrpcClient } from "@mysten/sui/grpc";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { decodeSuiPrivateKey } from "@mysten/sui/cryptography";
 import { GrpcWebHttpTransport } from "./grpc-web-http.js";
-import type { HttpFetch } from "./node-http-fetch.js";
-import { retryingDroppedConnections } from "./retry-fetch.js";
+import { createHttpFetch, type HttpFetch } from "./node-http-fetch.js";
+import { namingFailureCauses, retryingDroppedConnections } from "./retry-fetch.js";
 
 export type SuiTransport = "grpc" | "jsonrpc";
 export const SUI_TRANSPORTS: readonly SuiTransport[] = ["grpc", "jsonrpc"];
@@ -32,6 +32,17 @@ export interface CreateSuiClientOptions {
    * @mysten/sui's own transports (the Pulumi providers).
    */
   fetch?: HttpFetch;
+  /**
+   * PEM CA certificates trusted besides Node's public ones, for a node whose certificate comes
+   * from a private CA. Requests then go through node-http-fetch's client (node:https with these
+   * CAs). Not with `fetch`: give that client the CAs (createHttpFetch({ ca })).
+   */
+  ca?: string;
+}
+
+/** The global fetch as the controller's clients use it (see retry-fetch.ts). */
+function controllerFetch(): typeof fetch {
+  return retryingDroppedConnections(namingFailureCauses(globalThis.fetch));
 }
 
 /** A client exposing `client.core`; src/sui only ever uses the core API, so either transport works. */
@@ -46,18 +57,21 @@ export function createSuiClient(url: string, opts: CreateSuiClientOptions = {}):
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error(`Sui RPC URL ${url} must be http:// or https://`);
   const headers = { ...(opts.headers ?? {}) };
+  if (opts.ca && opts.fetch) throw new Error("createSuiClient: give the CA certificates to the fetch client (createHttpFetch({ ca })), not beside it");
+  // The controller with a private CA: node:https with those CAs, once more on a dropped connection.
+  if (opts.ca) opts = { ...opts, fetch: retryingDroppedConnections(createHttpFetch({ ca: opts.ca })) };
   if (transport === "grpc") {
     const baseUrl = url.replace(/\/+$/, "");
     // The SDK's transport builds request headers with the global Headers (undici), so an
     // injected fetch comes with our transport. Binary framing: the text variant is for browsers.
     if (opts.fetch) return new SuiGrpcClient({ network, transport: new GrpcWebHttpTransport({ baseUrl, meta: headers, fetch: opts.fetch }) });
-    // The global fetch, once more on a dropped keep-alive connection (retry-fetch.ts).
-    return new SuiGrpcClient({ baseUrl, network, format: "binary", meta: headers, fetch: retryingDroppedConnections(globalThis.fetch) });
+    // The global fetch, once more on a dropped keep-alive connection, its failures named (retry-fetch.ts).
+    return new SuiGrpcClient({ baseUrl, network, format: "binary", meta: headers, fetch: controllerFetch() });
   }
   if (transport !== "jsonrpc") throw new Error(`Sui transport must be "grpc" or "jsonrpc", got ${JSON.stringify(transport)}`);
   // The JSON-RPC transport uses only ok/status/statusText/json() of the reply and passes its
   // headers as a plain record, which HttpFetch covers; its option is typed as the global fetch.
-  const fetchOpt = { fetch: opts.fetch ? (opts.fetch as unknown as typeof fetch) : retryingDroppedConnections(globalThis.fetch) };
+  const fetchOpt = { fetch: opts.fetch ? (opts.fetch as unknown as typeof fetch) : controllerFetch() };
   return new SuiJsonRpcClient({ network, transport: new JsonRpcHTTPTransport({ url, rpc: { url, headers }, ...fetchOpt }) });
 }
 

@@ -9,6 +9,6 @@ export { formatSui } from "./format.js";
 export type { ClientWithCoreApi } from "@mysten/sui/client";
 export { readWorkerObjects, currentEpochInfo, type WorkerObjects } from "./read.js";
 export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";
-export { httpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
+export { httpFetch, createHttpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
 export { GrpcWebHttpTransport, type GrpcWebHttpOptions } from "./grpc-web-http.js";
 export { rpcHeaderIssues, rpcHeaderProblems, rpcHeadersKey, rpcHeadersSchema, sameOrigin, MAX_RPC_HEADERS, type RpcHeaderIssue } from "./headers.js";

@@ -12,6 +12,7 @@
 // waiting for headers or body (undici's defaults); keep-alive sockets idle for 4 s at most.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
 import { HttpFetchHeaders, requestHeaderList } from "./node-http-headers.js";
 
@@ -31,13 +32,17 @@ export const IDLE_TIMEOUT_MS = 300_000;
 const KEEP_ALIVE_IDLE_MS = 4_000;
 const MAX_REDIRECTS = 20;
 
-// One pool per process: the agent talks to two origins (chain RPC, control plane). `timeout` is
-// what lets the agent honour a server's `Keep-Alive: timeout=N` hint (it closes a free socket
-// 1 s before the server would), so a reused socket is rarely one the server is closing.
-const agents = {
-  "http:": new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }),
-  "https:": new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }),
-};
+type Agents = { "http:": HttpAgent; "https:": HttpsAgent };
+
+// `timeout` is what lets the agent honour a server's `Keep-Alive: timeout=N` hint (it closes a
+// free socket 1 s before the server would), so a reused socket is rarely one the server is
+// closing. `ca`: PEM certificates trusted besides Node's bundled public CAs (a private node's CA).
+function makeAgents(ca?: string): Agents {
+  return {
+    "http:": new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }),
+    "https:": new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, ...(ca ? { ca: [...rootCertificates, ca] } : {}) }),
+  };
+}
 
 /** Connection-level failure (refused, reset, DNS, TLS, timeouts); `cause` is the Node error (with its `code`). */
 function networkError(method: string, url: URL, cause: unknown): TypeError {
@@ -186,7 +191,7 @@ function headerRecord(headers: Array<[string, string]>, body: Uint8Array | null)
 }
 
 /** One HTTP exchange up to the response headers. */
-function send(url: URL, method: string, headers: Array<[string, string]>, body: Uint8Array | null, signal: AbortSignal | null | undefined): Promise<Hop> {
+function send(agents: Agents, url: URL, method: string, headers: Array<[string, string]>, body: Uint8Array | null, signal: AbortSignal | null | undefined): Promise<Hop> {
   const proto = url.protocol === "https:" ? "https:" : "http:";
   const req = (proto === "https:" ? httpsRequest : httpRequest)(url, {
     method,
@@ -224,8 +229,16 @@ function send(url: URL, method: string, headers: Array<[string, string]>, body: 
   });
 }
 
-/** fetch(input, init) over node:http(s); see the file comment for what it supports. */
-export const httpFetch: HttpFetch = async (input, init = {}) => {
+/**
+ * A fetch(input, init) over node:http(s) with its own connection pool; see the file comment for
+ * what it supports. `ca`: PEM CA certificates trusted besides the public ones.
+ */
+export function createHttpFetch(opts: { ca?: string } = {}): HttpFetch {
+  const agents = makeAgents(opts.ca);
+  return (input, init) => fetchWith(agents, input, init);
+}
+
+async function fetchWith(agents: Agents, input: string | URL, init: HttpFetchInit = {}): Promise<HttpFetchResponse> {
   let url = new URL(input);
   let method = (init.method ?? "GET").toUpperCase();
   const signal = init.signal;
@@ -240,7 +253,7 @@ export const httpFetch: HttpFetch = async (input, init = {}) => {
   }
   for (let redirects = 0; ; redirects++) {
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`${url.protocol} URLs are not supported (http: and https: only)`);
-    const { res } = await send(url, method, headers, body, signal);
+    const { res } = await send(agents, url, method, headers, body, signal);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if ([301, 302, 303, 307, 308].includes(status) && location) {
@@ -274,4 +287,7 @@ export const httpFetch: HttpFetch = async (input, init = {}) => {
     };
     return new HttpFetchResponse(status, res.statusMessage, new HttpFetchHeaders(res.rawHeaders), url.href, redirects > 0, empty ? null : decoded(res), onAbort);
   }
-};
+}
+
+/** The process-wide client (one pool: the agent talks to two origins, chain RPC and control plane). */
+export const httpFetch: HttpFetch = createHttpFetch();

@@ -18,14 +18,37 @@ export function isDroppedConnection(err: unknown): boolean {
   return false;
 }
 
-/** `fetch`, sending a request once more when its connection was dropped before any answer. */
-export function retryingDroppedConnections(f: typeof fetch): typeof fetch {
-  return async (input, init) => {
+/** A fetch-shaped function (the global fetch, or node-http-fetch's), sending a request once more when its connection was dropped before any answer. */
+export function retryingDroppedConnections<F extends (input: never, init?: { signal?: AbortSignal | null }) => Promise<unknown>>(f: F): F {
+  return (async (input: Parameters<F>[0], init?: Parameters<F>[1]) => {
     try {
       return await f(input, init);
     } catch (err) {
       if (!isDroppedConnection(err) || init?.signal?.aborted) throw err;
       return f(input, init);
+    }
+  }) as F;
+}
+
+/**
+ * The global fetch, its failures named: undici rejects with a bare "fetch failed" whose cause
+ * (refused, reset, DNS, a certificate it cannot verify) the gRPC transport drops, leaving the
+ * operator "RpcError: fetch failed". The message gets the origin and the cause's code and words.
+ */
+export function namingFailureCauses(f: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await f(input, init);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      if (!(err instanceof TypeError) || !cause || init?.signal?.aborted) throw err;
+      const code = typeof cause.code === "string" ? cause.code : "";
+      const words = typeof cause.message === "string" ? cause.message : "";
+      let origin = "";
+      try {
+        origin = new URL(input instanceof Request ? input.url : String(input)).origin;
+      } catch { /* keep the message without it */ }
+      throw new TypeError(`fetch ${origin} failed: ${[code, words].filter(Boolean).join(" ")}`.replace(/ +$/, ""), { cause: err });
     }
   };
 }

@@ -11,22 +11,14 @@ import { after, afterEach, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
 import { getJson, stakeNode, startChain, startCp, waitFor, type Chain, type Node } from "./helpers";
 import { startRpcProxy, type RpcProxy } from "./rpc-proxy";
+import { makeCertificates } from "../support/tls";
 
 const ROOT = resolve(__dirname, "../..");
 let chain: Chain, cp: ControlPlane, node: Node, proxy: RpcProxy;
 let child: ChildProcess | undefined;
 
-/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
-function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=k3s-daas test CA");
-  run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=127.0.0.1");
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  run("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "node.pem", "-days", "2", "-extfile", "san.ext");
-  return { ca: join(dir, "ca.pem"), key: readFileSync(join(dir, "node.key"), "utf8"), cert: readFileSync(join(dir, "node.pem"), "utf8") };
-}
-
 let caFile = "";
+let caPem = "";
 
 before(async () => {
   execFileSync("npm", ["run", "--silent", "build:agent"], { cwd: ROOT, stdio: "inherit" });
@@ -35,9 +27,10 @@ before(async () => {
   node = await stakeNode(chain, "worker-tls");
   const certs = makeCertificates(node.dir);
   caFile = certs.ca;
+  caPem = readFileSync(certs.ca, "utf8");
   proxy = await startRpcProxy(chain.url, { tls: { key: certs.key, cert: certs.cert } });
   copyFileSync(join(ROOT, "dist/agent/agent.js"), join(node.dir, "agent.js"));
-  writeFileSync(join(node.dir, "agent.json"), JSON.stringify({ ...node.cfgInput, sui: { ...node.cfgInput.sui!, rpcUrl: proxy.url } }));
+  writeConfig();
 });
 
 afterEach(() => {
@@ -51,6 +44,10 @@ after(async () => {
   await chain?.close();
   node?.cleanup();
 });
+
+function writeConfig(sui: Record<string, unknown> = {}): void {
+  writeFileSync(join(node.dir, "agent.json"), JSON.stringify({ ...node.cfgInput, sui: { ...node.cfgInput.sui!, rpcUrl: proxy.url, ...sui } }));
+}
 
 function startBundle(extraEnv: Record<string, string> = {}): string[] {
   const c = spawn(process.execPath, [join(node.dir, "agent.js")], {
@@ -86,4 +83,13 @@ test("a certificate it cannot verify is refused, said so by its code, and k3s is
   const refusal = await waitFor("the TLS refusal in the log", () => lines.find((l) => l.includes("start-up check failed")), 15_000);
   assert.match(refusal, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/, refusal);
   assert.equal(readFileSync(node.k3sState, "utf8").includes("pid="), false);
+});
+
+test("a private CA given in the config (sui.caCertificates) is trusted besides the public ones", async () => {
+  writeFileSync(node.k3sState, "");
+  writeConfig({ caCertificates: caPem });
+  const lines = startBundle();
+  const port = await apiPort(lines);
+  await waitFor("registered over TLS with the configured CA", async () => (await getJson(`http://127.0.0.1:${port}/health`)).body.registered);
+  assert.equal(lines.some((l) => l.includes("UNABLE_TO_VERIFY")), false);
 });

@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { isDroppedConnection, retryingDroppedConnections } from "../../src/sui/retry-fetch";
+import { isDroppedConnection, namingFailureCauses, retryingDroppedConnections } from "../../src/sui/retry-fetch";
 
 /** Requests seen; the first `drop` of them are dropped unanswered, the rest answered `status`. */
 const plan = { drop: 0, status: 200, seen: 0 };
@@ -72,4 +72,16 @@ test("a refused connection is not a dropped one", async () => {
   const port = await new Promise<number>((r) => closed.listen(0, "127.0.0.1", () => r((closed.address() as AddressInfo).port)));
   await new Promise<void>((r) => closed.close(() => r()));
   await assert.rejects(retryingDroppedConnections(fetch)(`http://127.0.0.1:${port}/`, post), (err: unknown) => !isDroppedConnection(err));
+});
+
+test("a failure is named by its origin and its cause's code, not a bare \"fetch failed\"", async () => {
+  const closed = createServer();
+  const port = await new Promise<number>((r) => closed.listen(0, "127.0.0.1", () => r((closed.address() as AddressInfo).port)));
+  await new Promise<void>((r) => closed.close(() => r()));
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/`, post), /^TypeError: fetch failed$/);
+  await assert.rejects(namingFailureCauses(fetch)(`http://127.0.0.1:${port}/x`, post), new RegExp(`^TypeError: fetch http://127\\.0\\.0\\.1:${port} failed: ECONNREFUSED`));
+  // A dropped connection named so is still one, and still sent once more.
+  Object.assign(plan, { drop: 1, status: 200, seen: 0 });
+  assert.equal((await retryingDroppedConnections(namingFailureCauses(fetch))(await url, post)).status, 200);
+  assert.equal(plan.seen, 2);
 });

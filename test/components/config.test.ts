@@ -182,6 +182,14 @@ describe("readFleetConfig", () => {
     assert.match(errorOf(() => readFleetConfig({ ...goodBag(), [k("agentRpcHeaders")]: "just-a-key" })), new RegExp(`config key ${PROJECT}:agentRpcHeaders: must be an object`));
   });
 
+  test("rpcCaCertificates: PEM certificates kept as given; anything else is named", () => {
+    const { makeCertificates } = require("../support/tls") as typeof import("../support/tls");
+    const { mkdtempSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+    const ca = readFileSync(makeCertificates(mkdtempSync(require("node:path").join(require("node:os").tmpdir(), "cfg-ca-"))).ca, "utf8");
+    assert.equal(readFleetConfig({ ...goodBag(), [k("rpcCaCertificates")]: ca }).rpcCaCertificates, ca);
+    assert.match(errorOf(() => readFleetConfig({ ...goodBag(), [k("rpcCaCertificates")]: "-----BEGIN PRIVATE KEY-----\nSECRET\n-----END PRIVATE KEY-----" })), new RegExp(`config key ${PROJECT}:rpcCaCertificates: must hold at least one PEM certificate`));
+  });
+
   test("k3sBinUrl: the mirror when set, else the official release of the version", () => {
     const c = readFleetConfig(goodBag());
     assert.equal(k3sBinUrl(c), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");

@@ -343,6 +343,19 @@ describe("StakedWorker children", () => {
     });
   });
 
+  test("rpcCaCertificates: the controller's stake and token take them, and the agents' config carries them (public data)", async () => {
+    const { makeCertificates } = require("../support/tls") as typeof import("../support/tls");
+    const { mkdtempSync } = require("node:fs") as typeof import("node:fs");
+    const ca = readFileSync(makeCertificates(mkdtempSync(join(require("node:os").tmpdir(), "sw-ca-"))).ca, "utf8");
+    const b = await build("w-ca", args({ nodeId: "worker-1", network: { ...NET, rpcCaCertificates: ca } }));
+    assert.equal(b.child("stake").inputs.rpcCaCertificates, ca);
+    assert.equal(b.child("seal-token").inputs.rpcCaCertificates, ca);
+    const parsed = agentConfig.readConfig({}, String(b.child("agent-config").inputs.stdin));
+    assert.equal(parsed.sui.caCertificates, ca);
+    assert.equal(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).sui.caCertificates, undefined, "and only when given");
+    assert.throws(() => new C.StakedWorker("w-ca-bad", args({ network: { ...NET, rpcCaCertificates: "not a certificate" } })), /network\.rpcCaCertificates must hold at least one PEM certificate/);
+  });
+
   test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {
     assert.deepEqual(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).api.operatorKeys, []);
     const key = Buffer.alloc(32, 9).toString("base64");

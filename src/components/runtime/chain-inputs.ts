@@ -2,6 +2,7 @@
 // the operator's wallet key (a Pulumi secret). Validated once here, used by stake and seal token.
 import { z } from "zod";
 import { rpcHeadersKey, rpcHeadersSchema } from "../../sui/headers";
+import { caCertificatesSchema } from "../../sui/ca";
 
 export const objectIdSchema = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
 export const nodeIdSchema = z
@@ -15,6 +16,8 @@ export const chainInputsShape = {
   transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
   // An RPC provider's API key header(s); values are secrets, messages name headers only.
   rpcHeaders: rpcHeadersSchema.optional(),
+  // PEM CA certificates for a node with a private CA (besides the public ones).
+  rpcCaCertificates: caCertificatesSchema.optional(),
   packageId: objectIdSchema,
   poolId: objectIdSchema,
   adminCapId: objectIdSchema.optional(),
@@ -27,6 +30,7 @@ export interface ChainInputs {
   rpcUrl: string;
   transport: "grpc" | "jsonrpc";
   rpcHeaders?: Record<string, string>;
+  rpcCaCertificates?: string;
   packageId: string;
   poolId: string;
   adminCapId?: string;

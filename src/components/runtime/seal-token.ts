@@ -38,7 +38,7 @@ export interface SealTokenOutputs extends SealTokenInputs {
 }
 
 const REPLACE_KEYS = ["nodeId", "stakeId", "workerPubkey", "packageId", "walletKey"] as const;
-const UPDATE_KEYS = ["rpcUrl", "transport", "poolId", "registryId", "adminCapId"] as const;
+const UPDATE_KEYS = ["rpcUrl", "transport", "rpcCaCertificates", "poolId", "registryId", "adminCapId"] as const;
 const renewWindow = (i: SealTokenInputs) => i.renewBeforeEpochs ?? DEFAULT_RENEW_BEFORE_EPOCHS;
 
 export function sealStatusAt(expiresAtEpoch: bigint, epoch: bigint, renewBeforeEpochs: number): SealStatus {
@@ -112,7 +112,7 @@ export const sealTokenProvider = explainingAuthRefusals({
   /** Settings only (endpoint, window): the token stays; its status is read against the new window. */
   async update(_id: string, olds: SealTokenOutputs, news: SealTokenInputs) {
     // Headers the new inputs drop (an API key no longer needed) must not linger in the state.
-    const { rpcHeaders: _dropped, ...kept } = olds;
+    const { rpcHeaders: _dropped, rpcCaCertificates: _droppedCa, ...kept } = olds;
     return { outs: { ...kept, ...news, sealStatus: await statusNow(olds, news) } };
   },
 

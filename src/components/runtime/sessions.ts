@@ -18,19 +18,19 @@ export function chainIds(i: ChainInputs): ChainIds {
   return { packageId: i.packageId, poolId: i.poolId, registryId: i.registryId, adminCapId: i.adminCapId ?? "0x0" };
 }
 
-export function clientFor(i: Pick<ChainInputs, "rpcUrl" | "transport" | "rpcHeaders">): ClientWithCoreApi {
-  // The headers are part of the key (in memory only): a rotated API key gets a new client.
-  const key = `${i.transport}|${i.rpcUrl}|${rpcHeadersKey(i.rpcHeaders)}`;
+export function clientFor(i: Pick<ChainInputs, "rpcUrl" | "transport" | "rpcHeaders" | "rpcCaCertificates">): ClientWithCoreApi {
+  // The headers and CAs are part of the key (in memory only): a rotated API key gets a new client.
+  const key = `${i.transport}|${i.rpcUrl}|${rpcHeadersKey(i.rpcHeaders)}|${i.rpcCaCertificates ?? ""}`;
   let c = clients.get(key);
   if (!c) {
-    c = createSuiClient(i.rpcUrl, { transport: i.transport, headers: i.rpcHeaders });
+    c = createSuiClient(i.rpcUrl, { transport: i.transport, headers: i.rpcHeaders, ...(i.rpcCaCertificates ? { ca: i.rpcCaCertificates } : {}) });
     clients.set(key, c);
   }
   return c;
 }
 
 function sessionKey(i: ChainInputs, address: string): string {
-  return [i.transport, i.rpcUrl, rpcHeadersKey(i.rpcHeaders), i.packageId, i.poolId, address].join("|");
+  return [i.transport, i.rpcUrl, rpcHeadersKey(i.rpcHeaders), i.rpcCaCertificates ?? "", i.packageId, i.poolId, address].join("|");
 }
 
 export function sessionFor(i: ChainInputs, opts: { gasCoinMist?: bigint } = {}): Entry {

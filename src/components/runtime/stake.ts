@@ -48,7 +48,7 @@ export interface StakeOutputs extends StakeInputs {
 // time), since the pool holds one live stake per node id and a replacement could not keep
 // to maxUnavailable.
 const REPLACE_KEYS = ["nodeId", "packageId", "poolId"] as const;
-const UPDATE_KEYS = ["rpcUrl", "transport", "registryId", "adminCapId"] as const;
+const UPDATE_KEYS = ["rpcUrl", "transport", "rpcCaCertificates", "registryId", "adminCapId"] as const;
 /** Gas on top of the amount a staking wallet must hold (0.1 SUI). */
 const GAS_MARGIN_MIST = 100_000_000n;
 
