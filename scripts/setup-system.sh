@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the local stack need: sshd for the engine test, debootstrap and
 # systemd-nspawn for the test hosts, dpkg-dev to index their local package source, zstd for the
-# cached root filesystem, cargo for the Move framework sources. Installs only what is missing.
+# cached root filesystem, cargo for the Move framework sources, openssl for the devnet's test CA.
+# Installs only what is missing.
 set -euo pipefail
-needed=(openssh-server openssh-client debootstrap systemd-container dpkg-dev zstd iproute2 curl)
+needed=(openssh-server openssh-client debootstrap systemd-container dpkg-dev zstd iproute2 curl openssl)
 # cargo fetches the Sui framework sources from crates.io once (scripts/move/framework.ts); a
 # rustup install in ~/.cargo does as well.
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then needed+=(cargo); fi

@@ -3,6 +3,7 @@
 // @mysten/sui/faucet's requestSuiFromFaucetV2 speaks), and a devnet-only POST
 // /devnet/advance-epoch. Loopback by default; nothing here is meant for a public interface.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { timingSafeEqual } from "node:crypto";
 import { mkdir, writeFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
@@ -55,10 +56,17 @@ export interface StartDevnetOptions {
    * endpoints are not gated. Default: none.
    */
   requireHeaders?: HeaderSets;
+  /**
+   * Also serve everything over TLS with this key and certificate (devnet/chain/certificates.ts
+   * makes a private CA's), on `port` (0: a free one), as real full nodes serve https. Default: none.
+   */
+  tls?: { key: string; cert: string; port?: number };
 }
 
 export interface Devnet {
   url: string;
+  /** The https:// address of the TLS front (StartDevnetOptions.tls), if started with one. */
+  tlsUrl?: string;
   ids: DevnetIds;
   /** suiprivkey1... of the throwaway admin account that holds the AdminCap (funded at genesis). */
   adminSecretKey: string;
@@ -144,7 +152,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     return typeof got === "string" && got.length === value.length && timingSafeEqual(Buffer.from(got), Buffer.from(value));
   });
   const authorized = (req: IncomingMessage) => required.length === 0 || required.some((set) => carries(req, set));
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (isGrpcWebRequest(req)) {
       const ok = authorized(req);
       count(req, `${ok ? "" : "refused:"}${grpcMethodOf(req.url)}`);
@@ -188,7 +196,9 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
         send(res, 200, { jsonrpc: "2.0", id: null, error: { code: err.code, message: err.message } });
       }
     })();
-  });
+  };
+  const server = createServer(handle);
+  const tlsServer = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handle) : undefined;
 
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -197,7 +207,16 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
   });
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : opts.port ?? 9000;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${hostPart}:${port}`;
+  let tlsUrl: string | undefined;
+  if (tlsServer) {
+    await new Promise<void>((resolve, reject) => {
+      tlsServer.once("error", reject);
+      tlsServer.listen(opts.tls!.port ?? 0, host, () => resolve());
+    });
+    tlsUrl = `https://${hostPart}:${(tlsServer.address() as { port: number }).port}`;
+  }
   const ids: DevnetIds = { packageId: chain.packageId, poolId: chain.poolId, adminCapId: chain.adminCapId, registryId: chain.registryId };
   const adminSecretKey = chain.admin.getSecretKey();
 
@@ -209,7 +228,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
   }
 
   return {
-    url, ids, adminSecretKey, adminAddress: chain.admin.toSuiAddress(), chain,
+    url, ...(tlsUrl ? { tlsUrl } : {}), ids, adminSecretKey, adminAddress: chain.admin.toSuiAddress(), chain,
     faucet: async (address, mist) => {
       const r = await chain.faucet(address, mist);
       return { coinId: r.coinId, digest: r.digest };
@@ -220,10 +239,14 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     setRequiredHeaders: (headers) => {
       required = headerSets(headers);
       server.closeAllConnections();
+      tlsServer?.closeAllConnections();
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: async () => {
+      for (const s of [server, tlsServer]) {
+        if (!s) continue;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+    },
   };
 }

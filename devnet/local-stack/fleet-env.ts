@@ -4,6 +4,10 @@
 // nothing under src/ or agent/ imports this.
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeCertificates } from "../chain/certificates";
 import { startHosts, type Hosts } from "../hosts";
 import { startDevnet, type Devnet } from "../chain";
 import { startControlPlane, type ControlPlane } from "../control-plane";
@@ -40,17 +44,30 @@ export interface FleetEnvOptions {
    * and the stack config sets it as the secret rpcHeaders. Default: no key required.
    */
   rpcApiKey?: string;
+  /**
+   * The stack reaches the devnet over https, through its TLS front, whose certificate a private
+   * CA made here signed; the stack config gives that CA as rpcCaCertificates. Default: plain http.
+   */
+  tls?: boolean;
 }
 
 export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
   const hosts = await startHosts({ count: opts.count, namePrefix: opts.namePrefix, subnet: opts.subnet, log: opts.log, sudoUsers: opts.sudoUsers });
   let devnet: Devnet | undefined;
   let controlPlane: ControlPlane | undefined;
+  let certDir: string | undefined;
+  const removeCerts = () => certDir && rmSync(certDir, { recursive: true, force: true });
   try {
     // The stack's key, and the control plane's own (a client of the same provider).
     const rpcHeaders: Record<string, string> = opts.rpcApiKey ? { "x-api-key": opts.rpcApiKey } : {};
     const cpHeaders: Record<string, string> = opts.rpcApiKey ? { "x-api-key": `control-plane-${randomBytes(12).toString("hex")}` } : {};
-    devnet = await startDevnet({ host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: [rpcHeaders, cpHeaders] });
+    certDir = opts.tls ? mkdtempSync(join(tmpdir(), "k3s-daas-devnet-ca-")) : undefined;
+    const certs = certDir ? makeCertificates(certDir, hosts.bridgeIp) : undefined;
+    const caPem = certs ? readFileSync(certs.ca, "utf8") : undefined;
+    devnet = await startDevnet({
+      host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: [rpcHeaders, cpHeaders],
+      ...(certs ? { tls: { key: certs.key, cert: certs.cert } } : {}),
+    });
     controlPlane = await startControlPlane({
       host: hosts.bridgeIp,
       port: opts.controlPlanePort ?? 0,
@@ -78,7 +95,8 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
         const names = o.hostNames ?? hosts.hosts.map((h) => h.name);
         const json = (v: unknown) => ({ value: JSON.stringify(v) });
         return {
-          network: json({ rpcUrl: d.url, packageId: d.ids.packageId, poolId: d.ids.poolId, registryId: d.ids.registryId }),
+          network: json({ rpcUrl: d.tlsUrl ?? d.url, packageId: d.ids.packageId, poolId: d.ids.poolId, registryId: d.ids.registryId }),
+          ...(caPem ? { rpcCaCertificates: { value: caPem } } : {}),
           walletKey: { value: wallet.getSecretKey(), secret: true },
           ...(opts.rpcApiKey ? { rpcHeaders: { value: JSON.stringify(rpcHeaders), secret: true } } : {}),
           sshPrivateKey: { value: hosts.hosts[0]!.privateKey, secret: true },
@@ -96,12 +114,14 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
         await cp.close().catch(() => {});
         await d.close().catch(() => {});
         await hosts.stop();
+        removeCerts();
       },
     };
   } catch (err) {
     await controlPlane?.close().catch(() => {});
     await devnet?.close().catch(() => {});
     await hosts.stop();
+    removeCerts();
     throw err;
   }
 }

@@ -175,3 +175,21 @@ describe("devnet start", () => {
     }
   });
 });
+
+test("the devnet's TLS front serves the same chain over https to a client that trusts its CA", async () => {
+  const { makeCertificates } = await import("../../devnet/chain/certificates.js");
+  const dir = await mkdtemp(join(tmpdir(), "devnet-tls-"));
+  const certs = makeCertificates(dir);
+  const devnet = await startDevnet({ host: "127.0.0.1", port: 0, tls: { key: certs.key, cert: certs.cert } });
+  try {
+    assert.match(devnet.tlsUrl ?? "", /^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = await readFile(certs.ca, "utf8");
+    const overTls = await readPool(createSuiClient(devnet.tlsUrl!, { ca }), devnet.ids.poolId);
+    const plain = await readPool(createSuiClient(devnet.url), devnet.ids.poolId);
+    assert.deepEqual(overTls, plain);
+    await assert.rejects(readPool(createSuiClient(devnet.tlsUrl!), devnet.ids.poolId), /UNABLE_TO_VERIFY_LEAF_SIGNATURE/, "an untrusted CA is refused");
+  } finally {
+    await devnet.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -2,8 +2,9 @@
 // nspawn hosts over SSH with stakes on the devnet chain; the agents register and heartbeat with
 // the control plane; a slash stops a worker; destroy gives the stake back and leaves the hosts
 // clean. The only stand-ins are the devnet chain, the control plane and the k3s binary. The
-// devnet wants an API key in a header on every RPC, as a paid provider's gateway does, so the
-// whole run goes through rpcHeaders.
+// devnet wants an API key in a header on every RPC, as a paid provider's gateway does, and the
+// stack reaches it over https with a certificate from a private CA: the whole run goes through
+// rpcHeaders and rpcCaCertificates, over TLS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
@@ -62,7 +63,7 @@ async function gasPaid(): Promise<bigint> {
 }
 
 before(async () => {
-  env = await startFleetEnv({ count: 3, namePrefix: "e2e", subnet: "10.97.0.0/24", rpcApiKey: API_KEY });
+  env = await startFleetEnv({ count: 3, namePrefix: "e2e", subnet: "10.97.0.0/24", rpcApiKey: API_KEY, tls: true });
   startBalance = await balance();
   ts = await createTestStack(root, env.stackConfig(), "e2e", resolve(root, "stacks/Pulumi.e2e.yaml"));
 });
@@ -150,6 +151,11 @@ test("containerd and the (stand-in) k3s agent are active on every host; no token
     assert.equal(keyMode, "600 root");
     assert.deepEqual(JSON.parse(keyJson!), { "x-api-key": API_KEY });
     assert.equal(inConfig, "0", "agent.json holds no key");
+    // Over TLS, trusting the private CA the stack config gives.
+    const sui = (JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { sui: { rpcUrl: string; caCertificates?: string } }).sui;
+    assert.equal(sui.rpcUrl, env.devnet.tlsUrl);
+    assert.match(sui.rpcUrl, /^https:\/\//);
+    assert.match(sui.caCertificates ?? "", /^-----BEGIN CERTIFICATE-----/);
     // k3s found the worker's node password in place when it first started (it makes its own
     // only when the file is missing), so the password it proves its name with is the state's.
     const st = JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { nodePassword: { source: string; sha256: string } };
