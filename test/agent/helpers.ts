@@ -1,7 +1,9 @@
 // Shared fixtures for the agent integration tests: the devnet chain, the control plane, a staked
 // node with its own worker key, a stand-in k3s (child process) and a stand-in ctr.
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDevnet } from "../../devnet/chain";
@@ -13,7 +15,8 @@ import { loadOrCreateIdentity } from "../../agent/src/identity";
 import { createLogger, type Logger } from "../../agent/src/log";
 import { signRequest } from "../../agent/src/operator-cli";
 import { startAgent, type RunningAgent } from "../../agent/src/run";
-export { waitFor } from "../support/wait";
+import { waitFor } from "../support/wait";
+export { waitFor };
 
 export const FAKE_K3S = join(__dirname, "fixtures", "fake-k3s.sh");
 export const ONE_SUI = 1_000_000_000n;
@@ -213,4 +216,26 @@ export function cmdline(pid: number): string {
   } catch {
     return "";
   }
+}
+
+/** The bundled agent run as its own process (`node agent.js`), its log lines gathered as they come. */
+export interface BundleProcess {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+  /** The port its API listens on, from its "agent API listening" log line. */
+  apiPort(): Promise<number>;
+}
+
+/** Runs `dir`/agent.js under plain node with only PATH and `env` (STAKER_CONFIG_PATH, ...). */
+export function spawnBundle(dir: string, env: Record<string, string>): BundleProcess {
+  const child = spawn(process.execPath, [join(dir, "agent.js")], { env: { PATH: "/usr/bin:/bin", ...env }, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (l) => lines.push(l));
+  createInterface({ input: child.stderr! }).on("line", (l) => lines.push(l));
+  return {
+    child, lines,
+    exited: new Promise((r) => child.once("exit", (code) => r(code))),
+    apiPort: () => waitFor("API listening", () => lines.map((l) => JSON.parse(l) as { msg: string; port?: number }).find((l) => l.msg === "agent API listening")?.port),
+  };
 }

@@ -3,19 +3,18 @@
 // and refuse a certificate it cannot verify. A TLS front (test/agent/rpc-proxy.ts) with a CA made
 // here stands in for the node's certificate; the agent trusts it through NODE_EXTRA_CA_CERTS.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { after, afterEach, before, test } from "node:test";
 import type { ControlPlane } from "../../devnet/control-plane";
-import { getJson, stakeNode, startChain, startCp, waitFor, type Chain, type Node } from "./helpers";
+import { getJson, spawnBundle, stakeNode, startChain, startCp, waitFor, type BundleProcess, type Chain, type Node } from "./helpers";
 import { startRpcProxy, type RpcProxy } from "./rpc-proxy";
 import { makeCertificates } from "../support/tls";
 
 const ROOT = resolve(__dirname, "../..");
 let chain: Chain, cp: ControlPlane, node: Node, proxy: RpcProxy;
-let child: ChildProcess | undefined;
+let running: BundleProcess | undefined;
 
 let caFile = "";
 let caPem = "";
@@ -34,8 +33,8 @@ before(async () => {
 });
 
 afterEach(() => {
-  if (child?.exitCode === null) child.kill("SIGKILL");
-  child = undefined;
+  if (running?.child.exitCode === null) running.child.kill("SIGKILL");
+  running = undefined;
 });
 
 after(async () => {
@@ -49,23 +48,15 @@ function writeConfig(sui: Record<string, unknown> = {}): void {
   writeFileSync(join(node.dir, "agent.json"), JSON.stringify({ ...node.cfgInput, sui: { ...node.cfgInput.sui!, rpcUrl: proxy.url, ...sui } }));
 }
 
-function startBundle(extraEnv: Record<string, string> = {}): string[] {
-  const c = spawn(process.execPath, [join(node.dir, "agent.js")], {
-    env: { PATH: "/usr/bin:/bin", STAKER_CONFIG_PATH: join(node.dir, "agent.json"), ...extraEnv }, cwd: node.dir, stdio: ["ignore", "pipe", "pipe"],
-  });
-  child = c;
-  const lines: string[] = [];
-  createInterface({ input: c.stdout! }).on("line", (l) => lines.push(l));
-  createInterface({ input: c.stderr! }).on("line", (l) => lines.push(l));
-  return lines;
+function startBundle(extraEnv: Record<string, string> = {}): BundleProcess {
+  running = spawnBundle(node.dir, { STAKER_CONFIG_PATH: join(node.dir, "agent.json"), ...extraEnv });
+  return running;
 }
-
-const apiPort = (lines: string[]) => waitFor("API listening", () => lines.map((l) => JSON.parse(l) as { msg: string; port?: number }).find((l) => l.msg === "agent API listening")?.port);
 
 test("over https the agent reads its stake, opens the checkpoint stream and registers", async () => {
   assert.match(proxy.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-  const lines = startBundle({ NODE_EXTRA_CA_CERTS: caFile });
-  const port = await apiPort(lines);
+  const { apiPort } = startBundle({ NODE_EXTRA_CA_CERTS: caFile });
+  const port = await apiPort();
   await waitFor("registered and beating", async () => {
     const h = (await getJson(`http://127.0.0.1:${port}/health`)).body as { registered: boolean; last_heartbeat: string | null };
     return h.registered && h.last_heartbeat;
@@ -78,8 +69,8 @@ test("over https the agent reads its stake, opens the checkpoint stream and regi
 
 test("a certificate it cannot verify is refused, said so by its code, and k3s is not started", async () => {
   writeFileSync(node.k3sState, "");
-  const lines = startBundle();
-  await apiPort(lines);
+  const { lines, apiPort } = startBundle();
+  await apiPort();
   const refusal = await waitFor("the TLS refusal in the log", () => lines.find((l) => l.includes("start-up check failed")), 15_000);
   assert.match(refusal, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/, refusal);
   assert.equal(readFileSync(node.k3sState, "utf8").includes("pid="), false);
@@ -88,8 +79,8 @@ test("a certificate it cannot verify is refused, said so by its code, and k3s is
 test("a private CA given in the config (sui.caCertificates) is trusted besides the public ones", async () => {
   writeFileSync(node.k3sState, "");
   writeConfig({ caCertificates: caPem });
-  const lines = startBundle();
-  const port = await apiPort(lines);
+  const { lines, apiPort } = startBundle();
+  const port = await apiPort();
   await waitFor("registered over TLS with the configured CA", async () => (await getJson(`http://127.0.0.1:${port}/health`)).body.registered);
   assert.equal(lines.some((l) => l.includes("UNABLE_TO_VERIFY")), false);
 });

@@ -2,19 +2,18 @@
 // to require one, as a provider's gateway does): the key comes from the root-only file the
 // config names (sui.headersFile), goes on every chain request, and shows nowhere else.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { after, afterEach, before, test } from "node:test";
 import { startDevnet, type Devnet } from "../../devnet/chain";
 import { startControlPlane, type ControlPlane } from "../../devnet/control-plane";
-import { cmdline, getJson, stakeNode, waitFor, type Chain, type Node } from "./helpers";
+import { cmdline, getJson, spawnBundle, stakeNode, waitFor, type BundleProcess, type Chain, type Node } from "./helpers";
 
 const ROOT = resolve(__dirname, "../..");
 const KEY = "agent-test-API-KEY-5d1e0c7b";
 let devnet: Devnet, cp: ControlPlane, node: Node;
-let child: ChildProcess | undefined;
+let running: BundleProcess | undefined;
 
 before(async () => {
   execFileSync("npm", ["run", "--silent", "build:agent"], { cwd: ROOT, stdio: "inherit" });
@@ -29,8 +28,8 @@ before(async () => {
 });
 
 afterEach(() => {
-  if (child?.exitCode === null) child.kill("SIGKILL");
-  child = undefined;
+  if (running?.child.exitCode === null) running.child.kill("SIGKILL");
+  running = undefined;
 });
 
 after(async () => {
@@ -47,27 +46,18 @@ function writeConfig(withHeaders: boolean): void {
   writeFileSync(configFile(), JSON.stringify({ ...node.cfgInput, sui }));
 }
 
-/** Starts the bundle under a bare environment; resolves its log lines as they come and its exit. */
-function startBundle(): { lines: string[]; exited: Promise<number | null> } {
-  const c = spawn(process.execPath, [join(node.dir, "agent.js")], {
-    env: { PATH: "/usr/bin:/bin", STAKER_CONFIG_PATH: configFile() }, cwd: node.dir, stdio: ["ignore", "pipe", "pipe"],
-  });
-  child = c;
-  const lines: string[] = [];
-  createInterface({ input: c.stdout! }).on("line", (l) => lines.push(l));
-  createInterface({ input: c.stderr! }).on("line", (l) => lines.push(l));
-  return { lines, exited: new Promise((r) => c.once("exit", (code) => r(code))) };
+function startBundle(): BundleProcess {
+  running = spawnBundle(node.dir, { STAKER_CONFIG_PATH: configFile() });
+  return running;
 }
-
-const apiPort = (lines: string[]) => waitFor("API listening", () => lines.map((l) => JSON.parse(l) as { msg: string; port?: number }).find((l) => l.msg === "agent API listening")?.port);
 
 test("with the key in its headers file the agent registers and heartbeats; the key is in no log, argument or API answer; the file is tightened to 0600", async () => {
   writeFileSync(headersFile(), JSON.stringify({ "x-api-key": KEY }) + "\n");
   chmodSync(headersFile(), 0o644);
   writeConfig(true);
   devnet.resetRequestCounts();
-  const { lines, exited } = startBundle();
-  const port = await apiPort(lines);
+  const { lines, exited, apiPort, child } = startBundle();
+  const port = await apiPort();
   await waitFor("registered and beating", async () => {
     const h = (await getJson(`http://127.0.0.1:${port}/health`)).body as { registered: boolean; last_heartbeat: string | null };
     return h.registered && h.last_heartbeat;
@@ -80,9 +70,9 @@ test("with the key in its headers file the agent registers and heartbeats; the k
   const shown = JSON.parse(answers[1]!) as { sui: { headersFile?: string } };
   assert.equal(shown.sui.headersFile, "[redacted]");
   for (const [i, text] of answers.entries()) assert.equal(text.includes(KEY), false, `answer ${i} shows the key`);
-  assert.equal(cmdline(child!.pid!).includes(KEY), false, "no key in the process arguments");
+  assert.equal(cmdline(child.pid!).includes(KEY), false, "no key in the process arguments");
 
-  child!.kill("SIGTERM");
+  child.kill("SIGTERM");
   assert.equal(await exited, 0);
   assert.equal(lines.join("\n").includes(KEY), false, "no key in the log");
 });
@@ -90,11 +80,11 @@ test("with the key in its headers file the agent registers and heartbeats; the k
 test("without the key the node's refusal is what the log says, and k3s is never started", async () => {
   writeFileSync(node.k3sState, "");
   writeConfig(false);
-  const { lines } = startBundle();
-  await apiPort(lines);
+  const { lines, apiPort } = startBundle();
+  await apiPort();
   const refusal = await waitFor("the refusal in the log", () => lines.find((l) => /UNAUTHENTICATED|missing or invalid API key/.test(l)), 15_000);
   assert.deepEqual(JSON.parse(refusal).err, { name: "RpcError", message: "missing or invalid API key", code: "UNAUTHENTICATED" });
-  const port = await apiPort(lines);
+  const port = await apiPort();
   const h = await getJson(`http://127.0.0.1:${port}/health`);
   assert.equal(h.body.registered, false);
   assert.equal(readFileSync(node.k3sState, "utf8").includes("pid="), false, "k3s not started on an unverified stake");
