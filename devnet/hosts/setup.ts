@@ -11,7 +11,7 @@ import path from "node:path";
 import { run, runLogged, sleep } from "./exec";
 
 /** Bump when the base image recipe below changes: the cache is keyed by it. */
-export const BASE_VERSION = "bookworm-minbase-v2";
+export const BASE_VERSION = "bookworm-minbase-v3";
 export const DEBIAN_SUITE = "bookworm";
 export const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 export const MACHINE_PACKAGES = ["openssh-server", "debootstrap", "systemd-container", "dpkg-dev", "zstd"];
@@ -19,6 +19,8 @@ export const BASE_PACKAGES = [
   "systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2", "procps", "ca-certificates", "curl",
   // v2: hosts may log in as a non-root user with passwordless sudo, as cloud images do.
   "sudo",
+  // v3: the kubelet and CNI plugins expect iptables on a node (kube-proxy's and portmap's rules).
+  "iptables",
 ];
 /** Packages served by the local apt repository (with all their dependencies). */
 export const REPO_PACKAGES = ["containerd"];
@@ -59,6 +61,51 @@ ConditionVirtualization=container
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*; do [ -d "$c" ] && [ ! -L "$c" ] || continue; mount -o remount,bind,rw "$c" || true; done'
+
+[Install]
+WantedBy=sysinit.target
+`;
+
+/**
+ * The kernel settings a kubelet insists on (pkg/kubelet/cm/container_manager_linux.go,
+ * setupKernelTunables) as seen from inside a host. /proc/sys is read-only in an nspawn container
+ * and the machine's own values are not ours to change, so each one that differs is shown to the
+ * host as a file holding the wanted value, bind-mounted over the /proc/sys entry. Test-host only.
+ */
+export const KUBELET_SYSCTLS: Readonly<Record<string, string>> = {
+  "vm/overcommit_memory": "1",
+  "vm/panic_on_oom": "0",
+  "kernel/panic": "10",
+  "kernel/panic_on_oops": "1",
+  "kernel/keys/root_maxkeys": "1000000",
+  "kernel/keys/root_maxbytes": "25000000",
+};
+
+/** The script SYSCTL_UNIT runs (a file: systemd would expand the shell's own variables). */
+export const SYSCTL_SCRIPT = `#!/bin/sh
+# k3s-daas test host: show the kubelet the kernel settings it wants (see devnet/hosts/setup.ts).
+mkdir -p /run/k3s-daas-sysctl
+for kv in ${Object.entries(KUBELET_SYSCTLS).map(([k, v]) => `${k}=${v}`).join(" ")}; do
+  k=\${kv%%=*}; v=\${kv#*=}
+  [ "$(cat /proc/sys/$k 2>/dev/null)" = "$v" ] && continue
+  f=/run/k3s-daas-sysctl/$(echo "$k" | tr / .)
+  echo "$v" >"$f"
+  mount --bind "$f" "/proc/sys/$k" || echo "cannot show $k=$v to the kubelet" >&2
+done
+`;
+
+export const SYSCTL_UNIT = `[Unit]
+Description=Kernel settings a kubelet expects, as bind-mounted files (k3s-daas test host under systemd-nspawn)
+Documentation=file:///etc/k3s-daas-test-host
+DefaultDependencies=no
+After=local-fs.target
+Before=containerd.service k3s-agent.service sysinit.target
+ConditionVirtualization=container
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/k3s-daas-sysctl.sh
 
 [Install]
 WantedBy=sysinit.target
@@ -179,11 +226,14 @@ async function buildBase(versionDir: string, log: Log): Promise<void> {
       path.join(rootfs, "etc/k3s-daas-test-host"),
       `k3s-daas test host, base ${BASE_VERSION}. A test fixture booted under systemd-nspawn, not a sandbox.\n`,
     );
-    const unit = "k3s-daas-cgroup-rw.service";
-    await fs.writeFile(path.join(rootfs, "etc/systemd/system", unit), CGROUP_RW_UNIT);
     const wants = path.join(rootfs, "etc/systemd/system/sysinit.target.wants");
     await fs.mkdir(wants, { recursive: true });
-    await fs.symlink(`/etc/systemd/system/${unit}`, path.join(wants, unit));
+    await fs.mkdir(path.join(rootfs, "usr/local/sbin"), { recursive: true });
+    await fs.writeFile(path.join(rootfs, "usr/local/sbin/k3s-daas-sysctl.sh"), SYSCTL_SCRIPT, { mode: 0o755 });
+    for (const [unit, text] of [["k3s-daas-cgroup-rw.service", CGROUP_RW_UNIT], ["k3s-daas-sysctl.service", SYSCTL_UNIT]] as const) {
+      await fs.writeFile(path.join(rootfs, "etc/systemd/system", unit), text);
+      await fs.symlink(`/etc/systemd/system/${unit}`, path.join(wants, unit));
+    }
     // units that cannot work in a container without a system bus from outside / are noise
     for (const u of ["systemd-networkd-wait-online.service"]) {
       await fs.rm(path.join(rootfs, "etc/systemd/system/network-online.target.wants", u), { force: true });
@@ -202,20 +252,30 @@ async function buildBase(versionDir: string, log: Log): Promise<void> {
   }
 }
 
+/** Every source of the stand-in (Go files at any depth, go.mod, go.sum), sorted by path. */
+async function standinSources(dir = STANDIN_DIR, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = path.join(rel, e.name);
+    if (e.isDirectory()) out.push(...(await standinSources(dir, r)));
+    else if (e.name.endsWith(".go") || e.name === "go.mod" || e.name === "go.sum") out.push(r);
+  }
+  return out.sort();
+}
+
 async function standinHash(): Promise<string> {
   const h = createHash("sha256");
-  for (const f of (await fs.readdir(STANDIN_DIR)).sort()) {
-    if (f.endsWith(".go") || f === "go.mod") {
-      h.update(f);
-      h.update(await fs.readFile(path.join(STANDIN_DIR, f)));
-    }
+  for (const f of await standinSources()) {
+    h.update(f);
+    h.update(await fs.readFile(path.join(STANDIN_DIR, f)));
   }
   return h.digest("hex").slice(0, 16);
 }
 
 /**
  * The k3s releases the stand-in is built as: the config default first (what `k3sBinary` is),
- * then the upgrade target the day-2 tests roll to. Each build reports its own version.
+ * then the upgrade target the day-2 tests roll to. Each build reports its own version and runs
+ * the Kubernetes release that k3s release embeds.
  */
 export const STANDIN_VERSIONS = ["v1.31.4+k3s1", "v1.32.1+k3s1"] as const;
 
@@ -224,22 +284,112 @@ export function standinVersionSlug(version: string): string {
   return version.replace(/\+/g, "-");
 }
 
+/** `v1.31.4+k3s1` embeds Kubernetes `v1.31.4` (k3s's versioning). */
+export function kubernetesVersionOf(k3sVersion: string): string {
+  const m = /^(v\d+\.\d+\.\d+)\+k3s\d+$/.exec(k3sVersion);
+  if (!m) throw new Error(`not a k3s release: ${k3sVersion} (expected vX.Y.Z+k3sN)`);
+  return m[1]!;
+}
+
+const goEnv = () => ({ ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod" });
+const goBin = () => (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go");
+
+/**
+ * go.mod for building against `k8sVersion`: derived from k8s.io/kubernetes's own go.mod at that
+ * version, whose replaces point every k8s.io staging module at ./staging/src/...; each becomes
+ * the served release of that module (v0.Y.Z for Kubernetes 1.Y.Z), which is how the module
+ * proxy can serve a build of the kubelet at all (`go install k8s.io/kubernetes/...` is refused).
+ */
+export async function standinGoMod(k8sVersion: string, moduleName: string): Promise<string> {
+  const dl = await run(goBin(), ["mod", "download", "-json", `k8s.io/kubernetes@${k8sVersion}`], { env: goEnv(), cwd: os.tmpdir() });
+  const upstream = await fs.readFile((JSON.parse(dl.stdout) as { GoMod: string }).GoMod, "utf8");
+  const staging = [...upstream.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1]!);
+  if (staging.length < 10) throw new Error(`k8s.io/kubernetes ${k8sVersion}'s go.mod names only ${staging.length} staging modules`);
+  const stagingVersion = k8sVersion.replace(/^v1\./, "v0.");
+  return [
+    "// Generated by devnet/hosts/setup.ts (standinGoMod) from k8s.io/kubernetes's own go.mod: every",
+    "// staging module replaced by its served release. Edit the generator, not this file.",
+    `module ${moduleName}`, "", "go 1.22", "",
+    `require k8s.io/kubernetes ${k8sVersion}`, "",
+    "replace (",
+    ...staging.map((m) => `\t${m} => ${m} ${stagingVersion}`),
+    ")", "",
+  ].join("\n");
+}
+
+/**
+ * CNI plugins k3s would ship in its data dir, from Debian's containernetworking-plugins (flannel
+ * itself is not obtainable here): a flat tar the stand-in embeds and extracts as k3s does.
+ */
+export const CNI_PLUGINS = ["bridge", "host-local", "loopback", "portmap", "bandwidth"] as const;
+
+async function ensureCniTarball(cacheDir: string, log: Log): Promise<string> {
+  const dir = path.join(cacheDir, "cni-plugins-debian");
+  const tarball = path.join(dir, "cni-plugins.tar");
+  if (existsSync(tarball)) return tarball;
+  log("fetching Debian's containernetworking-plugins for the stand-in's CNI binaries ...");
+  const work = `${dir}.build-${process.pid}`;
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.mkdir(path.join(work, "x"), { recursive: true });
+  try {
+    await run("apt-get", ["download", "containernetworking-plugins"], { cwd: work });
+    const deb = (await fs.readdir(work)).find((f) => f.endsWith(".deb"));
+    if (!deb) throw new Error("apt-get download containernetworking-plugins left no .deb");
+    await run("dpkg-deb", ["-x", deb, "x"], { cwd: work });
+    const flat = path.join(work, "flat");
+    await fs.mkdir(flat);
+    for (const p of CNI_PLUGINS) await fs.copyFile(path.join(work, "x/usr/lib/cni", p), path.join(flat, p));
+    await run("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", flat, "-cf", path.join(work, "cni-plugins.tar"), ...CNI_PLUGINS]);
+    await fs.writeFile(path.join(work, "SOURCE"), `${deb}\n`);
+    await fs.rm(path.join(work, "x"), { recursive: true, force: true });
+    await fs.rm(flat, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(work, dir);
+  } catch (e) {
+    await fs.rm(work, { recursive: true, force: true });
+    throw e;
+  }
+  return tarball;
+}
+
 async function buildStandin(cacheDir: string, version: string, log: Log): Promise<{ bin: string; built: boolean }> {
   const hash = await standinHash();
   const dir = path.join(cacheDir, `k3s-standin-${hash}-${standinVersionSlug(version)}`);
   const bin = path.join(dir, "k3s");
   if (existsSync(bin)) return { bin, built: false };
-  log(`building the stand-in k3s ${version} (static Go binary) ...`);
+  const k8s = kubernetesVersionOf(version);
+  log(`building the stand-in k3s ${version} with the real Kubernetes ${k8s} (kubelet, API server, ...; cold: several minutes) ...`);
+  const cni = await ensureCniTarball(cacheDir, log);
   const tmp = `${dir}.build-${process.pid}`;
+  const src = path.join(tmp, "src");
   await fs.rm(tmp, { recursive: true, force: true });
-  await fs.mkdir(tmp, { recursive: true });
-  const goBin = existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
-  await run(goBin, ["build", "-trimpath", "-ldflags", `-s -w -X main.k3sVersion=${version}`, "-o", path.join(tmp, "k3s"), "."], {
-    cwd: STANDIN_DIR,
-    env: { ...process.env, CGO_ENABLED: "0", GOOS: "linux", GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod" },
-  });
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.rename(tmp, dir);
+  await fs.mkdir(src, { recursive: true });
+  try {
+    for (const f of await standinSources()) {
+      await fs.mkdir(path.join(src, path.dirname(f)), { recursive: true });
+      await fs.copyFile(path.join(STANDIN_DIR, f), path.join(src, f));
+    }
+    await fs.copyFile(cni, path.join(src, "agent", "cni-plugins.tar"));
+    const committed = await fs.readFile(path.join(src, "go.mod"), "utf8");
+    const moduleName = /^module\s+(\S+)/m.exec(committed)![1]!;
+    if (!committed.includes(`require k8s.io/kubernetes ${k8s}`)) {
+      // Another release than the committed go.mod's: its own module graph (go.sum regenerated).
+      await fs.writeFile(path.join(src, "go.mod"), await standinGoMod(k8s, moduleName));
+      await fs.rm(path.join(src, "go.sum"), { force: true });
+    }
+    const [major, minor] = k8s.slice(1).split(".");
+    const pkgVersion = (pkg: string) => [`-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`, `-X ${pkg}.gitCommit=k3s-daas-standin`];
+    const ldflags = ["-s", "-w", `-X main.k3sVersion=${version}`,
+      ...pkgVersion("k8s.io/component-base/version"), ...pkgVersion("k8s.io/client-go/pkg/version")].join(" ");
+    await run(goBin(), ["build", "-trimpath", "-ldflags", ldflags, "-o", path.join(tmp, "k3s"), "."], { cwd: src, env: goEnv() });
+    await fs.rm(src, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(tmp, dir);
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
   return { bin, built: true };
 }
 

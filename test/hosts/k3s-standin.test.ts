@@ -39,11 +39,11 @@ describe("k3s stand-in", () => {
       [["agent", "-d", dd], { K3S_TOKEN: TOKEN }, /--server is required/],
       [["agent", "-d", dd, "--server", "http://10.0.0.1:6443"], { K3S_TOKEN: TOKEN }, /must use https/],
       [["agent", "-d", dd, "--server", "https://10.0.0.1"], { K3S_TOKEN: TOKEN }, /must include a port/],
-      [["agent", "-d", dd], { K3S_URL: "https://10.0.0.1:6443" }, /--token is required/],
-      [["agent", "-d", dd, "--token-file", path.join(tmp, "nope")], { K3S_URL: "https://10.0.0.1:6443" }, /failed to read token file/],
+      [["agent", "-d", dd], { K3S_URL: "https://127.0.0.1:1" }, /--token is required/],
+      [["agent", "-d", dd, "--token-file", path.join(tmp, "nope")], { K3S_URL: "https://127.0.0.1:1" }, /failed to read token file/],
       [["agent", "-d", dd, "--container-runtime-endpoint", "unix:///nonexistent/containerd.sock"],
-        { K3S_URL: "https://10.0.0.1:6443", K3S_TOKEN: TOKEN }, /container runtime socket/],
-      [["agent", "-d", path.join(tmp, "token", "sub")], { K3S_URL: "https://10.0.0.1:6443", K3S_TOKEN: TOKEN }, /data dir/],
+        { K3S_URL: "https://127.0.0.1:1", K3S_TOKEN: TOKEN }, /container runtime socket/],
+      [["agent", "-d", path.join(tmp, "token", "sub")], { K3S_URL: "https://127.0.0.1:1", K3S_TOKEN: TOKEN }, /data dir/],
       [["agent", "--no-such-flag"], {}, /flag provided but not defined: -no-such-flag/],
       [["agent", "stray"], {}, /unexpected argument/],
     ];
@@ -61,7 +61,7 @@ describe("k3s stand-in", () => {
     const srv = net.createServer((c) => c.destroy()).listen(sock);
     await new Promise((r) => srv.once("listening", r));
     const child = spawn(bin, [
-      "agent", "--server=https://10.0.0.1:6443", "--token-file", path.join(tmp, "token"), "-d", dd,
+      "agent", "--server=https://127.0.0.1:1", "--token-file", path.join(tmp, "token"), "-d", dd,
       "--node-name", "Worker-7", "--node-label", "a=b", "--node-label", "c=d", "--kubelet-arg", "max-pods=20",
       "--container-runtime-endpoint", `unix://${sock}`, "--node-ip", "10.99.0.9",
     ], { stdio: "ignore" });
@@ -87,7 +87,7 @@ describe("k3s stand-in", () => {
 
   test("a token given on the command line is accepted but redacted", async () => {
     const dd = path.join(tmp, "d2");
-    const child = spawn(bin, ["agent", "-s", "https://h:6443", "--token", TOKEN, "-d", dd], { stdio: "ignore" });
+    const child = spawn(bin, ["agent", "-s", "https://127.0.0.1:1", "--token", TOKEN, "-d", dd], { stdio: "ignore" });
     const statusFile = path.join(dd, "standin-status.json");
     for (let i = 0; i < 100 && !existsSync(statusFile); i++) await new Promise((r) => setTimeout(r, 50));
     const raw = readFileSync(statusFile, "utf8");
@@ -96,6 +96,6 @@ describe("k3s stand-in", () => {
     assert.ok(!raw.includes(TOKEN));
     const st = JSON.parse(raw);
     assert.equal(st.token.source, "flag");
-    assert.deepEqual(st.args, ["agent", "-s", "https://h:6443", "--token", "<redacted>", "-d", dd]);
+    assert.deepEqual(st.args, ["agent", "-s", "https://127.0.0.1:1", "--token", "<redacted>", "-d", dd]);
   });
 });

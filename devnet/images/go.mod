@@ -1,0 +1,3 @@
+module k3s-daas/devnet/images
+
+go 1.22
