@@ -20,4 +20,6 @@ echo "Stack outputs (pulumi stack output --stack dev --json):"
 pulumi stack output --stack dev --json
 echo
 echo "Agents answer at the endpoints above; the control plane lists workers at $(sed -n 's/.*"controlPlaneUrl": "\(.*\)".*/\1/p' devnet/.state/local-stack.json)/api/v1/workers."
+echo "The local cluster: kubectl --kubeconfig devnet/.state/kubeconfig get nodes (the stand-in k3s binary has a real kubectl:"
+echo "  $(node --import tsx -e 'require("./devnet/hosts/setup").ensureSetup({log(){}}).then(s=>console.log(s.k3sBinary))') kubectl --kubeconfig devnet/.state/kubeconfig get nodes -o wide)"
 echo "Tear down with: npm run dev:down"

@@ -16,6 +16,7 @@ import { registerWorker } from "./handlers/register-worker";
 import { listWorkers } from "./handlers/workers";
 import { CpError, sendSigned } from "./http";
 import { NonceCache } from "./nonce-cache";
+import { startKubernetes, type KubernetesControlPlane, type KubernetesOptions } from "./kubernetes";
 import type { CpContext, WorkerRecord } from "./state";
 
 type Handler = (ctx: CpContext, req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>;
@@ -45,6 +46,12 @@ export interface ControlPlaneOptions {
   /** Inject a chain reader (tests); defaults to src/sui on chainUrl. */
   chain?: StakeReader;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Run real Kubernetes behind the control plane (etcd, kube-apiserver, controller manager,
+   * scheduler) with the k3s supervisor agents join through, gated by stake. Without it the
+   * control plane is the signed API alone.
+   */
+  kubernetes?: KubernetesOptions;
 }
 
 export interface ControlPlane {
@@ -54,6 +61,8 @@ export interface ControlPlane {
   publicKey: string;
   privateKeyPem: string;
   workers(): WorkerRecord[];
+  /** Present when started with `kubernetes`. */
+  kubernetes?: KubernetesControlPlane;
   close(): Promise<void>;
 }
 
@@ -91,14 +100,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const addr = server.address() as AddressInfo;
   const hostForUrl = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = opts.publicEndpoint ?? `http://${hostForUrl}:${addr.port}`;
-  if (opts.publishToRegistry !== false) {
-    try {
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  let kubernetes: KubernetesControlPlane | undefined;
+  try {
+    // Kubernetes first: the registry names us only once agents can also join the cluster.
+    if (opts.kubernetes) kubernetes = await startKubernetes(ctx, opts.kubernetes);
+    if (opts.publishToRegistry !== false) {
       const session = new ChainSession(createSuiClient(opts.chainUrl, { headers: opts.chainHeaders }), keypairFromSecret(opts.adminSecretKey), opts.ids);
       await session.setRegistry({ endpoint: url, enclavePubkey: publicKey });
-    } catch (err) {
-      server.close();
-      throw err;
     }
+  } catch (err) {
+    await kubernetes?.close();
+    await closeServer();
+    throw err;
   }
   ctx.log("control plane listening", { url, publicKey });
   return {
@@ -107,10 +125,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     publicKey,
     privateKeyPem: key.export({ format: "pem", type: "pkcs8" }) as string,
     workers: () => [...ctx.workers.values()],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    kubernetes,
+    close: async () => {
+      await closeServer();
+      await kubernetes?.close();
+    },
   };
 }

@@ -21,10 +21,10 @@ function set(key: string, value: string, secret = false): void {
 
 set("network", JSON.stringify({ rpcUrl: s.rpcUrl, packageId: s.packageId, poolId: s.poolId, registryId: s.registryId }));
 set("hosts", JSON.stringify(s.hosts));
-set("k3s", JSON.stringify({ serverUrl: s.k3sServerUrl, binUrl: s.k3sBinUrl }));
+set("k3s", JSON.stringify({ serverUrl: s.k3sServerUrl, binUrl: s.k3sBinUrl, images: s.k3sImages }));
 set("aptSource", s.aptSource);
 set("walletKey", s.walletKey, true);
 set("sshPrivateKey", s.sshPrivateKey, true);
-// The local control plane does not check k3s join tokens (the k3s server is not part of it).
-set("k3sToken", "K10local-dev-join-token::server:local", true);
+// The local cluster's join token, from its supervisor (the CA hash pins the server's CA).
+set("k3sToken", s.k3sToken, true);
 process.stderr.write(`[dev] stack config written to ${configFile}\n`);

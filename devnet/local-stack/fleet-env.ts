@@ -11,22 +11,32 @@ import { makeCertificates } from "../chain/certificates";
 import { startHosts, type Hosts } from "../hosts";
 import { startDevnet, type Devnet } from "../chain";
 import { startControlPlane, type ControlPlane } from "../control-plane";
+import type { KubernetesControlPlane } from "../control-plane/kubernetes";
+import { ensureImages, type BuiltImage, type ImageName } from "../images";
 
 export interface FleetEnv {
   hosts: Hosts;
   devnet: Devnet;
   controlPlane: ControlPlane;
+  /** The real Kubernetes behind the control plane: supervisor URL, join token, admin kubeconfig. */
+  kubernetes: KubernetesControlPlane;
+  /** Images built here (no registry is reachable), as tarballs the stack uploads and imports. */
+  images: Record<ImageName, BuiltImage>;
   wallet: Ed25519Keypair;
   /** The headers the devnet requires of the stack (FleetEnvOptions.rpcApiKey), for the test's own clients. */
   rpcHeaders: Record<string, string>;
   /** The provider rotates the stack's key: the old one is refused from now on (rpcHeaders follows). */
   rotateRpcApiKey(key: string): void;
   /** Stack config for the project, as Automation API ConfigMap entries. */
-  stackConfig(opts?: { hostNames?: string[]; allowUnreachableHost?: boolean; heartbeatIntervalMs?: number }): Record<string, { value: string; secret?: boolean }>;
+  stackConfig(opts?: {
+    hostNames?: string[];
+    allowUnreachableHost?: boolean;
+    heartbeatIntervalMs?: number;
+    /** Image tarballs for k3s.images. Default: the pause image only (what every pod needs). */
+    images?: ImageName[];
+  }): Record<string, { value: string; secret?: boolean }>;
   stop(): Promise<void>;
 }
-
-export const K3S_TEST_TOKEN = "K10e2e-test-join-token::server:0123456789abcdef";
 
 export interface FleetEnvOptions {
   count: number;
@@ -36,6 +46,8 @@ export interface FleetEnvOptions {
   /** Ports on the bridge address; 0 (default) picks free ones. */
   devnetPort?: number;
   controlPlanePort?: number;
+  /** The k3s supervisor's port on the bridge address (the agents' K3S_URL). Default k3s's 6443. */
+  supervisorPort?: number;
   log?: (msg: string) => void;
   /** Hosts that log in as a sudo user with root login disabled (see devnet/hosts). */
   sudoUsers?: Record<string, string>;
@@ -68,6 +80,7 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
       host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: [rpcHeaders, cpHeaders],
       ...(certs ? { tls: { key: certs.key, cert: certs.cert } } : {}),
     });
+    const images = await ensureImages();
     controlPlane = await startControlPlane({
       host: hosts.bridgeIp,
       port: opts.controlPlanePort ?? 0,
@@ -76,7 +89,15 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
       ids: devnet.ids,
       adminSecretKey: devnet.adminSecretKey,
       log: () => {},
+      // Removed with the hosts' run directory on stop (after the control plane has stopped).
+      kubernetes: {
+        binary: hosts.setup.k3sBinary,
+        supervisorHost: hosts.bridgeIp,
+        supervisorPort: opts.supervisorPort ?? 6443,
+        dataDir: join(hosts.runDir, "control-plane"),
+      },
     });
+    const kubernetes = controlPlane.kubernetes!;
     const wallet = Ed25519Keypair.generate();
     await devnet.faucet(wallet.toSuiAddress(), 1000n * 1_000_000_000n);
     const d = devnet;
@@ -85,6 +106,8 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
       hosts,
       devnet: d,
       controlPlane: cp,
+      kubernetes,
+      images,
       wallet,
       rpcHeaders,
       rotateRpcApiKey(key) {
@@ -101,8 +124,12 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
           ...(opts.rpcApiKey ? { rpcHeaders: { value: JSON.stringify(rpcHeaders), secret: true } } : {}),
           sshPrivateKey: { value: hosts.hosts[0]!.privateKey, secret: true },
           stakePerNodeSui: { value: "2" },
-          k3s: json({ serverUrl: `https://${hosts.bridgeIp}:6443`, binUrl: hosts.k3sBinaryUrl }),
-          k3sToken: { value: K3S_TEST_TOKEN, secret: true },
+          k3s: json({
+            serverUrl: kubernetes.supervisorUrl,
+            binUrl: hosts.k3sBinaryUrl,
+            images: (o.images ?? ["pause"]).map((i) => images[i].tarball),
+          }),
+          k3sToken: { value: kubernetes.k3sToken, secret: true },
           aptSource: { value: hosts.aptSourcesLine },
           heartbeatIntervalMs: json(o.heartbeatIntervalMs ?? 3000),
           allowUnreachableHost: json(o.allowUnreachableHost ?? false),

@@ -5,7 +5,7 @@
 // stack's config is generated from (scripts/dev.sh). `advance-epoch` moves the devnet past the
 // stake lock so `npm run dev:down` can withdraw.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startFleetEnv } from "./fleet-env";
 import { processAlive } from "../hosts/exec";
@@ -14,6 +14,7 @@ const ROOT = resolve(__dirname, "../..");
 const STATE_DIR = join(ROOT, "devnet", ".state");
 const STATE_FILE = join(STATE_DIR, "local-stack.json");
 const LOG_FILE = join(STATE_DIR, "local-stack.log");
+const KUBECONFIG_FILE = join(STATE_DIR, "kubeconfig");
 
 export interface LocalStackState {
   pid: number;
@@ -29,6 +30,12 @@ export interface LocalStackState {
   aptSource: string;
   k3sBinUrl: string;
   k3sServerUrl: string;
+  /** The cluster's join token (the supervisor's `K10...::node:...`): a secret, like walletKey. */
+  k3sToken: string;
+  /** Image tarballs the hosts import (air-gap): the pod sandbox image. */
+  k3sImages: string[];
+  /** Admin kubeconfig for the local cluster (0600): `kubectl --kubeconfig devnet/.state/kubeconfig`. */
+  kubeconfig: string;
 }
 
 function readState(): LocalStackState | null {
@@ -55,13 +62,19 @@ async function daemon(): Promise<void> {
     hosts: JSON.parse(config.hosts!.value) as LocalStackState["hosts"],
     aptSource: env.hosts.aptSourcesLine,
     k3sBinUrl: env.hosts.k3sBinaryUrl,
-    k3sServerUrl: `https://${env.hosts.bridgeIp}:6443`,
+    k3sServerUrl: env.kubernetes.supervisorUrl,
+    k3sToken: env.kubernetes.k3sToken,
+    k3sImages: [env.images.pause.tarball],
+    kubeconfig: KUBECONFIG_FILE,
   };
+  copyFileSync(env.kubernetes.adminKubeconfig, KUBECONFIG_FILE);
+  chmodSync(KUBECONFIG_FILE, 0o600);
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o600 });
   log(`ready: ${count} hosts, devnet ${env.devnet.url}, control plane ${env.controlPlane.url}`);
   const stop = async () => {
     log("stopping");
     rmSync(STATE_FILE, { force: true });
+    rmSync(KUBECONFIG_FILE, { force: true });
     await env.stop();
     process.exit(0);
   };

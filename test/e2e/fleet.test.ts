@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
-import { startFleetEnv, K3S_TEST_TOKEN, type FleetEnv } from "../../devnet/local-stack/fleet-env";
+import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { sshRun } from "../support/ssh";
 import { waitFor } from "../support/wait";
 
@@ -107,11 +107,11 @@ test("no secret is in the state on disk or in the stack outputs in plaintext", a
   const state = stateOnDisk();
   assert.ok(state.includes("ciphertext"));
   const keyBody = env.hosts.hosts[0]!.privateKey.split("\n")[1]!;
-  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, "PRIVATE KEY", API_KEY]) {
+  for (const secret of [env.wallet.getSecretKey(), env.kubernetes.k3sToken, keyBody, "PRIVATE KEY", API_KEY]) {
     assert.equal(state.includes(secret), false, "a secret is in the state in plaintext");
   }
   const outputs = JSON.stringify(await ts.stack.outputs());
-  for (const secret of [env.wallet.getSecretKey(), K3S_TEST_TOKEN, keyBody, API_KEY]) assert.equal(outputs.includes(secret), false);
+  for (const secret of [env.wallet.getSecretKey(), env.kubernetes.k3sToken, keyBody, API_KEY]) assert.equal(outputs.includes(secret), false);
   // The k3s node passwords the state keeps (NodePassword) are secrets too.
   for (const h of env.hosts.hosts) {
     const pw = (await sshRun(h, "cat /etc/rancher/node/password")).stdout.trim();
@@ -143,7 +143,7 @@ test("containerd and the (stand-in) k3s agent are active on every host; no token
     const r = await sshRun(h, "systemctl is-active containerd k3s-agent k3s-daas-agent; ps -eo args; journalctl -u k3s-daas-agent --no-pager -o cat");
     const [containerd, k3s, agent] = r.stdout.split("\n");
     assert.deepEqual([containerd, k3s, agent], ["active", "active", "active"], `${h.name}: ${r.stdout}`);
-    assert.equal(r.stdout.includes(K3S_TEST_TOKEN), false);
+    assert.equal(r.stdout.includes(env.kubernetes.k3sToken), false);
     assert.equal(r.stdout.includes(API_KEY), false, `${h.name}: the RPC key is in a process argument or the agent's journal`);
     // The agent's RPC key: in its own root-only file, which the config names.
     const keyFile = await sshRun(h, "stat -c '%a %U' /etc/k3s-daas/rpc-headers.json; cat /etc/k3s-daas/rpc-headers.json; grep -c x-api-key /etc/k3s-daas/agent.json || true");
