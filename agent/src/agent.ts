@@ -49,6 +49,8 @@ export interface AgentDeps {
   runtime: ContainerRuntime;
   /** Runtime figures sampled on their own loop; heartbeats and the API read its last sample. */
   telemetry: Telemetry;
+  /** Whether a SIGTERM is the worker leaving (deregister) or a restart (leaving.ts). */
+  stopIsLeaving: () => Promise<boolean>;
 }
 
 export class Agent {
@@ -415,13 +417,17 @@ export class Agent {
     return { deregistered: await this.deregister("unstake requested") };
   }
 
-  /** SIGTERM: deregister, stop loops, release a child k3s. Idempotent. */
+  /**
+   * SIGTERM: stop loops, deregister when the worker is leaving (not for a restart: k3s keeps
+   * serving the node meanwhile, see leaving.ts), release a child k3s. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       const wasRegistered = this.status.registered;
       this.status.phase = "shutting-down";
       await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.chainWatch.stop()]);
-      if (wasRegistered) await this.deregister("agent shutting down");
+      if (wasRegistered && (await this.d.stopIsLeaving())) await this.deregister("agent shutting down");
+      else if (wasRegistered) this.d.log.info("agent stopping without leaving the cluster (its unit stays enabled): k3s keeps serving the node, still registered");
       await this.d.k3s.detach();
     })();
     return this.stopping;

@@ -5,12 +5,16 @@ export type StakeStatus = "active" | "slashed" | "withdrawn";
 export interface StakeView {
   id: string;
   nodeId: string;
+  /** The address that staked (normalized): the only one a seal token of this stake may belong to. */
+  staker: string;
   amountMist: bigint;
   status: StakeStatus;
 }
 
 export interface SealTokenView {
   id: string;
+  /** The address that owns the token (normalized); "" if it is not owned by an address. */
+  owner: string;
   stakeId: string;
   nodeId: string;
   workerPubkey: string;
@@ -44,7 +48,21 @@ export interface WatchHandlers {
   onClose(err: Error | null): void;
 }
 
+/**
+ * Every read checks the object's type against one package (the k3s_daas package's original id,
+ * which the types of its objects name across upgrades): an object of any other package, even
+ * with the same struct names and fields, is an error (src/sui ObjectTypeError), never a view.
+ */
 export interface StakeReader {
+  /** The package the reads check types against; undefined until it is bound. */
+  readonly packageId?: string;
+  /**
+   * Check types against `packageId` from now on. A reader made for a package (the control
+   * plane's, the agent's once run.ts passes sui.packageId) only confirms it is the same one and
+   * throws if not; one made without reads nothing until bound (agent/src/verify-stake.ts binds
+   * the configured sui.packageId before the first read).
+   */
+  bindPackage?(packageId: string): void;
   readStake(stakeId: string): Promise<StakeView | null>;
   readSealToken(sealTokenId: string): Promise<SealTokenView | null>;
   readRegistry(registryId: string): Promise<RegistryView>;
@@ -65,6 +83,16 @@ export function sameObjectId(a: string, b: string): boolean {
 
 export function normalizeObjectId(id: string): string {
   return "0x" + id.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+}
+
+/**
+ * One rule for agent and control plane: a seal token counts only while it belongs to the
+ * staker of its stake (create_worker_seal_token sends it there and it cannot move: `key` only).
+ * Returns why not, or null.
+ */
+export function tokenOwnerProblem(token: SealTokenView, stake: StakeView): string | null {
+  if (token.owner && sameObjectId(token.owner, stake.staker)) return null;
+  return `seal token for node ${token.nodeId} is owned by ${token.owner || "no address"}, not by its stake's staker ${stake.staker}`;
 }
 
 /** One rule for agent and control plane: a token is valid up to, not including, its expiry epoch. */

@@ -19,6 +19,7 @@ const port = z
   .min(0)
   .max(65535)
   .refine((p) => !RESERVED_PORTS.has(p), (p) => ({ message: `port ${p} is reserved for k3s/kubelet` }));
+const dnsName = z.string().min(1).max(63).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name");
 const durationMs = (def: number, min = 10) => z.number().int().min(min).default(def);
 const ed25519PublicKey = z
   .string()
@@ -26,7 +27,7 @@ const ed25519PublicKey = z
 
 export const agentConfigSchema = z
   .object({
-    nodeId: z.string().min(1).max(63).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name"),
+    nodeId: dnsName,
     sui: z
       .object({
         rpcUrl: z.string().url(),
@@ -64,6 +65,18 @@ export const agentConfigSchema = z
         args: z.array(z.string()).default(["agent"]),
         // Holds K3S_TOKEN / K3S_URL (0600); read into the child's environment, never argv.
         envFile: absPath.default("/etc/systemd/system/k3s-agent.service.env"),
+        // The Kubernetes Node's Ready condition (node-ready.ts), read with the kubelet's own
+        // credentials: /readyz is not ready while the Node is not. Off for a host with no kubelet.
+        nodeReadyCheck: z.boolean().default(true),
+        // The Node this worker's kubelet registers (k3s --node-name); default: nodeId.
+        nodeName: dnsName.optional(),
+        // Written by k3s when it joins: server https://127.0.0.1:6444 (its client-side load
+        // balancer), the server CA, the kubelet's client certificate and key (file paths).
+        kubeconfig: absPath.default("/var/lib/rancher/k3s/agent/kubelet.kubeconfig"),
+        // k3s runs the kubelet with --healthz-bind-address=127.0.0.1 (port 10248 by default).
+        kubeletHealthzUrl: z.string().url().regex(/^http:\/\//, "must be an http:// URL (the kubelet's healthz is plain HTTP)").default("http://127.0.0.1:10248/healthz"),
+        // Bound on each of the two requests of a check; a check never overlaps the next.
+        nodeCheckTimeoutMs: durationMs(5_000),
       })
       .strict()
       .default({}),

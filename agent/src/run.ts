@@ -15,6 +15,8 @@ import { createK3sService, type K3sService } from "./k3s-service";
 import { createLogger, type Logger } from "./log";
 import { ResourceSampler } from "./resources";
 import { createRuntime, type ContainerRuntime } from "./runtime";
+import { NodeChecker } from "./node-ready";
+import { stopIsLeaving } from "./leaving";
 import { createNotifier, type Notifier } from "./sd-notify";
 import { Telemetry } from "./telemetry";
 import { AGENT_VERSION } from "./version";
@@ -73,21 +75,27 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
-  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, {
+  const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { packageId: cfg.sui.packageId,
     transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`, headers: opts.rpcHeaders, caCertificates: cfg.sui.caCertificates,
   });
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
+  const node = cfg.k3s.nodeReadyCheck
+    ? new NodeChecker({
+      nodeName: cfg.k3s.nodeName ?? cfg.nodeId, kubeconfig: cfg.k3s.kubeconfig,
+      kubeletHealthzUrl: cfg.k3s.kubeletHealthzUrl, timeoutMs: cfg.k3s.nodeCheckTimeoutMs,
+    })
+    : undefined;
   const telemetry = new Telemetry({
-    resources: new ResourceSampler(cfg.paths.diskPath), runtime, k3s, log,
+    resources: new ResourceSampler(cfg.paths.diskPath), runtime, k3s, node, log,
     intervalMs: cfg.telemetry.sampleIntervalMs, jitter: cfg.telemetry.jitter,
   });
-  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry });
+  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry, stopIsLeaving });
   agent.status.configSha256 = opts.configSha256 ?? null;
   agent.status.bundleSha256 = opts.bundleSha256 ?? null;
   const operatorAuth = new OperatorAuth({ nodeId: cfg.nodeId, keys: cfg.api.operatorKeys });
   if (cfg.api.operatorKeys.length === 0) log.warn("no operator key configured (api.operatorKeys): POST /api/v1/register and /api/v1/unstake refuse every request");
-  const metrics = createAgentMetrics({ nodeId: cfg.nodeId, agent, telemetry });
+  const metrics = createAgentMetrics({ nodeId: cfg.nodeId, nodeReadyCheck: cfg.k3s.nodeReadyCheck, agent, telemetry });
   const server = createApiServer({ agent, cfg, log, telemetry, operatorAuth, metrics });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,10 +1,12 @@
-// Runtime figures (containers, pods, CPU, memory, disk, network, k3s unit state) sampled on
-// their own self-rescheduling loop with jitter, so that every GET and every heartbeat answers
-// from memory: a burst of requests costs no process spawn and no /proc read. A sample that is
-// slow (ctr hanging until its timeout) stretches the period instead of piling up samples.
+// Runtime figures (containers, pods, CPU, memory, disk, network, k3s unit state, the Kubernetes
+// Node's Ready condition) sampled on their own self-rescheduling loop with jitter, so that every
+// GET and every heartbeat answers from memory: a burst of requests costs no process spawn and no
+// /proc read. A sample that is slow (ctr hanging until its timeout, an API server that does not
+// answer) stretches the period instead of piling up samples.
 import type { K3sService } from "./k3s-service";
 import type { Logger } from "./log";
 import { Loop } from "./loop";
+import type { NodeChecker, NodeReadiness } from "./node-ready";
 import type { ResourceUsage } from "./protocol";
 import type { ResourceSampler } from "./resources";
 import type { ContainerRuntime } from "./runtime";
@@ -19,12 +21,16 @@ export interface RuntimeSnapshot {
   runtimeError: string | null;
   /** Whether the k3s agent (unit or child) was running at the sample. */
   k3sActive: boolean;
+  /** The Node's Ready condition and the kubelet's healthz; null when the check is off. */
+  node: NodeReadiness | null;
 }
 
 export interface TelemetryOptions {
   resources: ResourceSampler;
   runtime: ContainerRuntime;
   k3s: K3sService;
+  /** Absent when k3s.nodeReadyCheck is off (a host with no kubelet). */
+  node?: NodeChecker;
   log: Logger;
   intervalMs: number;
   jitter: number;
@@ -33,6 +39,7 @@ export interface TelemetryOptions {
 export class Telemetry {
   private snapshot: RuntimeSnapshot | undefined;
   private inFlight: Promise<RuntimeSnapshot> | undefined;
+  private lastNode = "";
   private readonly loop: Loop;
 
   constructor(private readonly o: TelemetryOptions) {
@@ -53,8 +60,9 @@ export class Telemetry {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.o.node?.close();
   }
 
   /** The last sample, or undefined before the first one finished. Never does I/O. */
@@ -82,7 +90,10 @@ export class Telemetry {
   }
 
   private async take(): Promise<RuntimeSnapshot> {
-    const [resources, list, k3s] = await Promise.allSettled([this.o.resources.sample(), this.o.runtime.list(), this.o.k3s.isRunning()]);
+    // The Node check is bounded by its own timeout (k3s.nodeCheckTimeoutMs) and never rejects.
+    const [resources, list, k3s, node] = await Promise.allSettled([
+      this.o.resources.sample(), this.o.runtime.list(), this.o.k3s.isRunning(), this.o.node?.check() ?? Promise.resolve(null),
+    ]);
     // Without resource figures there is nothing honest to report: the loop backs off and logs.
     if (resources.status === "rejected") throw resources.reason;
     let containers: RuntimeSnapshot["containers"] = null;
@@ -96,6 +107,8 @@ export class Telemetry {
       runtimeError = (list.reason as Error).message;
       this.o.log.debug("container runtime query failed", { err: list.reason });
     }
+    const nodeNow = node.status === "fulfilled" ? node.value : null;
+    this.logNodeChange(nodeNow);
     const snap: RuntimeSnapshot = {
       at: Date.now(),
       resources: resources.value,
@@ -103,8 +116,20 @@ export class Telemetry {
       runningPods,
       runtimeError,
       k3sActive: k3s.status === "fulfilled" && k3s.value,
+      node: nodeNow,
     };
     this.snapshot = snap;
     return snap;
+  }
+
+  /** The journal says when the Node's readiness changes (and why), not at every sample. */
+  private logNodeChange(n: NodeReadiness | null): void {
+    if (!n) return;
+    const seen = { ready: n.ready, reason: n.reason, message: n.message, error: n.error, kubeletHealthy: n.kubeletHealthy, kubeletHealthzError: n.kubeletHealthzError };
+    const key = JSON.stringify(seen);
+    if (key === this.lastNode) return;
+    this.lastNode = key;
+    if (n.ready === true && n.kubeletHealthy === true) this.o.log.info("kubernetes node ready", seen);
+    else this.o.log.warn("kubernetes node not ready", seen);
   }
 }

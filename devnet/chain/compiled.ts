@@ -107,7 +107,17 @@ export interface MoveFunction {
   return: NormalizedType[];
   /** Every `abort` in the bytecode, in code order: instruction offset and the code it aborts with. */
   abortSites: { instruction: number; code: number }[];
+  /**
+   * Every instruction that can fail with an arithmetic error (overflow, underflow, division by
+   * zero, a lossy cast), in code order: its offset and opcode. A model's checked u64 operation
+   * names the one it stands for (model.ts `ArithmeticError`).
+   */
+  arithmeticSites: { instruction: number; op: ArithmeticOp }[];
 }
+
+/** Bytecode instructions that fail with Move's arithmetic error (ARITHMETIC_ERROR). */
+export const ARITHMETIC_OPS = ["Add", "Sub", "Mul", "Div", "Mod", "Shl", "CastU8", "CastU16", "CastU32", "CastU64", "CastU128"] as const;
+export type ArithmeticOp = (typeof ARITHMETIC_OPS)[number];
 
 export interface MoveModule {
   name: string;
@@ -191,7 +201,9 @@ function decodeModule(bytes: Uint8Array, sources: Record<string, string>): MoveM
     const fh = m.function_handles[fd.function]!;
     const code = fd.code?.code ?? [];
     const abortSites: MoveFunction["abortSites"] = [];
+    const arithmeticSites: MoveFunction["arithmeticSites"] = [];
     code.forEach((ins, i) => {
+      if (typeof ins === "string" && (ARITHMETIC_OPS as readonly string[]).includes(ins)) arithmeticSites.push({ instruction: i, op: ins as ArithmeticOp });
       if (ins !== "Abort") return;
       const prev = code[i - 1] as { LdConst?: number; LdU64?: string } | string | undefined;
       const value = typeof prev === "object" && prev.LdConst !== undefined ? constant(prev.LdConst)
@@ -206,6 +218,7 @@ function decodeModule(bytes: Uint8Array, sources: Record<string, string>): MoveM
       parameters: m.signatures[fh.parameters]!.map(type),
       return: m.signatures[fh.return_]!.map(type),
       abortSites,
+      arithmeticSites,
     };
   });
   return { name: moduleName, bytes, structs, functions, aborts: abortNames(moduleName, sources, functions) };

@@ -517,6 +517,7 @@ class CommandRunner {
       const impl = isFramework ? FRAMEWORK_CALLS[`${mc.module}::${mc.function}`] : PACKAGE_CALLS[`${mc.module}::${mc.function}`];
       if (impl) return impl(ws, A);
     } catch (e) {
+      if (e instanceof model.ArithmeticError) throw arithmeticFailure(e, isFramework ? normalizeSuiAddress("0x2") : this.view.packageId, i);
       if (!(e instanceof model.MoveAbort)) throw e;
       const modAddr = isFramework ? normalizeSuiAddress("0x2") : this.view.packageId;
       const modName = isFramework ? mc.module : e.module;
@@ -581,6 +582,35 @@ function compiledAbortInstruction(e: model.MoveAbort): number {
       `${site ? `code ${site.code}` : "absent"} in the compiled function (${JSON.stringify(f?.abortSites ?? [])})`);
   }
   return site.instruction;
+}
+
+/**
+ * Move's arithmetic error as Sui reports it: MovePrimitiveRuntimeError at the failing
+ * instruction (not a MoveAbort: there is no abort code). For the package's own code the
+ * instruction is the compiled function's arithmetic site the model names, checked to be the
+ * same operation. A failure inside a framework function (sui::balance::join) is located in that
+ * module; the devnet does not hold the framework's bytecode, so its function index and offset
+ * read 0 there (it cannot happen on the devnet anyway: all the SUI there is fits in a u64).
+ */
+function arithmeticFailure(e: model.ArithmeticError, packageId: string, cmd: number): ExecFailure {
+  let loc: { address: string; module: string; fn: number; instruction: number; name: string };
+  if (e.framework) {
+    loc = { address: normalizeSuiAddress("0x2"), module: e.framework.module, fn: 0, instruction: 0, name: e.framework.functionName };
+  } else {
+    const f = compiledFunction(e.module, e.functionName);
+    const site = f?.arithmeticSites[e.site - 1];
+    if (!f || !site || site.op !== e.op) {
+      throw new Error(`devnet model out of step with move/: ${e.module}::${e.functionName} arithmetic site #${e.site} is ${e.op} in the model, ` +
+        `${site ? site.op : "absent"} in the compiled function (${JSON.stringify(f?.arithmeticSites ?? [])})`);
+    }
+    loc = { address: packageId, module: e.module, fn: f.index, instruction: site.instruction, name: e.functionName };
+  }
+  const text = `MovePrimitiveRuntimeError(MoveLocationOpt(Some(MoveLocation { module: ModuleId { address: ${loc.address.slice(2)}, name: Identifier("${loc.module}") }, ` +
+    `function: ${loc.fn}, instruction: ${loc.instruction}, function_name: Some("${loc.name}") }))) in command ${cmd}`;
+  return new ExecFailure(
+    { MovePrimitiveRuntimeError: { module: { address: loc.address, name: loc.module }, function: loc.fn, instruction: loc.instruction, functionName: loc.name } },
+    text, cmd,
+  );
 }
 
 function argErr(cmd: number, idx: number, kind: string): ExecFailure {

@@ -1,6 +1,7 @@
 // Executable model of the k3s_daas Move package (move/sources/staking.move and
 // k8s_gateway.move), function by function. Same checks, in the same order, with the same abort
-// codes, so a client sees the same failures here as on a real network. move/README.md maps
+// codes, and u64 arithmetic that fails where Move's does (never an unbounded integer), so a
+// client sees the same failures here as on a real network. move/README.md maps
 // each Move function to its model here; change both together.
 import type { StoredObject } from "./objects.js";
 import { abortCodes } from "./compiled.js";
@@ -20,6 +21,58 @@ export class MoveAbort extends Error {
   ) {
     super(`MoveAbort in ${module}::${functionName} with code ${code}`);
   }
+}
+
+/** The largest u64: Move's integers do not grow past it, they fail. */
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Move's arithmetic error (a u64 that would overflow or go below zero): on chain the transaction
+ * fails with MovePrimitiveRuntimeError at the instruction, not with a MoveAbort. For the
+ * package's own code, `site` counts the function's arithmetic instructions in code order from 1
+ * (compiled.ts `arithmeticSites`); the executor checks the compiled instruction there is `op`
+ * and reports its offset. `framework` is a failure inside a framework function the package
+ * calls (sui::balance::join adding past u64::MAX).
+ */
+export class ArithmeticError extends Error {
+  constructor(
+    readonly module: "staking" | "k8s_gateway",
+    readonly functionName: string,
+    readonly site: number,
+    readonly op: "Add" | "Sub",
+    readonly framework?: { module: string; functionName: string },
+  ) {
+    super(`arithmetic error (u64 ${op === "Add" ? "overflow" : "underflow"}) in ${framework ? `sui::${framework.module}::${framework.functionName}` : `${module}::${functionName}`}`);
+  }
+}
+
+/**
+ * u64 arithmetic as Move does it, for one function of the package: `add(a, b, site)` fails
+ * past u64::MAX, `sub` below zero, both with the function's arithmetic error at `site`.
+ * `join` is sui::balance::join (its own overflow check, located in the framework).
+ */
+function u64(module: "staking" | "k8s_gateway", fn: string) {
+  return {
+    add(a: bigint, b: bigint, site: number): bigint {
+      const r = a + b;
+      if (r > U64_MAX) throw new ArithmeticError(module, fn, site, "Add");
+      return r;
+    },
+    sub(a: bigint, b: bigint, site: number): bigint {
+      if (b > a) throw new ArithmeticError(module, fn, site, "Sub");
+      return a - b;
+    },
+    join(balance: bigint, value: bigint): bigint {
+      const r = balance + value;
+      if (r > U64_MAX) throw new ArithmeticError(module, fn, 0, "Add", { module: "balance", functionName: "join" });
+      return r;
+    },
+    /** balance::split: the package only splits what a live stake holds, so the pool always has it. */
+    split(balance: bigint, value: bigint): bigint {
+      if (value > balance) throw new Error(`devnet model bug: ${module}::${fn} splits ${value} from a balance of ${balance}`);
+      return balance - value;
+    },
+  };
 }
 
 // Abort codes by name, with their values from the compiled modules (compiled.ts): the model
@@ -105,19 +158,21 @@ export function stakeForNode(ctx: MoveCtx, poolObj: StoredObject, payment: Store
   if (amount < pool.min_node_stake) throw new MoveAbort("staking", fn, STAKING.EInsufficientStake, 2);
   if (ctx.tableGet(pool.node_stakes.id, nodeId) !== undefined) throw new MoveAbort("staking", fn, STAKING.ENodeAlreadyStaked, 3);
 
+  const m = u64("staking", fn);
+  const lockedUntil = m.add(ctx.epoch, pool.lock_epochs, 1);
   const record = ctx.create("StakeRecord", "staking::StakeRecord", {
     id: ctx.freshId(), pool_id: pool.id, staker: ctx.sender, node_id: nodeId, amount,
-    status: STATUS_ACTIVE, staked_at: ctx.epoch, locked_until: ctx.epoch + pool.lock_epochs,
+    status: STATUS_ACTIVE, staked_at: ctx.epoch, locked_until: lockedUntil,
   });
   ctx.destroy(payment); // coin::into_balance + balance::join
-  pool.balance += amount;
-  pool.total_staked += amount;
-  pool.active_stakes += 1n;
+  pool.balance = m.join(pool.balance, amount);
+  pool.total_staked = m.add(pool.total_staked, amount, 2);
+  pool.active_stakes = m.add(pool.active_stakes, 1n, 3);
   ctx.tableAdd(pool.node_stakes.id, nodeId, record.id);
   pool.node_stakes.size += 1n;
   ctx.emit("staking", "StakeCreated", {
     stake_id: record.id, pool_id: pool.id, staker: ctx.sender, node_id: nodeId,
-    amount: amount, locked_until: ctx.epoch + pool.lock_epochs,
+    amount: amount, locked_until: lockedUntil,
   });
   ctx.share(record);
 }
@@ -132,10 +187,11 @@ export function withdrawStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: St
   if (rec.status === STATUS_WITHDRAWN) throw new MoveAbort("staking", fn, STAKING.EAlreadyWithdrawn, 3);
   if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
 
+  const m = u64("staking", fn);
   const amount = rec.amount;
-  const wasActive = rec.status === STATUS_ACTIVE;
-  pool.balance -= amount;
-  if (wasActive) pool.active_stakes -= 1n;
+  if (rec.status === STATUS_ACTIVE) pool.active_stakes = m.sub(pool.active_stakes, 1n, 1);
+  pool.total_staked = m.sub(pool.total_staked, amount, 2);
+  pool.balance = m.split(pool.balance, amount);
   rec.amount = 0n;
   rec.status = STATUS_WITHDRAWN;
   ctx.tableRemove(pool.node_stakes.id, rec.node_id);
@@ -158,10 +214,11 @@ export function addStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredO
   const amount = f<{ balance: bigint }>(payment).balance;
   if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 4);
 
+  const m = u64("staking", fn);
   ctx.destroy(payment); // coin::into_balance + balance::join
-  pool.balance += amount;
-  pool.total_staked += amount;
-  rec.amount += amount;
+  pool.balance = m.join(pool.balance, amount);
+  pool.total_staked = m.add(pool.total_staked, amount, 1);
+  rec.amount = m.add(rec.amount, amount, 2);
   ctx.emit("staking", "StakeAdded", {
     stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, total: rec.amount,
   });
@@ -177,10 +234,13 @@ export function withdrawPartial(ctx: MoveCtx, poolObj: StoredObject, recordObj: 
   if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 3);
   if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
   if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 5);
-  if (!(amount < rec.amount && rec.amount - amount >= pool.min_node_stake)) throw new MoveAbort("staking", fn, STAKING.ERemainderBelowMinimum, 6);
+  const m = u64("staking", fn);
+  // `amount < rec.amount` first, as in Move, so the subtraction (site 1) cannot underflow.
+  if (!(amount < rec.amount && m.sub(rec.amount, amount, 1) >= pool.min_node_stake)) throw new MoveAbort("staking", fn, STAKING.ERemainderBelowMinimum, 6);
 
-  rec.amount -= amount;
-  pool.balance -= amount;
+  rec.amount = m.sub(rec.amount, amount, 2);
+  pool.total_staked = m.sub(pool.total_staked, amount, 3);
+  pool.balance = m.split(pool.balance, amount);
   ctx.emit("staking", "StakeReduced", {
     stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, remaining: rec.amount,
   });
@@ -196,11 +256,13 @@ export function slashStake(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObjec
   if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 2);
   if (amount === 0n || amount > rec.amount) throw new MoveAbort("staking", fn, STAKING.EInvalidSlashAmount, 3);
 
-  pool.balance -= amount;
-  pool.slashed += amount;
-  pool.total_slashed += amount;
-  pool.active_stakes -= 1n;
-  rec.amount -= amount;
+  const m = u64("staking", fn);
+  pool.balance = m.split(pool.balance, amount);
+  pool.slashed = m.join(pool.slashed, amount);
+  pool.total_staked = m.sub(pool.total_staked, amount, 1);
+  pool.total_slashed = m.add(pool.total_slashed, amount, 2);
+  pool.active_stakes = m.sub(pool.active_stakes, 1n, 3);
+  rec.amount = m.sub(rec.amount, amount, 4);
   rec.status = STATUS_SLASHED;
   // The node id stays taken until the staker withdraws the remainder: a slashed node cannot
   // rejoin under a fresh stake while its slashed record is still live.
@@ -228,14 +290,15 @@ export function createWorkerSealToken(ctx: MoveCtx, recordObj: StoredObject, wor
   if (rec.staker !== ctx.sender) throw new MoveAbort("k8s_gateway", fn, GATEWAY.ENotStaker, 1);
   if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EStakeNotActive, 2);
   if (workerPubkey.length !== 32) throw new MoveAbort("k8s_gateway", fn, GATEWAY.EInvalidWorkerKey, 3);
+  const expiresAt = u64("k8s_gateway", fn).add(ctx.epoch, SEAL_TOKEN_VALIDITY_EPOCHS, 1);
   const token = ctx.create("SealToken", "k8s_gateway::SealToken", {
     id: ctx.freshId(), stake_id: rec.id, node_id: rec.node_id, worker_pubkey: workerPubkey,
-    permissions: [...SEAL_TOKEN_PERMISSIONS], issued_at: ctx.epoch, expires_at: ctx.epoch + SEAL_TOKEN_VALIDITY_EPOCHS,
+    permissions: [...SEAL_TOKEN_PERMISSIONS], issued_at: ctx.epoch, expires_at: expiresAt,
   });
   token.hasPublicTransfer = false; // key only: soulbound to the staker
   ctx.emit("k8s_gateway", "SealTokenCreated", {
     token_id: token.id, stake_id: rec.id, node_id: rec.node_id, owner: ctx.sender,
-    expires_at: ctx.epoch + SEAL_TOKEN_VALIDITY_EPOCHS,
+    expires_at: expiresAt,
   });
   ctx.transfer(token, ctx.sender);
 }

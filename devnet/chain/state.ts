@@ -10,7 +10,9 @@ import { normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { randomBytes } from "node:crypto";
 import { toBase58 } from "@mysten/sui/utils";
 import { executeTransaction, parseTransactionBytes, TxRejected, type ChainView, type ExecOutcome } from "./execute.js";
-import { SUI_COIN_TYPE, computeObjectDigest, contentsBcs, digestOf, publishedPackageFields, type StoredObject } from "./objects.js";
+import {
+  LAYOUT_MODULE, SUI_COIN_TYPE, computeObjectDigest, contentsBcs, digestOf, publishedPackageFields, type Owner, type StoredObject,
+} from "./objects.js";
 import { REFERENCE_GAS_PRICE, storageCostOf } from "./gas.js";
 import * as model from "./model.js";
 
@@ -219,6 +221,57 @@ export class Chain {
   onCheckpoint(listener: (cp: CheckpointRecord) => void): () => void {
     this.checkpointListeners.add(listener);
     return () => this.checkpointListeners.delete(listener);
+  }
+
+  // ---- impostors (tests only) ----------------------------------------------------------------
+
+  /**
+   * Publish the k3s_daas modules once more at a new package id, as anyone could with `sui client
+   * publish` of the same sources: a package whose structs have exactly k3s_daas's shapes and
+   * names, but whose types are `<new id>::staking::StakeRecord` and so on. Devnet-only and
+   * in-process (no RPC reaches it). Its functions are not executable here: objects of its types
+   * are made with `forgeObject`.
+   */
+  publishPackageCopy(): string {
+    const id = normalizeSuiAddress(Buffer.from(randomBytes(32)).toString("hex"));
+    const digest = toBase58(randomBytes(32));
+    const pkg: StoredObject = {
+      id, version: 1n, digest: "", owner: { Immutable: true }, type: "package", layout: "package",
+      fields: publishedPackageFields(id) as unknown as Record<string, unknown>, hasPublicTransfer: false,
+      previousTransaction: digest, storageRebate: 0n,
+    };
+    pkg.digest = computeObjectDigest(pkg);
+    this.objects.set(id, pkg);
+    this.newCheckpoint([], Date.now());
+    return id;
+  }
+
+  /**
+   * Put an object on the ledger as if the code of package `packageId` had made it, with fields
+   * and owner as given: an object of another package's type (a copy's, from
+   * `publishPackageCopy`), or one of k3s_daas's own types in a state its functions never
+   * produce (a seal token owned by someone other than the staker). Devnet-only and in-process,
+   * for tests that show clients refusing such objects. Returns the object id.
+   */
+  forgeObject(o: {
+    packageId: string;
+    layout: keyof typeof LAYOUT_MODULE;
+    fields: Record<string, unknown>;
+    owner: { address: string } | "shared";
+  }): string {
+    const id = normalizeSuiAddress(Buffer.from(randomBytes(32)).toString("hex"));
+    const owner: Owner = o.owner === "shared" ? { Shared: { initialSharedVersion: 1n } } : { AddressOwner: normalizeSuiAddress(o.owner.address) };
+    const obj: StoredObject = {
+      id, version: 1n, digest: "", owner,
+      type: `${normalizeSuiAddress(o.packageId)}::${LAYOUT_MODULE[o.layout]}::${o.layout}`, layout: o.layout,
+      fields: { ...o.fields, id }, hasPublicTransfer: false,
+      previousTransaction: toBase58(randomBytes(32)), storageRebate: 0n,
+    };
+    obj.storageRebate = storageCostOf(contentsBcs(obj).length);
+    obj.digest = computeObjectDigest(obj);
+    this.objects.set(id, obj);
+    this.newCheckpoint([], Date.now());
+    return id;
   }
 
   advanceEpoch(n = 1): bigint {

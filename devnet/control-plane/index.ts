@@ -73,7 +73,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const publicKey = publicKeyToBase64(createPublicKey(key));
   const ctx: CpContext = {
     key,
-    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { clientName: "k3s-daas-control-plane", headers: opts.chainHeaders }),
+    // Every object it reads must be of this package (ids.packageId: the original id, which its
+    // objects' types name across upgrades).
+    chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { packageId: opts.ids.packageId, clientName: "k3s-daas-control-plane", headers: opts.chainHeaders }),
     // Twice the window: a nonce must be remembered as long as its timestamp could be accepted.
     nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS),
     workers: new Map(),

@@ -1,8 +1,11 @@
-// Verification of a worker's signed request against the chain: the seal token exists, names the
-// node and its stake, has not expired; the stake is active (unless deregistering); the signature
-// is by the token's worker_pubkey; the timestamp is fresh and the nonce unused.
+// Verification of a worker's signed request against the chain: the seal token and its stake are
+// objects of the k3s_daas package the control plane serves (exact types: a look-alike of another
+// package is refused), the token exists, names the node and its stake, belongs to the stake's
+// staker, has not expired; the stake is active (unless deregistering); the signature is by the
+// token's worker_pubkey; the timestamp is fresh and the nonce unused.
 import type { IncomingMessage } from "node:http";
-import { sameObjectId, sealTokenExpired, type SealTokenView, type StakeReader, type StakeView } from "../../agent/src/chain";
+import { ObjectTypeError } from "../../src/sui";
+import { sameObjectId, sealTokenExpired, tokenOwnerProblem, type SealTokenView, type StakeReader, type StakeView } from "../../agent/src/chain";
 import {
   H_NODE_ID, H_NONCE, H_SIGNATURE, H_TIMESTAMP, TIMESTAMP_WINDOW_MS, requestSigningString, verifyString,
 } from "../../agent/src/protocol";
@@ -49,7 +52,16 @@ export async function verifyWorkerRequest(
   if (typeof tokenId !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(tokenId)) {
     throw new CpError(400, "bad_request", "seal_token_id missing or malformed");
   }
-  const [token, epoch] = await Promise.all([chain.readSealToken(tokenId), chain.currentEpoch()]);
+  // A look-alike from another package is a refusal, not a chain failure (502): name both types,
+  // never the token's id.
+  const foreign = (code: string, what: string) => (err: unknown) => {
+    if (err instanceof ObjectTypeError) {
+      throw new CpError(403, code, `${what} for node ${nodeId} is a ${err.actualType}, not a ${err.expectedType}: ` +
+        "objects of any other package than this control plane's k3s_daas package are refused");
+    }
+    throw err;
+  };
+  const [token, epoch] = await Promise.all([chain.readSealToken(tokenId).catch(foreign("seal_token_invalid", "seal token")), chain.currentEpoch()]);
   if (!token) throw new CpError(403, "seal_token_invalid", `no seal token on chain for node ${nodeId}`);
   if (token.nodeId !== nodeId) throw new CpError(403, "seal_token_invalid", `seal token does not name node ${nodeId}`);
   // Signature before anything else is trusted from the body.
@@ -58,7 +70,11 @@ export async function verifyWorkerRequest(
   }
   // Checked and remembered in one synchronous step: two copies racing cannot both pass.
   if (!nonces.use(`${nodeId}:${nonce}`)) throw new CpError(409, "replay", "nonce already used (replayed request)");
-  const stake = await chain.readStake(token.stakeId);
+  const stake = await chain.readStake(token.stakeId).catch(foreign("stake_invalid", "the seal token's stake"));
+  // Only the stake's staker can hold a token of it (the Move package sends it there and it cannot
+  // move); one held by anyone else speaks for no stake.
+  const owner = stake && tokenOwnerProblem(token, stake);
+  if (owner) throw new CpError(403, "seal_token_invalid", owner);
   if (opts.requireActiveStake) {
     if (sealTokenExpired(token.expiresAtEpoch, epoch)) throw new CpError(403, "seal_token_expired", `seal token for node ${nodeId} has expired`);
     if (!stake || stake.nodeId !== nodeId) throw new CpError(403, "stake_invalid", `no stake on chain for node ${nodeId}`);

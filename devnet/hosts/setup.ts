@@ -386,6 +386,12 @@ async function buildStandin(cacheDir: string, version: string, log: Log): Promis
     await fs.rm(src, { recursive: true, force: true });
     await fs.rm(dir, { recursive: true, force: true });
     await fs.rename(tmp, dir);
+    // Builds of this release from older sources are 130 MB each: keep only the current one.
+    for (const e of await fs.readdir(cacheDir)) {
+      if (e !== path.basename(dir) && e.startsWith("k3s-standin-") && e.endsWith(`-${standinVersionSlug(version)}`)) {
+        await fs.rm(path.join(cacheDir, e), { recursive: true, force: true });
+      }
+    }
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;

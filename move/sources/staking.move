@@ -7,6 +7,12 @@
 /// A slashed stake keeps its node id taken until the staker withdraws what is left: a node that
 /// was slashed cannot rejoin under a fresh stake while its slashed record is still live.
 ///
+/// Accounting: `total_staked` is the MIST held by live stakes (active ones, and what is left of
+/// slashed ones until it is withdrawn), so it always equals `balance`: every function that moves
+/// SUI into or out of `balance` moves `total_staked` by the same amount. (Up to the first
+/// release it only grew, so a top-up and a partial withdrawal of the same coin, repeated, could
+/// push it to u64::MAX and make every later stake abort on overflow.)
+///
 /// The devnet executes a TypeScript model of this module (devnet/chain/model.ts); keep both in
 /// step, abort codes included (see move/README.md).
 module k3s_daas::staking;
@@ -51,6 +57,7 @@ public struct StakingPool has key {
     min_node_stake: u64,
     lock_epochs: u64,
     node_stakes: Table<String, ID>,
+    /// MIST in live stakes: always equal to `balance` (see the module's accounting note).
     total_staked: u64,
     total_slashed: u64,
     active_stakes: u64,
@@ -162,6 +169,7 @@ public fun stake_for_node(
     assert!(!pool.node_stakes.contains(node_id), ENodeAlreadyStaked);
 
     let epoch = ctx.epoch();
+    let locked_until = epoch + pool.lock_epochs;
     let record = StakeRecord {
         id: object::new(ctx),
         pool_id: object::id(pool),
@@ -170,7 +178,7 @@ public fun stake_for_node(
         amount,
         status: STATUS_ACTIVE,
         staked_at: epoch,
-        locked_until: epoch + pool.lock_epochs,
+        locked_until,
     };
     let stake_id = object::id(&record);
     pool.balance.join(payment.into_balance());
@@ -183,7 +191,7 @@ public fun stake_for_node(
         staker: ctx.sender(),
         node_id,
         amount,
-        locked_until: epoch + pool.lock_epochs,
+        locked_until,
     });
     transfer::share_object(record);
 }
@@ -202,6 +210,7 @@ public fun withdraw_stake(
 
     let amount = record.amount;
     if (record.status == STATUS_ACTIVE) pool.active_stakes = pool.active_stakes - 1;
+    pool.total_staked = pool.total_staked - amount;
     record.amount = 0;
     record.status = STATUS_WITHDRAWN;
     pool.node_stakes.remove(record.node_id);
@@ -261,6 +270,7 @@ public fun withdraw_partial(
     assert!(amount < record.amount && record.amount - amount >= pool.min_node_stake, ERemainderBelowMinimum);
 
     record.amount = record.amount - amount;
+    pool.total_staked = pool.total_staked - amount;
     event::emit(StakeReduced {
         stake_id: object::id(record),
         pool_id: object::id(pool),
@@ -286,6 +296,7 @@ public fun slash_stake(
     assert!(amount > 0 && amount <= record.amount, EInvalidSlashAmount);
 
     pool.slashed.join(pool.balance.split(amount));
+    pool.total_staked = pool.total_staked - amount;
     pool.total_slashed = pool.total_slashed + amount;
     pool.active_stakes = pool.active_stakes - 1;
     record.amount = record.amount - amount;
@@ -328,6 +339,7 @@ public fun cap_pool_id(cap: &AdminCap): ID { cap.pool_id }
 public fun min_node_stake(pool: &StakingPool): u64 { pool.min_node_stake }
 public fun lock_epochs(pool: &StakingPool): u64 { pool.lock_epochs }
 public fun pool_balance(pool: &StakingPool): u64 { pool.balance.value() }
+public fun total_staked(pool: &StakingPool): u64 { pool.total_staked }
 public fun slashed_balance(pool: &StakingPool): u64 { pool.slashed.value() }
 public fun stake_id_for_node(pool: &StakingPool, node_id: String): Option<ID> {
     if (pool.node_stakes.contains(node_id)) option::some(*pool.node_stakes.borrow(node_id))

@@ -355,3 +355,124 @@ fun withdraw_partial_of_nothing_aborts() {
     reduce(&mut s, ALICE, 0);
     s.end();
 }
+
+// === total_staked: the SUI in live stakes, never SUI ever staked ===
+
+const U64_MAX: u64 = 18_446_744_073_709_551_615;
+
+fun assert_totals(s: &mut Scenario, total: u64) {
+    s.next_tx(ADMIN);
+    let pool = s.take_shared<StakingPool>();
+    assert!(staking::total_staked(&pool) == total);
+    assert!(staking::pool_balance(&pool) == total);
+    ts::return_shared(pool);
+}
+
+#[test]
+/// The freeze of issue 23: a top-up and a partial withdrawal of the same coin, repeated. When
+/// total_staked only grew, the second round of the largest coin a pool can take overflowed it
+/// and every later stake_for_node / add_stake aborted. Now each round leaves it where it was.
+fun top_up_then_partial_withdrawal_cycles_do_not_grow_the_total() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    s.next_epoch(ALICE);
+    s.next_epoch(ALICE);
+    let big = U64_MAX - SUI_1; // the pool's balance reaches u64::MAX on each top-up
+    let mut round = 0;
+    while (round < 5) {
+        top_up(&mut s, ALICE, big);
+        assert_totals(&mut s, U64_MAX);
+        assert!(reduce(&mut s, ALICE, big) == big);
+        assert_totals(&mut s, SUI_1);
+        round = round + 1;
+    };
+    // The pool still takes new stakes.
+    stake(&mut s, BOB, b"worker-2", SUI_1);
+    assert_totals(&mut s, 2 * SUI_1);
+    s.end();
+}
+
+#[test]
+/// total_staked follows every movement of live stake: stakes and top-ups add, partial and full
+/// withdrawals and slashes subtract; it always equals the pool's balance.
+fun total_staked_is_the_sum_of_live_stakes() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", 3 * SUI_1);
+    stake(&mut s, BOB, b"worker-2", 2 * SUI_1);
+    assert_totals(&mut s, 5 * SUI_1);
+    top_up(&mut s, BOB, SUI_1);
+    assert_totals(&mut s, 6 * SUI_1);
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    // Slash 1 SUI of BOB's 3: his 2 SUI remainder is still live (withdrawable), the slashed SUI is not.
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared_by_id<StakeRecord>(option::destroy_some(staking::stake_id_for_node(&pool, utf8(b"worker-2"))));
+        staking::slash_stake(&cap, &mut pool, &mut record, SUI_1, utf8(b"test"), s.ctx());
+        assert!(staking::slashed_balance(&pool) == SUI_1);
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    assert_totals(&mut s, 5 * SUI_1);
+    // ALICE takes 2 SUI back and keeps the minimum staked.
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared_by_id<StakeRecord>(option::destroy_some(staking::stake_id_for_node(&pool, utf8(b"worker-1"))));
+        coin::burn_for_testing(staking::withdraw_partial(&mut pool, &mut record, 2 * SUI_1, s.ctx()));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    assert_totals(&mut s, 3 * SUI_1);
+    // BOB withdraws his slashed remainder, ALICE her last SUI: nothing is live any more.
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared_by_id<StakeRecord>(option::destroy_some(staking::stake_id_for_node(&pool, utf8(b"worker-2"))));
+        assert!(coin::burn_for_testing(staking::withdraw_stake(&mut pool, &mut record, s.ctx())) == 2 * SUI_1);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    assert_totals(&mut s, SUI_1);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared_by_id<StakeRecord>(option::destroy_some(staking::stake_id_for_node(&pool, utf8(b"worker-1"))));
+        assert!(coin::burn_for_testing(staking::withdraw_stake(&mut pool, &mut record, s.ctx())) == SUI_1);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    assert_totals(&mut s, 0);
+    s.end();
+}
+
+#[test, expected_failure(arithmetic_error, location = sui::balance)]
+/// u64 arithmetic fails, it does not wrap: a top-up that would take the pool past u64::MAX
+/// fails where the balance is joined (sui::balance::join), before any total is touched.
+fun top_up_past_u64_max_fails_with_an_arithmetic_error() {
+    let mut s = setup();
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    top_up(&mut s, ALICE, U64_MAX - SUI_1 + 1);
+    s.end();
+}
+
+#[test, expected_failure(arithmetic_error, location = staking)]
+/// A lock so long that `epoch + lock_epochs` passes u64::MAX: stake_for_node fails with an
+/// arithmetic error there (also a conformance row, stake_lock_overflow, on the devnet).
+fun lock_past_u64_max_fails_with_an_arithmetic_error() {
+    let mut s = setup();
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        staking::set_pool_params(&cap, &mut pool, SUI_1, U64_MAX, s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    stake(&mut s, ALICE, b"worker-1", SUI_1);
+    s.end();
+}

@@ -7,7 +7,7 @@ export { ChainError, STAKING_ABORTS, GATEWAY_ABORTS, lockedMessage, belowMinimum
 export { readStakeRecord, readSealToken, readRegistry, readPool, findLiveStake, stakeIdForNode, currentEpoch } from "./read.js";
 export { formatSui } from "./format.js";
 export type { ClientWithCoreApi } from "@mysten/sui/client";
-export { readWorkerObjects, currentEpochInfo, type WorkerObjects } from "./read.js";
+export { readWorkerObjects, currentEpochInfo, ObjectTypeError, type WorkerObjects } from "./read.js";
 export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";
 export { httpFetch, createHttpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
 export { GrpcWebHttpTransport, type GrpcWebHttpOptions } from "./grpc-web-http.js";

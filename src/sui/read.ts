@@ -1,9 +1,16 @@
 // Reading k3s_daas objects through the transport-neutral core API. Objects are decoded from
-// their BCS contents and checked against the expected Move type, so an id pointing at some
-// other object is an error, not garbage.
+// their BCS contents and checked against the exact Move type of the package they must come
+// from, so an id pointing at some other object is an error, not garbage, and an object of
+// another package with the same struct names and shapes (anyone can publish one) is refused.
+//
+// Which package id: the one an object's type names. Sui names a type by the package that
+// defined it, and a struct defined in a package's first publish keeps that (original) id
+// across every upgrade: after an upgrade to a new package id, a StakeRecord is still
+// `<original id>::staking::StakeRecord`. All four structs read here come from the first
+// publish, so `packageId` below is always the package's original id.
 import { bcs } from "@mysten/sui/bcs";
 import { ObjectError, type ClientWithCoreApi } from "@mysten/sui/client";
-import { normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
+import { isValidSuiAddress, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { NautilusRegistryBcs, SealTokenBcs, StakeRecordBcs, StakingPoolBcs, STATUS_BY_CODE } from "./layouts.js";
 import type { ChainIds, NautilusRegistry, SealToken, StakeRecord, StakingPool } from "./types.js";
 
@@ -26,11 +33,36 @@ async function getRaw(client: ClientWithCoreApi, id: string): Promise<RawObject 
   }
 }
 
-function expectType(obj: RawObject, suffix: string, packageId?: string) {
-  const want = packageId ? `${normalizeSuiAddress(packageId)}${suffix}` : suffix;
-  if (!(packageId ? obj.type === want : obj.type.endsWith(suffix))) {
-    throw new Error(`object ${obj.objectId} is a ${obj.type}, not a k3s_daas${suffix}`);
+/**
+ * An object is not of the type it must have: another package's struct of the same name (an
+ * impostor's), or another object altogether. Its message names both types.
+ */
+export class ObjectTypeError extends Error {
+  override readonly name = "ObjectTypeError";
+  constructor(readonly objectId: string, readonly actualType: string, readonly expectedType: string) {
+    super(`object ${objectId} is a ${actualType}, not a ${expectedType}` +
+      (actualType.endsWith(expectedType.slice(expectedType.indexOf("::"))) ? ": it comes from another package than the configured k3s_daas package" : ""));
   }
+}
+
+/** The package id every read checks types against; a missing or malformed one is a caller bug. */
+function packageIdOf(packageId: string, what: string): string {
+  if (typeof packageId !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(packageId) || !isValidSuiAddress(normalizeSuiAddress(packageId))) {
+    throw new TypeError(`${what}: the k3s_daas package id (its original id) is required to check the object's type, got ${String(packageId)}`);
+  }
+  return normalizeSuiAddress(packageId);
+}
+
+/** The exact type `<package>::<module>::<Struct>`, or ObjectTypeError. */
+function expectType(obj: RawObject, suffix: string, packageId: string) {
+  const want = `${packageIdOf(packageId, `reading ${obj.objectId}`)}${suffix}`;
+  if (normalizeStructTag(obj.type) !== want) throw new ObjectTypeError(obj.objectId, obj.type, want);
+}
+
+/** `0x2::...` and `0x000...2::...` name the same package: compare the address part normalized. */
+function normalizeStructTag(type: string): string {
+  const i = type.indexOf("::");
+  return i > 0 && type.startsWith("0x") ? `${normalizeSuiAddress(type.slice(0, i))}${type.slice(i)}` : type;
 }
 
 function ownerAddress(owner: unknown): string {
@@ -38,12 +70,18 @@ function ownerAddress(owner: unknown): string {
   return o?.$kind === "AddressOwner" && o.AddressOwner ? normalizeSuiAddress(o.AddressOwner) : "";
 }
 
-export async function readStakeRecord(client: ClientWithCoreApi, stakeId: string, packageId?: string): Promise<StakeRecord | null> {
+/**
+ * The stake record, or null if there is no such object. `packageId`: the k3s_daas package's
+ * original id; an object of any other type (another package's StakeRecord included) is an
+ * ObjectTypeError. The same holds for every read below.
+ */
+export async function readStakeRecord(client: ClientWithCoreApi, stakeId: string, packageId: string): Promise<StakeRecord | null> {
+  packageIdOf(packageId, `reading stake ${stakeId}`);
   const obj = await getRaw(client, stakeId);
   return obj && parseStakeRecord(obj, stakeId, packageId);
 }
 
-function parseStakeRecord(obj: RawObject, stakeId: string, packageId?: string): StakeRecord {
+function parseStakeRecord(obj: RawObject, stakeId: string, packageId: string): StakeRecord {
   expectType(obj, "::staking::StakeRecord", packageId);
   const r = StakeRecordBcs.parse(obj.content);
   const status = STATUS_BY_CODE[r.status as 1 | 2 | 3];
@@ -55,12 +93,13 @@ function parseStakeRecord(obj: RawObject, stakeId: string, packageId?: string): 
   };
 }
 
-export async function readSealToken(client: ClientWithCoreApi, sealTokenId: string, packageId?: string): Promise<SealToken | null> {
+export async function readSealToken(client: ClientWithCoreApi, sealTokenId: string, packageId: string): Promise<SealToken | null> {
+  packageIdOf(packageId, "reading a seal token");
   const obj = await getRaw(client, sealTokenId);
   return obj && parseSealToken(obj, packageId);
 }
 
-function parseSealToken(obj: RawObject, packageId?: string): SealToken {
+function parseSealToken(obj: RawObject, packageId: string): SealToken {
   expectType(obj, "::k8s_gateway::SealToken", packageId);
   const t = SealTokenBcs.parse(obj.content);
   return {
@@ -70,13 +109,14 @@ function parseSealToken(obj: RawObject, packageId?: string): SealToken {
   };
 }
 
-export async function readRegistry(client: ClientWithCoreApi, registryId: string, packageId?: string): Promise<NautilusRegistry> {
+export async function readRegistry(client: ClientWithCoreApi, registryId: string, packageId: string): Promise<NautilusRegistry> {
+  packageIdOf(packageId, `reading registry ${registryId}`);
   const obj = await getRaw(client, registryId);
   if (!obj) throw new Error(`Nautilus registry ${registryId} does not exist`);
   return parseRegistry(obj, packageId);
 }
 
-function parseRegistry(obj: RawObject, packageId?: string): NautilusRegistry {
+function parseRegistry(obj: RawObject, packageId: string): NautilusRegistry {
   expectType(obj, "::k8s_gateway::NautilusRegistry", packageId);
   const r = NautilusRegistryBcs.parse(obj.content);
   return {
@@ -86,7 +126,8 @@ function parseRegistry(obj: RawObject, packageId?: string): NautilusRegistry {
   };
 }
 
-export async function readPool(client: ClientWithCoreApi, poolId: string, packageId?: string): Promise<StakingPool> {
+export async function readPool(client: ClientWithCoreApi, poolId: string, packageId: string): Promise<StakingPool> {
+  packageIdOf(packageId, `reading pool ${poolId}`);
   const obj = await getRaw(client, poolId);
   if (!obj) throw new Error(`staking pool ${poolId} does not exist`);
   expectType(obj, "::staking::StakingPool", packageId);
@@ -137,8 +178,9 @@ export interface WorkerObjects {
 export async function readWorkerObjects(
   client: ClientWithCoreApi,
   ids: { stakeId: string; sealTokenId: string; registryId: string },
-  packageId?: string,
+  packageId: string,
 ): Promise<WorkerObjects> {
+  packageIdOf(packageId, "reading a worker's objects");
   const { objects } = await client.core.getObjects({ objectIds: [ids.stakeId, ids.sealTokenId, ids.registryId], include: { content: true } });
   const [stake, token, registry] = objects.map((o) => {
     if (!(o instanceof Error)) return o as unknown as RawObject;

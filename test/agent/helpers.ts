@@ -117,7 +117,9 @@ export async function stakeNode(chain: Chain, nodeId: string, overrides: Partial
     sui: { rpcUrl: chain.url, packageId: chain.ids.packageId, poolId: chain.ids.poolId, registryId: chain.ids.registryId },
     stakeId,
     sealTokenId,
-    k3s: { manager: "process", command: "/bin/sh", args: [FAKE_K3S, "agent"], envFile: join(dir, "k3s.env") },
+    // The fake k3s runs no kubelet: the Node Ready check is off (node-ready.test.ts turns it on
+    // against an API server stand-in).
+    k3s: { manager: "process", command: "/bin/sh", args: [FAKE_K3S, "agent"], envFile: join(dir, "k3s.env"), nodeReadyCheck: false },
     containerRuntime: { type: "containerd", binary: ctr, socket: join(dir, "containerd.sock") },
     heartbeat: { intervalMs: 200, jitter: 0.1, maxBackoffMs: 800, stakeWatchIntervalMs: 250 },
     api: { host: "127.0.0.1", port: 0, operatorKeys: [operatorPubkey] },

@@ -51,7 +51,7 @@ test("a correctly signed registration is accepted with a reply signed by the reg
   const req = registration((s) => id.sign(s));
   const r = await post(req);
   assert.equal(r.status, 200, r.text);
-  const reg = await readRegistry(createSuiClient(chain.url), chain.ids.registryId);
+  const reg = await readRegistry(createSuiClient(chain.url), chain.ids.registryId, chain.ids.packageId);
   assert.equal(reg.enclavePubkey, cp.publicKey);
   const ts = r.res.headers.get(H_REPLY_TIMESTAMP)!;
   assert.ok(verifyString(reg.enclavePubkey, replySigningString(req.nonce, ts, r.text), r.res.headers.get(H_REPLY_SIGNATURE)!));

@@ -111,7 +111,7 @@ for (const transport of SUI_TRANSPORTS) describe(`devnet as a Sui network, over 
     assert.equal(chainIdentifier, cp0.digest);
     assert.ok(cp0.latest >= BigInt(tx.Transaction!.checkpoint!));
 
-    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    const pool = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const { dynamicFields } = await env.client.core.listDynamicFields({ parentId: pool.nodeStakesTableId });
     assert.ok(dynamicFields.some((f) => new TextDecoder().decode(f.name.bcs.slice(1)) === "ev-node"));
 
@@ -142,7 +142,7 @@ for (const transport of SUI_TRANSPORTS) describe(`devnet as a Sui network, over 
     const ids = results.map((r) => (r as PromiseFulfilledResult<{ stakeId: string }>).value.stakeId);
     assert.equal(new Set(ids).size, 20);
     for (const [i, id] of ids.entries()) {
-      const rec = await readStakeRecord(env.client, id);
+      const rec = await readStakeRecord(env.client, id, env.devnet.ids.packageId);
       assert.equal(rec?.nodeId, `par-${i}`);
       assert.equal(rec?.status, "active");
     }
@@ -164,7 +164,7 @@ describe("devnet start", () => {
       assert.equal(json.registryId, d.ids.registryId);
       assert.match(json.adminSecretKey, /^suiprivkey1/);
       const client = createSuiClient(d.url);
-      const pool = await readPool(client, d.ids.poolId);
+      const pool = await readPool(client, d.ids.poolId, d.ids.packageId);
       assert.equal(pool.lockEpochs, 3n);
       assert.equal(pool.minNodeStakeMist, 2n * ONE_SUI);
       const { object: cap } = await client.core.getObject({ objectId: d.ids.adminCapId });
@@ -184,10 +184,10 @@ test("the devnet's TLS front serves the same chain over https to a client that t
   try {
     assert.match(devnet.tlsUrl ?? "", /^https:\/\/127\.0\.0\.1:\d+$/);
     const ca = await readFile(certs.ca, "utf8");
-    const overTls = await readPool(createSuiClient(devnet.tlsUrl!, { ca }), devnet.ids.poolId);
-    const plain = await readPool(createSuiClient(devnet.url), devnet.ids.poolId);
+    const overTls = await readPool(createSuiClient(devnet.tlsUrl!, { ca }), devnet.ids.poolId, devnet.ids.packageId);
+    const plain = await readPool(createSuiClient(devnet.url), devnet.ids.poolId, devnet.ids.packageId);
     assert.deepEqual(overTls, plain);
-    await assert.rejects(readPool(createSuiClient(devnet.tlsUrl!), devnet.ids.poolId), /UNABLE_TO_VERIFY_LEAF_SIGNATURE/, "an untrusted CA is refused");
+    await assert.rejects(readPool(createSuiClient(devnet.tlsUrl!), devnet.ids.poolId, devnet.ids.packageId), /UNABLE_TO_VERIFY_LEAF_SIGNATURE/, "an untrusted CA is refused");
   } finally {
     await devnet.close();
     await rm(dir, { recursive: true, force: true });

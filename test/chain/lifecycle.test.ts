@@ -37,7 +37,7 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     assert.equal(rec.status, "active");
     assert.equal(rec.stakedAtEpoch, 0n);
     assert.equal(rec.lockedUntilEpoch, 2n);
-    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    const pool = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     assert.ok(pool.totalStakedMist >= 2n * ONE_SUI);
 
     await assert.rejects(s.stakeForNode({ nodeId: "worker-1", amountMist: 3n * ONE_SUI }), (e: unknown) => {
@@ -83,7 +83,7 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     await assert.rejects(s.mintSealToken({ stakeId, workerPubkey: new Uint8Array(31) }), /must be a 32-byte ed25519 key/);
 
     await s.revokeSealToken(sealTokenId);
-    assert.equal(await readSealToken(env.client, sealTokenId), null);
+    assert.equal(await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId), null);
   });
 
   test("slash sets the status; slashed stakes cannot mint tokens", async () => {
@@ -92,7 +92,7 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     const { stakeId } = await s.stakeForNode({ nodeId: "worker-slash", amountMist: 3n * ONE_SUI });
     const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
     await admin.slashStake({ stakeId, amountMist: ONE_SUI, reason: "missed heartbeats" });
-    const rec = await readStakeRecord(env.client, stakeId);
+    const rec = await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId);
     assert.equal(rec?.status, "slashed");
     assert.equal(rec?.amountMist, 2n * ONE_SUI);
     await assert.rejects(s.mintSealToken({ stakeId, workerPubkey: workerKey() }), /stake for node worker-slash is not active \(it is slashed\)/);
@@ -121,7 +121,7 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     const afterBal = await balanceOf(env, kp.toSuiAddress());
     assert.equal(afterBal, before + stake - w.gasUsed.netMist);
     assert.ok(w.gasUsed.computationCost > 0n && w.gasUsed.storageCost > 0n);
-    const rec = await readStakeRecord(env.client, stakeId);
+    const rec = await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId);
     assert.equal(rec?.status, "withdrawn");
     assert.equal(rec?.amountMist, 0n);
     // The node id is free again.
@@ -135,19 +135,19 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     const kp = await fundedWallet(env);
     const s = session(env, kp);
     const { stakeId } = await s.stakeForNode({ nodeId: "worker-up", amountMist: 2n * ONE_SUI });
-    const recBefore = (await readStakeRecord(env.client, stakeId))!;
+    const recBefore = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
     await s.flush();
-    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const before = await balanceOf(env, kp.toSuiAddress());
     const up = await s.addStake({ stakeId, amountMist: ONE_SUI + 7n });
     assert.equal(up.stakedMist, 3n * ONE_SUI + 7n);
     await s.flush();
     assert.equal(await balanceOf(env, kp.toSuiAddress()), before - ONE_SUI - 7n - up.gasUsed.netMist);
-    const rec = (await readStakeRecord(env.client, stakeId))!;
+    const rec = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
     assert.equal(rec.amountMist, 3n * ONE_SUI + 7n);
     assert.equal(rec.status, "active");
     assert.equal(rec.lockedUntilEpoch, recBefore.lockedUntilEpoch, "a top-up does not move the lock");
-    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    const pool = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     assert.equal(pool.balanceMist, poolBefore.balanceMist + ONE_SUI + 7n);
     assert.equal(pool.activeStakes, poolBefore.activeStakes, "no second stake");
     assert.equal((await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-up", staker: kp.toSuiAddress() }))?.id, stakeId);
@@ -189,16 +189,16 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     await assert.rejects(other.withdrawPartial({ stakeId, amountMist: ONE_SUI }), new RegExp(`only the staker ${kp.toSuiAddress()} can reduce the stake for node worker-down`));
 
     await s.flush();
-    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const before = await balanceOf(env, kp.toSuiAddress());
     const down = await s.withdrawPartial({ stakeId, amountMist: ONE_SUI + 3n });
     assert.equal(down.stakedMist, 2n * ONE_SUI - 3n);
     await s.flush();
     assert.equal(await balanceOf(env, kp.toSuiAddress()), before + ONE_SUI + 3n - down.gasUsed.netMist);
-    const rec = (await readStakeRecord(env.client, stakeId))!;
+    const rec = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
     assert.equal(rec.amountMist, 2n * ONE_SUI - 3n);
     assert.equal(rec.status, "active", "a reduced stake stays live");
-    const pool = await readPool(env.client, env.devnet.ids.poolId);
+    const pool = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     assert.equal(pool.balanceMist, poolBefore.balanceMist - ONE_SUI - 3n);
     assert.equal((await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-down", staker: kp.toSuiAddress() }))?.id, stakeId);
   });
@@ -217,14 +217,14 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     assert.equal(await findLiveStake(env.client, env.devnet.ids, { nodeId: "never-staked", staker: kp.toSuiAddress() }), null);
     // The adopted stake is usable by the new session.
     const { sealTokenId } = await restarted.mintSealToken({ stakeId: live!.id, workerPubkey: workerKey() });
-    assert.ok(await readSealToken(env.client, sealTokenId));
+    assert.ok(await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId));
   });
 
   test("registry: admin sets endpoint and enclave key", async () => {
     const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
     const enclave = workerKey();
     await admin.setRegistry({ endpoint: "https://cp.example:8443", enclavePubkey: enclave });
-    const reg = await readRegistry(env.client, env.devnet.ids.registryId);
+    const reg = await readRegistry(env.client, env.devnet.ids.registryId, env.devnet.ids.packageId);
     assert.equal(reg.endpoint, "https://cp.example:8443");
     assert.equal(reg.enclavePubkey, enclave);
   });

@@ -68,7 +68,7 @@ describe("stake provider", () => {
     assert.equal(outs.stakedMist, (2n * ONE_SUI).toString());
     assert.equal(outs.staker, wallet.toSuiAddress());
     assert.equal(outs.adopted, false);
-    const rec = await readStakeRecord(env.client, id);
+    const rec = await readStakeRecord(env.client, id, env.devnet.ids.packageId);
     assert.equal(rec?.nodeId, "worker-create");
     assert.ok((await balanceOf(env, wallet.toSuiAddress())) < before - 2n * ONE_SUI);
   });
@@ -77,11 +77,11 @@ describe("stake provider", () => {
     // The crashed run: the transaction went through, the engine never recorded it.
     const crashed = new ChainSession(env.client, keypairFromSecret(walletKey), env.devnet.ids);
     const { stakeId } = await crashed.stakeForNode({ nodeId: "worker-crash", amountMist: 2n * ONE_SUI });
-    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const { id, outs } = await stakeProvider.create(stakeInputs("worker-crash"));
     assert.equal(id, stakeId);
     assert.equal(outs.adopted, true);
-    const poolAfter = await readPool(env.client, env.devnet.ids.poolId);
+    const poolAfter = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     assert.equal(poolAfter.activeStakes, poolBefore.activeStakes, "no second stake was made");
   });
 
@@ -114,7 +114,7 @@ describe("stake provider", () => {
     await assert.rejects(stakeProvider.update(created.id, created.outs, migrate), /wallet migration: stake for node worker-migrate is locked until epoch \d+ .*Nothing was changed/);
     env.devnet.advanceEpoch(2);
     await assert.rejects(stakeProvider.update(created.id, created.outs, migrate), new RegExp(`the new wallet ${newWallet.toSuiAddress()} holds 0 SUI; node worker-migrate needs 2 SUI staked plus 0.1 SUI for gas. Nothing was changed`));
-    assert.equal((await readStakeRecord(env.client, created.id))?.status, "active", "the old stake is untouched");
+    assert.equal((await readStakeRecord(env.client, created.id, env.devnet.ids.packageId))?.status, "active", "the old stake is untouched");
 
     await env.devnet.faucet(newWallet.toSuiAddress(), 5n * ONE_SUI);
     const oldBefore = await balanceOf(env, oldWallet.toSuiAddress());
@@ -122,7 +122,7 @@ describe("stake provider", () => {
     assert.notEqual(outs.stakeId, created.id);
     assert.equal(outs.staker, newWallet.toSuiAddress());
     assert.equal(outs.stakedMist, (2n * ONE_SUI).toString());
-    assert.equal((await readStakeRecord(env.client, created.id))?.status, "withdrawn");
+    assert.equal((await readStakeRecord(env.client, created.id, env.devnet.ids.packageId))?.status, "withdrawn");
     assert.ok((await balanceOf(env, oldWallet.toSuiAddress())) > oldBefore + ONE_SUI, "the old stake went back to the old wallet");
     assert.ok(holdsSlot("migration-test", "worker-migrate"), "the worker holds its rollout slot until HostState sees it healthy");
     releaseSlot("migration-test", "worker-migrate", 1);
@@ -132,7 +132,7 @@ describe("stake provider", () => {
     releaseSlot("migration-test", "worker-migrate", 1);
     env.devnet.advanceEpoch(2);
     await stakeProvider.delete(created.id, outs);
-    assert.equal((await readStakeRecord(env.client, outs.stakeId))?.status, "withdrawn", "destroy withdraws the new stake");
+    assert.equal((await readStakeRecord(env.client, outs.stakeId, env.devnet.ids.packageId))?.status, "withdrawn", "destroy withdraws the new stake");
   });
 
   test("delete while locked says when it can be withdrawn; after the lock it returns the coin", async () => {
@@ -141,7 +141,7 @@ describe("stake provider", () => {
     env.devnet.advanceEpoch(2);
     const before = await balanceOf(env, wallet.toSuiAddress());
     await stakeProvider.delete(id, outs);
-    const rec = await readStakeRecord(env.client, id);
+    const rec = await readStakeRecord(env.client, id, env.devnet.ids.packageId);
     assert.equal(rec?.status, "withdrawn");
     const after = await balanceOf(env, wallet.toSuiAddress());
     assert.ok(after > before + ONE_SUI, "the stake came back to the wallet (minus gas)");
@@ -172,15 +172,15 @@ describe("stake provider", () => {
 
     await flush();
     const beforeUp = await balanceOf(env, addr);
-    const poolBefore = await readPool(env.client, env.devnet.ids.poolId);
+    const poolBefore = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const up = await stakeProvider.update(id, created.outs, inputs(3n * ONE_SUI));
     await flush();
     assert.equal(up.outs.stakeId, id, "the same stake");
     assert.equal(up.outs.stakedMist, (3n * ONE_SUI).toString());
     assert.equal(up.outs.amountMist, (3n * ONE_SUI).toString());
     assert.equal(up.outs.lockedUntilEpoch, created.outs.lockedUntilEpoch);
-    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 3n * ONE_SUI);
-    assert.equal((await readPool(env.client, env.devnet.ids.poolId)).balanceMist, poolBefore.balanceMist + ONE_SUI);
+    assert.equal((await readStakeRecord(env.client, id, env.devnet.ids.packageId))?.amountMist, 3n * ONE_SUI);
+    assert.equal((await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId)).balanceMist, poolBefore.balanceMist + ONE_SUI);
     assert.equal(await balanceOf(env, addr), beforeUp - ONE_SUI - (await lastTxGas(id)), "the wallet paid the top-up and its gas, to the MIST");
     assert.deepEqual(await stakeProvider.diff(id, up.outs, inputs(3n * ONE_SUI)), { changes: false, replaces: [], deleteBeforeReplace: false });
 
@@ -193,7 +193,7 @@ describe("stake provider", () => {
       assert.equal(e.message, `stake for node worker-resize is locked until epoch ${lockedUntil} (current epoch ${epoch}); the reduction can run at epoch ${lockedUntil}`);
       return true;
     });
-    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 3n * ONE_SUI, "the stake is unchanged");
+    assert.equal((await readStakeRecord(env.client, id, env.devnet.ids.packageId))?.amountMist, 3n * ONE_SUI, "the stake is unchanged");
     assert.equal(await balanceOf(env, addr), beforeDown, "no gas was spent");
     const refreshed = await stakeProvider.read(id, up.outs);
     assert.deepEqual(refreshed.props, up.outs, "a refresh finds the outputs as they were");
@@ -208,7 +208,7 @@ describe("stake provider", () => {
     await flush();
     assert.equal(down.outs.stakedMist, (2n * ONE_SUI).toString());
     assert.equal(down.outs.status, "active");
-    assert.equal((await readStakeRecord(env.client, id))?.amountMist, 2n * ONE_SUI);
+    assert.equal((await readStakeRecord(env.client, id, env.devnet.ids.packageId))?.amountMist, 2n * ONE_SUI);
     assert.equal(await balanceOf(env, addr), beforeAfterLock + ONE_SUI - (await lastTxGas(id)), "the reduction came back to the wallet, to the MIST");
     assert.equal(((await stakeProvider.read(id, down.outs)).props as StakeOutputs).stakedMist, (2n * ONE_SUI).toString(), "refresh reports the on-chain amount");
   });
@@ -239,7 +239,7 @@ describe("seal token provider", () => {
   test("create mints for the worker key; read reports expiry; delete revokes; read then drops it", async () => {
     const pubkey = workerKey();
     const { id, outs } = await sealTokenProvider.create(sealInputs(pubkey));
-    const token = await readSealToken(env.client, id);
+    const token = await readSealToken(env.client, id, env.devnet.ids.packageId);
     assert.equal(token?.workerPubkey, pubkey);
     assert.equal(token?.nodeId, "worker-seal");
     assert.equal(outs.sealStatus, "active");
@@ -247,7 +247,7 @@ describe("seal token provider", () => {
     assert.equal(read.id, id);
     assert.equal((read.props as SealTokenOutputs).expiresAtEpoch, token?.expiresAtEpoch.toString());
     await sealTokenProvider.delete(id, outs as SealTokenOutputs);
-    assert.equal(await readSealToken(env.client, id), null);
+    assert.equal(await readSealToken(env.client, id, env.devnet.ids.packageId), null);
     assert.deepEqual(await sealTokenProvider.read(id, outs as SealTokenOutputs), { id: "", props: {} });
     await sealTokenProvider.delete(id, outs as SealTokenOutputs); // already gone is fine
   });
@@ -285,10 +285,10 @@ describe("seal token provider", () => {
     // The replacement: minted while the old one still exists (create before delete).
     const renewed = await sealTokenProvider.create(inputs);
     assert.notEqual(renewed.id, id);
-    assert.ok(await readSealToken(env.client, id), "the old token is still there until its delete");
+    assert.ok(await readSealToken(env.client, id, env.devnet.ids.packageId), "the old token is still there until its delete");
     assert.equal(BigInt((renewed.outs as SealTokenOutputs).expiresAtEpoch), BigInt(minted.expiresAtEpoch) + 25n);
     await sealTokenProvider.delete(id, minted);
-    assert.equal(await readSealToken(env.client, id), null);
+    assert.equal(await readSealToken(env.client, id, env.devnet.ids.packageId), null);
 
     env.devnet.advanceEpoch(30);
     assert.equal(((await sealTokenProvider.read(renewed.id, renewed.outs as SealTokenOutputs)).props as SealTokenOutputs).sealStatus, "expired");

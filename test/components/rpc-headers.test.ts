@@ -71,7 +71,7 @@ describe("rpcHeaders", () => {
     const tokenIn: SealTokenInputs = { ...stakeInputs("worker-k"), stakeId: created.id, workerPubkey: workerKey() } as SealTokenInputs;
     const token = await sealTokenProvider.create(tokenIn);
     const keyed = createSuiClient(devnet.url, { headers: { "x-api-key": KEY } });
-    assert.equal((await readSealToken(keyed, token.id))?.nodeId, "worker-k");
+    assert.equal((await readSealToken(keyed, token.id, devnet.ids.packageId))?.nodeId, "worker-k");
     assert.equal(((await stakeProvider.read(created.id, created.outs)).props as StakeOutputs).status, "active");
 
     devnet.setRequiredHeaders({ "x-api-key": ROTATED });
@@ -90,7 +90,7 @@ describe("rpcHeaders", () => {
       await sealTokenProvider.delete(token.id, tokenUp.outs as SealTokenOutputs);
       devnet.advanceEpoch(2);
       await stakeProvider.delete(created.id, up.outs);
-      const rec = await readStakeRecord(createSuiClient(devnet.url, { headers: { "x-api-key": ROTATED } }), created.id);
+      const rec = await readStakeRecord(createSuiClient(devnet.url, { headers: { "x-api-key": ROTATED } }), created.id, devnet.ids.packageId);
       assert.equal(rec?.status, "withdrawn");
     } finally {
       devnet.setRequiredHeaders({ "x-api-key": KEY });

@@ -45,7 +45,7 @@ test("up stakes 2 SUI and mints a seal token from it", async () => {
   assert.equal(up.summary.result, "succeeded");
   stakeId = up.outputs.stakeId!.value as string;
   sealTokenId = up.outputs.sealTokenId!.value as string;
-  assert.equal((await readStakeRecord(env.client, stakeId))?.amountMist, 2n * ONE_SUI);
+  assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.amountMist, 2n * ONE_SUI);
 });
 
 test("2 -> 3 SUI: preview plans an update of the stake alone; up tops it up, same stake, same token", async () => {
@@ -58,20 +58,20 @@ test("2 -> 3 SUI: preview plans an update of the stake alone; up tops it up, sam
   assert.equal(up.outputs.stakeId!.value, stakeId);
   assert.equal(up.outputs.stakedMist!.value, (3n * ONE_SUI).toString());
   assert.equal(up.outputs.sealTokenId!.value, sealTokenId);
-  assert.equal((await readStakeRecord(env.client, stakeId))?.amountMist, 3n * ONE_SUI);
-  assert.ok(await readSealToken(env.client, sealTokenId), "the seal token was not revoked");
+  assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.amountMist, 3n * ONE_SUI);
+  assert.ok(await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId), "the seal token was not revoked");
   assert.deepEqual(ops(events).filter((o) => isStake(o.urn)).map((o) => o.op), ["update"]);
 });
 
 test("3 -> 2 SUI inside the lock: up fails naming the epoch it can run at; nothing changes", async () => {
   await setAmount(2n);
-  const rec = (await readStakeRecord(env.client, stakeId))!;
+  const rec = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
   await assert.rejects(ts.stack.up(), (e: Error) => {
     assert.match(e.message, new RegExp(`stake for node worker-engine is locked until epoch ${rec.lockedUntilEpoch} \\(current epoch \\d+\\); the reduction can run at epoch ${rec.lockedUntilEpoch}`));
     return true;
   });
-  assert.equal((await readStakeRecord(env.client, stakeId))?.amountMist, 3n * ONE_SUI);
-  assert.ok(await readSealToken(env.client, sealTokenId));
+  assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.amountMist, 3n * ONE_SUI);
+  assert.ok(await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId));
   const outputs = await ts.stack.outputs();
   assert.equal(outputs.stakedMist!.value, (3n * ONE_SUI).toString(), "the state still holds what the chain holds");
 });
@@ -82,8 +82,8 @@ test("after the lock the same up reduces the stake in place", async () => {
   assert.deepEqual(up.summary.resourceChanges, { update: 1, same: 2 });
   assert.equal(up.outputs.stakeId!.value, stakeId);
   assert.equal(up.outputs.stakedMist!.value, (2n * ONE_SUI).toString());
-  assert.equal((await readStakeRecord(env.client, stakeId))?.amountMist, 2n * ONE_SUI);
-  assert.ok(await readSealToken(env.client, sealTokenId));
+  assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.amountMist, 2n * ONE_SUI);
+  assert.ok(await readSealToken(env.client, sealTokenId, env.devnet.ids.packageId));
 });
 
 test("refresh reads the on-chain amount", async () => {
@@ -102,8 +102,8 @@ test("a new node id replaces the stake: the new one is staked before the old one
   const stakeOps = ops(events).filter((o) => isStake(o.urn)).map((o) => o.op);
   assert.ok(stakeOps.indexOf("create-replacement") >= 0 && stakeOps.indexOf("create-replacement") < stakeOps.indexOf("delete-replaced"),
     `create before delete: ${stakeOps.join(", ")}`);
-  assert.equal((await readStakeRecord(env.client, stakeId))?.status, "withdrawn");
-  const rec = await readStakeRecord(env.client, newStakeId);
+  assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.status, "withdrawn");
+  const rec = await readStakeRecord(env.client, newStakeId, env.devnet.ids.packageId);
   assert.equal(rec?.nodeId, "worker-engine-2");
   assert.equal(rec?.status, "active");
   assert.ok(ops(events).some((o) => isToken(o.urn)), "the token follows its stake");
@@ -113,6 +113,6 @@ test("destroy withdraws the stake and revokes the token", async () => {
   const outputs = await ts.stack.outputs();
   env.devnet.advanceEpoch(2);
   await ts.stack.destroy();
-  assert.equal((await readStakeRecord(env.client, outputs.stakeId!.value as string))?.status, "withdrawn");
-  assert.equal(await readSealToken(env.client, outputs.sealTokenId!.value as string), null);
+  assert.equal((await readStakeRecord(env.client, outputs.stakeId!.value as string, env.devnet.ids.packageId))?.status, "withdrawn");
+  assert.equal(await readSealToken(env.client, outputs.sealTokenId!.value as string, env.devnet.ids.packageId), null);
 });

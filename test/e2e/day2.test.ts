@@ -212,7 +212,7 @@ async function allHealthy(): Promise<void> {
 
 async function stakedOnChain(): Promise<bigint[]> {
   const client = createSuiClient(env.devnet.url);
-  return Promise.all(Object.values(workers).map(async (w) => (await readStakeRecord(client, w.stakeId))!.amountMist));
+  return Promise.all(Object.values(workers).map(async (w) => (await readStakeRecord(client, w.stakeId, env.devnet.ids.packageId))!.amountMist));
 }
 
 before(async () => {
@@ -275,7 +275,7 @@ test("an agent config change restarts the agents one at a time (maxUnavailable 1
 test("seal tokens inside the renewal window: refresh reports drift, up mints new ones first, the agents switch live, the old ones are revoked", async () => {
   const client = createSuiClient(env.devnet.url);
   const old = Object.fromEntries(Object.entries(workers).map(([n, w]) => [n, w.sealTokenId]));
-  const token = (await readSealToken(client, Object.values(old)[0]!))!;
+  const token = (await readSealToken(client, Object.values(old)[0]!, env.devnet.ids.packageId))!;
   const epoch = await currentEpoch(client);
   // Into the window (5 epochs before expiry, the default), not past it: the control plane still takes the old tokens.
   env.devnet.advanceEpoch(Number(token.expiresAtEpoch - 3n - epoch));
@@ -294,9 +294,9 @@ test("seal tokens inside the renewal window: refresh reports drift, up mints new
   assert.equal(outages.maxConcurrent, 0, `no worker left healthy: ${JSON.stringify(outages)}`);
   for (const [n, w] of Object.entries(workers)) {
     assert.notEqual(w.sealTokenId, old[n], `${n} has a new token`);
-    const t = (await readSealToken(client, w.sealTokenId))!;
+    const t = (await readSealToken(client, w.sealTokenId, env.devnet.ids.packageId))!;
     assert.ok(t.expiresAtEpoch > token.expiresAtEpoch, `${n}'s new token lasts longer`);
-    assert.equal(await readSealToken(client, old[n]!), null, `${n}'s old token is revoked`);
+    assert.equal(await readSealToken(client, old[n]!, env.devnet.ids.packageId), null, `${n}'s old token is revoked`);
     // Switched live: neither the agent nor k3s was restarted.
     assert.equal(await since(n, "ExecMainStartTimestampMonotonic"), startedBefore[n], `${n}: agent and k3s kept running`);
     // Re-registered with the new token, after the up began.
@@ -460,8 +460,8 @@ test("a worker moved to a fourth host: installed and registered there first, the
   assert.equal(now.endpoint, `http://${to.ip}:9443`);
   assert.equal(now.stakeId, was.stakeId, "the same stake");
   assert.notEqual(now.sealTokenId, was.sealTokenId, "a token for the new host's key");
-  assert.equal(await readSealToken(client, was.sealTokenId), null, "the old host's token is revoked");
-  const token = (await readSealToken(client, now.sealTokenId))!;
+  assert.equal(await readSealToken(client, was.sealTokenId, env.devnet.ids.packageId), null, "the old host's token is revoked");
+  const token = (await readSealToken(client, now.sealTokenId, env.devnet.ids.packageId))!;
   const rec = env.controlPlane.workers().find((r) => r.node_id === moved)!;
   assert.equal(rec.worker_pubkey, token.workerPubkey, "registered under the new host's key");
   // Nothing of ours is left on the old host.
@@ -512,10 +512,10 @@ test("a new walletKey with allowWalletMigration: worker by worker within maxUnav
   assert.ok(outages.maxConcurrent <= 1, `at most one worker out of service at once: ${JSON.stringify(outages)}`);
   const client = createSuiClient(env.devnet.url);
   for (const [n, w] of Object.entries(workers)) {
-    const rec = (await readStakeRecord(client, w.stakeId))!;
+    const rec = (await readStakeRecord(client, w.stakeId, env.devnet.ids.packageId))!;
     assert.notEqual(w.stakeId, old[n], `${n} has a new stake`);
     assert.deepEqual([rec.staker, rec.status, rec.amountMist], [next.toSuiAddress(), "active", 2n * ONE_SUI], n);
-    assert.equal((await readStakeRecord(client, old[n]!))!.status, "withdrawn", `${n}'s old stake is withdrawn`);
+    assert.equal((await readStakeRecord(client, old[n]!, env.devnet.ids.packageId))!.status, "withdrawn", `${n}'s old stake is withdrawn`);
   }
   // To the MIST: every old stake back in the old wallet; the new one paid 3 x 2 SUI and its gas.
   assert.equal(await balance(), startBalance - (await gasPaid()));
@@ -528,8 +528,8 @@ test("destroy gives every stake back (to the MIST) and revokes every token", asy
   await ts.stack.destroy();
   const client = createSuiClient(env.devnet.url);
   for (const w of Object.values(workers)) {
-    assert.equal((await readStakeRecord(client, w.stakeId))?.status, "withdrawn");
-    assert.equal(await readSealToken(client, w.sealTokenId), null);
+    assert.equal((await readStakeRecord(client, w.stakeId, env.devnet.ids.packageId))?.status, "withdrawn");
+    assert.equal(await readSealToken(client, w.sealTokenId, env.devnet.ids.packageId), null);
   }
   assert.equal(await balance(), startBalance - (await gasPaid()));
   if (migratedTo) assert.equal(await balance(migratedTo.toSuiAddress()), NEW_WALLET_FUNDS - (await gasPaid(migratedTo.toSuiAddress())));

@@ -96,8 +96,8 @@ test("pulumi up provisions three workers with active stakes and seal tokens", as
     assert.equal(w.sealStatus, "active");
     stakeIds[name] = w.stakeId;
     sealIds[name] = w.sealTokenId;
-    assert.equal((await readStakeRecord(chain(), w.stakeId))?.status, "active");
-    assert.equal((await readSealToken(chain(), w.sealTokenId))?.nodeId, name);
+    assert.equal((await readStakeRecord(chain(), w.stakeId, env.devnet.ids.packageId))?.status, "active");
+    assert.equal((await readSealToken(chain(), w.sealTokenId, env.devnet.ids.packageId))?.nodeId, name);
   }
   assert.equal(up.outputs.totalStakedMist!.value, (6n * ONE_SUI).toString());
   assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
@@ -276,8 +276,8 @@ test("destroy withdraws every stake to the wallet (to the MIST, gas and slash ac
   assert.deepEqual(env.controlPlane.workers().map((w) => w.node_id), []);
   const client = chain();
   for (const name of Object.keys(stakeIds)) {
-    assert.equal((await readStakeRecord(client, stakeIds[name]!))?.status, "withdrawn", name);
-    assert.equal(await readSealToken(client, sealIds[name]!), null, name);
+    assert.equal((await readStakeRecord(client, stakeIds[name]!, env.devnet.ids.packageId))?.status, "withdrawn", name);
+    assert.equal(await readSealToken(client, sealIds[name]!, env.devnet.ids.packageId), null, name);
   }
   assert.equal(await balance(), startBalance - (await gasPaid()) - slashedMist);
   for (const h of env.hosts.hosts) {
@@ -297,7 +297,7 @@ test("destroy with a dead host and allowUnreachableHost still withdraws that hos
   assert.equal(destroy.summary.result, "succeeded");
   assert.match(destroy.stdout + destroy.stderr, /skipped the host teardown of e2e-3/, "destroy reports what it skipped");
   const client = chain();
-  assert.equal((await readStakeRecord(client, deadStake))?.status, "withdrawn");
-  assert.equal((await readStakeRecord(client, workers["e2e-1"]!.stakeId))?.status, "withdrawn");
-  assert.equal(await readSealToken(client, workers["e2e-3"]!.sealTokenId), null);
+  assert.equal((await readStakeRecord(client, deadStake, env.devnet.ids.packageId))?.status, "withdrawn");
+  assert.equal((await readStakeRecord(client, workers["e2e-1"]!.stakeId, env.devnet.ids.packageId))?.status, "withdrawn");
+  assert.equal(await readSealToken(client, workers["e2e-3"]!.sealTokenId, env.devnet.ids.packageId), null);
 });

@@ -78,6 +78,18 @@ test("a Pod from an image built here runs on each worker, and its log comes back
   }
 });
 
+test("an agent restart is not a leave: the Node, its pods and its registration stay", async () => {
+  const h = env.hosts.hosts.find((x) => x.name === workers[0])!;
+  const uid = (await k.json(["get", "node", h.name])).metadata.uid;
+  await sshRun(h, "systemctl restart k3s-daas-agent");
+  await waitFor(`${h.name}'s agent back and ready`, async () => (await fetch(`http://${h.ip}:9443/readyz`)).status === 200, 60_000, 250);
+  const node = await k.json(["get", "node", h.name]);
+  assert.equal(node.metadata.uid, uid, "the same Node object");
+  assert.equal(readyCondition(node)?.status, "True");
+  assert.equal((await k.json(["get", "pod", `hello-${h.name}`])).status.phase, "Running");
+  assert.ok(env.controlPlane.workers().some((w) => w.node_id === h.name));
+});
+
 test("a host with the cluster's token but no stake is refused by the supervisor and never becomes a Node", async () => {
   const intruder = env.hosts.hosts[2]!;
   // The token reaches the host in a 0600 file, as the product's installer would put it.

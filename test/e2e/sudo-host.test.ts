@@ -104,5 +104,5 @@ test("destroy tears the sudo host down cleanly and withdraws the stake", async (
   assert.equal(destroy.summary.result, "succeeded");
   const r = await sshRun(host(), "ls -d /usr/local/bin/k3s /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service /opt/k3s-daas /etc/k3s-daas /var/lib/k3s-daas 2>/dev/null; true");
   assert.equal(r.stdout.trim(), "", "host still has files");
-  assert.equal((await readStakeRecord(createSuiClient(env.devnet.url, { headers: env.rpcHeaders }), stakeId))?.status, "withdrawn");
+  assert.equal((await readStakeRecord(createSuiClient(env.devnet.url, { headers: env.rpcHeaders }), stakeId, env.devnet.ids.packageId))?.status, "withdrawn");
 });

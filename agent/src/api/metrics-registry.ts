@@ -13,11 +13,13 @@ export interface AgentMetrics {
 
 interface Sources {
   nodeId: string;
+  /** k3s.nodeReadyCheck: without it the Node gauges are not exported (absent, not 0). */
+  nodeReadyCheck: boolean;
   agent: Agent;
   telemetry: Telemetry;
 }
 
-function build({ nodeId, agent, telemetry }: Sources): Prom.Registry {
+function build({ nodeId, nodeReadyCheck, agent, telemetry }: Sources): Prom.Registry {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const prom = require("prom-client") as typeof Prom;
   const registry = new prom.Registry();
@@ -57,6 +59,14 @@ function build({ nodeId, agent, telemetry }: Sources): Prom.Registry {
   gauge("k3s_daas_disk_total_bytes", "Size of the data filesystem", () => r()?.disk_total_bytes ?? 0);
   counter("k3s_daas_network_receive_bytes_total", "Bytes received on non-loopback interfaces", () => r()?.network_rx_bytes ?? 0);
   counter("k3s_daas_network_transmit_bytes_total", "Bytes sent on non-loopback interfaces", () => r()?.network_tx_bytes ?? 0);
+  if (nodeReadyCheck) {
+    // 0 also when the Node could not be read (not registered, API server unreachable): /health
+    // and /readyz say which. A host with the check off has neither gauge, rather than a false 0.
+    const n = () => telemetry.latest?.node;
+    gauge("k3s_daas_node_ready", "1 when the Kubernetes Node's Ready condition is True at the last sample", () => (n()?.ready === true ? 1 : 0));
+    gauge("k3s_daas_kubelet_healthy", "1 when the kubelet's healthz answered ok at the last sample", () => (n()?.kubeletHealthy === true ? 1 : 0));
+    gauge("k3s_daas_node_unschedulable", "1 when the Kubernetes Node is cordoned (spec.unschedulable)", () => (n()?.unschedulable === true ? 1 : 0));
+  }
   return registry;
 }
 

@@ -202,6 +202,18 @@ function statusProto(status: Record<string, any>, description: string | null) {
         },
       },
     };
+  } else if (kindName === "MovePrimitiveRuntimeError" && detail) {
+    // An arithmetic error: where it happened, with no abort code (sui-rpc puts the location in `abort`).
+    const loc = detail as Record<string, any>;
+    errorDetails = {
+      oneofKind: "abort",
+      abort: {
+        location: {
+          package: normalizeSuiAddress(loc.module.address), module: loc.module.name, function: Number(loc.function),
+          instruction: Number(loc.instruction), functionName: loc.functionName ?? undefined,
+        },
+      },
+    };
   } else if (kindName === "CommandArgumentError") {
     const argKind = Object.keys(detail.kind).find((k) => k !== "$kind")!;
     errorDetails = { oneofKind: "commandArgumentError", commandArgumentError: { argument: Number(detail.argIdx), kind: enumOf(ArgErrKind, argKind) } };

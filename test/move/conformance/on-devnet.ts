@@ -149,6 +149,7 @@ export async function runOnDevnet(sc: Scenario): Promise<void> {
   const env = await startEnv({ lockEpochs: Number(POOL.lockEpochs), minStakeMist: POOL.minNodeStakeMist });
   try {
     const keys = { ADMIN: Ed25519Keypair.fromSecretKey(env.devnet.adminSecretKey), ALICE: await fundedWallet(env), BOB: await fundedWallet(env) };
+    for (const [who, mist] of Object.entries(sc.funds ?? {})) await env.devnet.faucet(keys[who as Actor].toSuiAddress(), mist);
     const w: World = { env, keys };
     for (const [i, st] of sc.steps.entries()) {
       if (st.op === "next_epoch") { env.devnet.advanceEpoch(st.count); continue; }
@@ -172,6 +173,18 @@ export async function runOnDevnet(sc: Scenario): Promise<void> {
         const abort = (err as unknown as { MoveAbort: { abortCode: string; location?: { module: string; functionName?: string } } }).MoveAbort;
         assert.equal(Number(abort.abortCode), compiledModule(module).aborts[name], `abort code of ${module}::${name}`);
         assert.equal(abort.location?.module, module);
+        return;
+      }
+      if (last && "arithmetic" in sc.outcome) {
+        const { module, functionName } = sc.outcome.arithmetic;
+        assert.equal(r.status.success, false, `step ${i} (${st.op}) should fail with an arithmetic error in ${module}::${functionName}`);
+        // The effects say what it was (the core API shows any located failure as a MoveAbort).
+        const status = bcs.TransactionEffects.parse(r.effects!.bcs!).V2!.status;
+        const loc = (status.Failure?.error as { MovePrimitiveRuntimeError?: { module: { address: string; name: string }; functionName: string | null } } | undefined)?.MovePrimitiveRuntimeError;
+        assert.ok(loc, `not an arithmetic error: ${JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+        assert.equal(normalizeSuiAddress(loc.module.address), normalizeSuiAddress(env.devnet.ids.packageId));
+        assert.equal(loc.module.name, module);
+        assert.equal(loc.functionName, functionName);
         return;
       }
       assert.equal(r.status.success, true, `step ${i} (${st.op}) failed: ${r.status.error?.message}`);

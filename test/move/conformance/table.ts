@@ -48,6 +48,11 @@ export type Outcome =
   /** The last step aborts with this constant of this module. */
   | { abort: { module: "staking" | "k8s_gateway"; name: string } }
   /**
+   * The last step fails with Move's arithmetic error (a u64 overflow) in this function of the
+   * package: no abort code; on chain a MovePrimitiveRuntimeError located there.
+   */
+  | { arithmetic: { module: "staking" | "k8s_gateway"; functionName: string } }
+  /**
    * The last step needs an owned object the sender does not own: on chain the transaction is
    * refused before execution; in test_scenario the sender has no such object to take.
    */
@@ -72,6 +77,11 @@ export interface Scenario {
   steps: Step[];
   outcome: Outcome;
   expect?: Expect;
+  /**
+   * MIST the devnet's faucet sends these actors before the steps, on top of the 1000 SUI each
+   * wallet starts with (the Move side mints every coin it pays with, so it needs none).
+   */
+  funds?: Partial<Record<Actor, bigint>>;
 }
 
 const stake = (by: Actor = "ALICE", amount = SUI, node = "worker-1"): Step => ({ op: "stake", by, node, amount });
@@ -80,6 +90,9 @@ const add = (amount: bigint, by: Actor = "ALICE"): Step => ({ op: "add", by, amo
 const reduce = (amount: bigint, by: Actor = "ALICE"): Step => ({ op: "reduce", by, amount });
 const epochs = (count: number): Step => ({ op: "next_epoch", count });
 const abort = (module: "staking" | "k8s_gateway", name: string): Outcome => ({ abort: { module, name } });
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+/** 7 billion SUI: three of these top-ups add up past u64::MAX (the whole supply, 10 billion, does not). */
+const BIG = 7_000_000_000n * SUI;
 const OK: Outcome = { ok: true };
 
 export const SCENARIOS: Scenario[] = [
@@ -104,7 +117,7 @@ export const SCENARIOS: Scenario[] = [
     expect: {
       withdrawn: 3n * SUI,
       record: { amount: 0n, status: 3, locked_until: 2n },
-      pool: { balance: 0n, node_stakes: { size: 0n }, total_staked: 3n * SUI, active_stakes: 0n },
+      pool: { balance: 0n, node_stakes: { size: 0n }, total_staked: 0n, active_stakes: 0n },
       nodeStake: { node: "worker-1", is: "none" },
     },
   },
@@ -119,7 +132,7 @@ export const SCENARIOS: Scenario[] = [
     outcome: OK,
     expect: {
       record: { amount: 2n * SUI, status: 2 },
-      pool: { balance: 2n * SUI, slashed: SUI, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 1n } },
+      pool: { balance: 2n * SUI, slashed: SUI, total_staked: 2n * SUI, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 1n } },
       nodeStake: { node: "worker-1", is: "record" },
     },
   },
@@ -132,7 +145,7 @@ export const SCENARIOS: Scenario[] = [
     expect: {
       withdrawn: 2n * SUI,
       record: { amount: 0n, status: 3 },
-      pool: { balance: 0n, slashed: SUI, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 0n } },
+      pool: { balance: 0n, slashed: SUI, total_staked: 0n, total_slashed: SUI, active_stakes: 0n, node_stakes: { size: 0n } },
       nodeStake: { node: "worker-1", is: "none" },
     },
   },
@@ -159,7 +172,7 @@ export const SCENARIOS: Scenario[] = [
     expect: {
       withdrawn: SUI,
       record: { amount: 2n * SUI, status: 1, staked_at: 0n, locked_until: 2n },
-      pool: { balance: 2n * SUI, node_stakes: { size: 1n }, total_staked: 3n * SUI, active_stakes: 1n },
+      pool: { balance: 2n * SUI, node_stakes: { size: 1n }, total_staked: 2n * SUI, active_stakes: 1n },
       nodeStake: { node: "worker-1", is: "record" },
     },
   },
@@ -167,7 +180,28 @@ export const SCENARIOS: Scenario[] = [
     id: "reduce_to_minimum",
     steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(2n * SUI)],
     outcome: OK,
-    expect: { withdrawn: 2n * SUI, record: { amount: SUI, status: 1 }, pool: { balance: SUI, active_stakes: 1n } },
+    expect: { withdrawn: 2n * SUI, record: { amount: SUI, status: 1 }, pool: { balance: SUI, total_staked: SUI, active_stakes: 1n } },
+  },
+  // total_staked is the SUI in live stakes (= balance), not SUI ever staked: the same coin topped
+  // up and taken back again, over and over, leaves it where it was. (When it only grew, three
+  // rounds of 7 billion SUI pushed it past u64::MAX and every later stake aborted on overflow.)
+  {
+    id: "top_up_reduce_cycle",
+    funds: { ALICE: BIG },
+    steps: [stake("ALICE"), epochs(2), add(BIG), reduce(BIG), add(BIG), reduce(BIG), add(BIG), reduce(BIG)],
+    outcome: OK,
+    expect: {
+      withdrawn: BIG,
+      record: { amount: SUI, status: 1 },
+      pool: { balance: SUI, total_staked: SUI, active_stakes: 1n, node_stakes: { size: 1n } },
+    },
+  },
+  // u64 arithmetic fails as Move's does (MovePrimitiveRuntimeError, no abort code): a lock so
+  // long that `epoch + lock_epochs` passes u64::MAX makes stake_for_node fail there.
+  {
+    id: "stake_lock_overflow",
+    steps: [{ op: "set_pool_params", by: "ADMIN", minNodeStake: SUI, lockEpochs: U64_MAX }, epochs(1), stake("ALICE")],
+    outcome: { arithmetic: { module: "staking", functionName: "stake_for_node" } },
   },
   { id: "reduce_below_minimum", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(2n * SUI + 1n)], outcome: abort("staking", "ERemainderBelowMinimum") },
   { id: "reduce_more_than_stake", steps: [stake("ALICE", 3n * SUI), epochs(2), reduce(4n * SUI)], outcome: abort("staking", "ERemainderBelowMinimum") },

@@ -147,7 +147,9 @@ function checks(sc: Scenario): string[] {
 function testFn(sc: Scenario): string {
   const attr = "abort" in sc.outcome
     ? `#[test, expected_failure(abort_code = ${sc.outcome.abort.module}::${sc.outcome.abort.name}, location = k3s_daas::${sc.outcome.abort.module})]`
-    : "#[test]";
+    : "arithmetic" in sc.outcome
+      ? `#[test, expected_failure(arithmetic_error, location = k3s_daas::${sc.outcome.arithmetic.module})]`
+      : "#[test]";
   const lines = ["let mut s = setup();"];
   sc.steps.forEach((st, i) => lines.push(...step(st, i === sc.steps.length - 1, sc)));
   lines.push(...checks(sc), "s.end();");

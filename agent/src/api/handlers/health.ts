@@ -1,4 +1,6 @@
-// GET /health: is the node serving, registered, staked; when did it last beat.
+// GET /health: is the node serving, registered, staked; when did it last beat; is its Kubernetes
+// Node Ready (as of the last runtime sample; `node`, see node-ready.ts).
+import { nodeReport } from "../../node-ready";
 import type { Route } from "../http";
 import { isoOrNull, sendJson } from "../http";
 
@@ -6,10 +8,11 @@ export const healthRoute: Route = {
   method: "GET",
   path: "/health",
   signed: false,
-  async handle({ agent, cfg }, _req, res) {
+  async handle({ agent, cfg, telemetry }, _req, res) {
     const s = agent.status;
     const healthy = s.phase === "running" && s.stake.status === "active";
     // 503 when not serving workloads, so a load balancer or probe sees it; the body says why.
+    // The Node's readiness is reported, not folded into the status: /readyz combines them.
     sendJson(res, healthy ? 200 : 503, {
       status: healthy ? "healthy" : s.phase,
       reason: s.reason,
@@ -29,6 +32,8 @@ export const healthRoute: Route = {
       bundle_sha256: s.bundleSha256,
       // And on which Node: a new Node unpacked on the host is not yet the one the agent runs on.
       node_version: process.version,
+      // The Kubernetes Node: a deploy waits for Ready (HostState), naming the kubelet's reason.
+      node: nodeReport(cfg.k3s.nodeName ?? cfg.nodeId, cfg.k3s.nodeReadyCheck, telemetry.latest?.node),
     });
   },
 };
