@@ -6,6 +6,9 @@ import { SSH_USER } from "./components/remote-scripts";
 import { hostKeySchema } from "./components/runtime/ssh";
 import { rpcHeadersSchema } from "./sui/headers";
 import { caCertificatesSchema } from "./sui/ca";
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { DEFAULT_PAUSE_IMAGE, imageRefSchema, registriesSchema } from "./components/containerd-config";
 
 export const PROJECT = "k3s-daas-fleet";
 
@@ -30,6 +33,25 @@ const hostSchema = z
     hostKey: hostKeySchema.optional(),
   })
   .strict();
+
+/** Local image tarballs: existing .tar files, resolved against the project directory. */
+const imagesSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .transform((p) => resolve(p))
+      .refine((p) => existsSync(p) && statSync(p).isFile(), "must be an image tarball on this machine (the file does not exist)")
+      .refine((p) => /^[A-Za-z0-9][A-Za-z0-9._-]*\.tar$/.test(basename(p)), "must be a .tar file (docker save or an OCI archive) named with letters, digits, . _ -"),
+  )
+  .superRefine((paths, ctx) => {
+    const seen = new Map<string, number>();
+    paths.forEach((p, i) => {
+      const prev = seen.get(basename(p));
+      if (prev !== undefined) ctx.addIssue({ code: "custom", path: [i], message: `has the same file name as k3s.images[${prev}] (both would land in the same place on the host)` });
+      seen.set(basename(p), i);
+    });
+  });
 
 export const fleetConfigSchema = z
   .object({
@@ -60,6 +82,13 @@ export const fleetConfigSchema = z
         binUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s) or file URL").optional(),
         binSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
         extraArgs: z.array(z.string()).default([]),
+        // The sandbox image containerd runs every pod with (k3s's default for these releases).
+        pauseImage: imageRefSchema.default(DEFAULT_PAUSE_IMAGE),
+        // Image tarballs on this machine (docker save / OCI archives): uploaded to k3s's airgap
+        // dir and imported into the runtime, for hosts that reach no registry.
+        images: imagesSchema.default([]),
+        // k3s's registries.yaml (mirrors, configs.<host>.tls), applied as containerd hosts.toml.
+        registries: registriesSchema.optional(),
       })
       .strict(),
     k3sToken: z.string().min(1, "must be the cluster's join token (set it with --secret)"),
@@ -92,7 +121,14 @@ export const fleetConfigSchema = z
     healthTimeoutSeconds: z.number().int().min(5).default(180),
     hosts: z.array(hostSchema).min(1, "must list at least one host"),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // k3s's --docker runs cri-dockerd on docker's own image store: containerd hosts.toml
+    // files would not be read (docker's own registry-mirrors setting is the place).
+    if (c.containerRuntime === "docker" && c.k3s.registries) {
+      ctx.addIssue({ code: "custom", path: ["k3s", "registries"], message: "applies to containerd only; with containerRuntime docker set docker's registry mirrors on the hosts instead" });
+    }
+  });
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 

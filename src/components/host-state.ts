@@ -30,6 +30,11 @@ export interface HostStateArgs extends SshTargetArgs {
   readonly removeContainerd: pulumi.Input<boolean>;
   /** Debian package of the container runtime (containerd or docker.io). */
   readonly containerPackage: pulumi.Input<string>;
+  /**
+   * The /etc/containerd/config.toml written for k3s ("" with docker: none): a hand edit shows as
+   * drift on refresh (hostContainerdConfigSha256) and the next `up` puts this text back.
+   */
+  readonly containerdConfig: pulumi.Input<string>;
   /** How long create/update wait for the worker to be healthy. */
   readonly healthTimeoutSeconds: pulumi.Input<number>;
   /** The k3s release the host must report (`k3s --version`); "" checks none. */
@@ -54,12 +59,13 @@ export class HostState extends pulumi.dynamic.Resource {
   declare readonly health: pulumi.Output<string>;
   declare readonly k3sActive: pulumi.Output<boolean>;
   declare readonly hostK3sVersion: pulumi.Output<string>;
+  declare readonly hostContainerdConfigSha256: pulumi.Output<string>;
 
   constructor(name: string, args: HostStateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       forwardingProvider("hostStateProvider"),
       name,
-      { ...args, privateKey: pulumi.secret(args.privateKey), agentActive: undefined, registered: undefined, hostBundleSha256: undefined, health: undefined, k3sActive: undefined, hostK3sVersion: undefined },
+      { ...args, privateKey: pulumi.secret(args.privateKey), agentActive: undefined, registered: undefined, hostBundleSha256: undefined, health: undefined, k3sActive: undefined, hostK3sVersion: undefined, hostContainerdConfigSha256: undefined },
       { ...opts, additionalSecretOutputs: ["privateKey"] },
       "k3s-daas", "HostState",
     );

@@ -12,6 +12,10 @@ export const AGENT_RPC_HEADERS = "/etc/k3s-daas/rpc-headers.json";
 export const WORKER_KEY = "/var/lib/k3s-daas/worker.key";
 export const AGENT_UNIT = "/etc/systemd/system/k3s-daas-agent.service";
 export const K3S_INSTALLER = `${AGENT_DIR}/install-k3s-agent.sh`;
+/** scripts/configure-containerd.sh on the host. */
+export const RUNTIME_CONFIGURER = `${AGENT_DIR}/configure-containerd.sh`;
+/** k3s's airgap image directory (<data-dir>/agent/images): operator image tarballs land here. */
+export const AIRGAP_IMAGES_DIR = "/var/lib/rancher/k3s/agent/images";
 export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 
 /** Where a non-root SSH user's uploads land before `install` puts them in place as root. */
@@ -31,7 +35,7 @@ import { asRoot, shellQuote } from "./runtime/ssh";
  * Prepares our directories (and, for a non-root user, its staging directory); prints the
  * architecture. A user without passwordless sudo is told so before anything else runs.
  */
-export function probeHost(user: string): string {
+export function probeHost(user: string, o: { airgapImages?: boolean } = {}): string {
   const sudoCheck =
     user === "root" ? "" : `sudo -n true 2>/dev/null || { echo "k3s-daas: SSH user ${user} needs passwordless sudo (sudo -n true failed)" >&2; exit 1; }; `;
   return sudoCheck + asRoot(
@@ -40,6 +44,8 @@ export function probeHost(user: string): string {
       "set -e",
       `mkdir -p ${AGENT_DIR} /etc/k3s-daas`,
       "install -d -m 0700 /var/lib/k3s-daas",
+      // The image tarballs are copied straight into k3s's airgap dir, which must exist first.
+      ...(o.airgapImages ? [`mkdir -p ${AIRGAP_IMAGES_DIR}`] : []),
       ...(user === "root" ? [] : [`install -d -m 0700 -o ${user} -g "$(id -g ${user})" ${STAGING_DIR}`]),
       "uname -m",
     ].join("; "),
@@ -77,6 +83,26 @@ export function installContainerRuntime(pkg: string, aptSourceLine: string | und
   ].join("; ");
 }
 
+/**
+ * Runs configure-containerd.sh (uploaded to RUNTIME_CONFIGURER) on what stdin describes
+ * (containerd-config.ts runtimeSetupManifest): containerd's config.toml, registry hosts and
+ * registries.yaml, image tarballs to import. `version` (the script's sha256) makes a new script
+ * run again on unchanged input.
+ */
+export function configureContainerRuntime(runtime: "containerd" | "docker", version: string): string {
+  return `K3S_DAAS_RUNTIME=${runtime} sh ${RUNTIME_CONFIGURER} # script=${version.slice(0, 16)}`;
+}
+
+/** The same script, putting back only config.toml (stdin: its `config` line), for HostState's repair. */
+export function repairContainerdConfig(): string {
+  return `K3S_DAAS_RUNTIME=containerd sh ${RUNTIME_CONFIGURER} --config-only`;
+}
+
+/** The uninstall: the original config.toml back, our registry files and imported images gone. */
+export function restoreContainerRuntime(runtime: "containerd" | "docker"): string {
+  return `if [ -f ${RUNTIME_CONFIGURER} ]; then K3S_DAAS_RUNTIME=${runtime} sh ${RUNTIME_CONFIGURER} --restore; fi`;
+}
+
 export interface K3sInstallOptions {
   serverUrl: string;
   nodeId: string;
@@ -85,6 +111,11 @@ export interface K3sInstallOptions {
   /** The release the binary must report; checked on the host before it is put in place. */
   version?: string;
   runtime: "containerd" | "docker";
+  /**
+   * With docker, k3s's --pause-image: cri-dockerd (run by k3s) takes its sandbox image from it.
+   * With containerd, k3s ignores it (the sandbox image is in containerd's config).
+   */
+  pauseImage?: string;
   extraArgs: readonly string[];
 }
 
@@ -94,7 +125,8 @@ export interface K3sInstallOptions {
  * neither enabled nor started: the node agent starts it once the stake checks out.
  */
 export function installK3sAgent(o: K3sInstallOptions): string {
-  const exec = ["agent", "--node-name", o.nodeId, ...(o.runtime === "docker" ? ["--docker"] : ["--container-runtime-endpoint", `unix://${CONTAINERD_SOCKET}`]), ...o.extraArgs];
+  const runtime = o.runtime === "docker" ? ["--docker", ...(o.pauseImage ? ["--pause-image", o.pauseImage] : [])] : ["--container-runtime-endpoint", `unix://${CONTAINERD_SOCKET}`];
+  const exec = ["agent", "--node-name", o.nodeId, ...runtime, ...o.extraArgs];
   const env = [
     `K3S_URL=${shellQuote(o.serverUrl)}`,
     "K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token",

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import { Stake } from "./stake";
 import { SealToken } from "./seal-token";
 import { HostState } from "./host-state";
@@ -14,6 +14,7 @@ import { hostKeySchema } from "./runtime/ssh";
 import { rpcHeaderProblems, rpcHeadersKey, sameOrigin } from "../sui/headers";
 import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
+import * as ctrd from "./containerd-config";
 
 /** SSH access to one host. */
 export interface HostConnection {
@@ -92,6 +93,24 @@ export interface StakedWorkerArgs {
   readonly k3sVersion?: string;
   /** Extra `k3s agent` flags. Default none. */
   readonly k3sExtraArgs?: readonly string[];
+  /**
+   * The sandbox (pause) image every pod runs with: containerd's `sandbox_image`, or k3s's
+   * `--pause-image` for docker. Default k3s's own for these releases, docker.io/rancher/mirrored-pause:3.6.
+   */
+  readonly k3sPauseImage?: string;
+  /**
+   * Image tarballs on this machine (`docker save` output or OCI archives, `.tar`), for hosts
+   * that reach no registry: each is uploaded to k3s's airgap dir
+   * (/var/lib/rancher/k3s/agent/images/) and imported into containerd's k8s.io namespace (docker:
+   * `docker load`), again only when its sha256 changed. List the pause image's tarball here.
+   */
+  readonly k3sImages?: readonly string[];
+  /**
+   * Registry mirrors in k3s's registries.yaml shape (`mirrors.<registry>.endpoint[]`, `rewrite`,
+   * `configs.<host>.tls`), written as containerd hosts.toml files (config_path) and as
+   * /etc/rancher/k3s/registries.yaml. containerd only. Default none.
+   */
+  readonly k3sRegistries?: ctrd.Registries;
   /**
    * The Node release the agent runs on, 22 or later (a security release rolled out worker by
    * worker, say). The controller fetches its tarball for each host's architecture from the npm
@@ -197,6 +216,29 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (a.containerRuntime !== undefined && !["containerd", "docker"].includes(a.containerRuntime)) errs.push(`containerRuntime "${a.containerRuntime}" must be containerd or docker`);
   if (a.aptSource !== undefined && !/^deb (\[[^\]]*\] )?\S+ \S+/.test(a.aptSource)) errs.push("aptSource must be an apt source line: deb [options] URI suite [components]");
   if (a.controlPlaneEndpoint !== undefined && !/^https?:\/\/\S+$/.test(a.controlPlaneEndpoint)) errs.push("controlPlaneEndpoint must be an http(s) URL");
+  errs.push(...runtimeSetupProblems(a));
+  return errs;
+}
+
+/** The pause image, image tarballs and registries, each bad one named. */
+function runtimeSetupProblems(a: StakedWorkerArgs): string[] {
+  const errs: string[] = [];
+  if (a.k3sPauseImage !== undefined && ctrd.normalizeImageRef(a.k3sPauseImage) === undefined) {
+    errs.push("k3sPauseImage must be an image reference, like docker.io/rancher/mirrored-pause:3.6");
+  }
+  const names = new Map<string, number>();
+  for (const [i, p] of (a.k3sImages ?? []).entries()) {
+    const name = basename(p);
+    if (!existsSync(p) || !statSync(p).isFile()) errs.push(`k3sImages[${i}] must be an image tarball on this machine (${name} does not exist)`);
+    else if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar$/.test(name)) errs.push(`k3sImages[${i}] must be a .tar file (docker save or an OCI archive) named with letters, digits, . _ -`);
+    if (names.has(name)) errs.push(`k3sImages[${i}] has the same file name as k3sImages[${names.get(name)}]`);
+    names.set(name, i);
+  }
+  if (a.k3sRegistries !== undefined) {
+    const r = ctrd.registriesSchema.safeParse(a.k3sRegistries);
+    if (!r.success) errs.push(...r.error.issues.map((x) => `k3sRegistries${x.path.map((k) => (typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`)).join("")}${x.code === "unrecognized_keys" ? `: unknown key${x.keys.length > 1 ? "s" : ""} ${x.keys.join(", ")}` : `: ${x.message}`}`));
+    if ((a.containerRuntime ?? "containerd") === "docker") errs.push("k3sRegistries applies to containerd only; with containerRuntime docker set docker's registry mirrors on the hosts instead");
+  }
   return errs;
 }
 
@@ -291,8 +333,8 @@ export class StakedWorker extends pulumi.ComponentResource {
      * sha256) copies and installs it again; so does a new host (a moved worker): upstream's
      * CopyToRemote copies again on update only when the file or remote path changed.
      */
-    const placeFile = (step: string, localPath: string, finalPath: string, deps: pulumi.Resource[]): pulumi.Resource => {
-      const sha = sha256(readFileSync(localPath));
+    const placeFile = (step: string, localPath: string, finalPath: string, deps: pulumi.Resource[], knownSha?: string): pulumi.Resource => {
+      const sha = knownSha ?? sha256(readFileSync(localPath));
       const staged = scripts.uploadPath(user, finalPath);
       const copy = new command.remote.CopyToRemote(
         `${name}-${step}`,
@@ -308,13 +350,32 @@ export class StakedWorker extends pulumi.ComponentResource {
     };
 
     // Host: directories, then Node 22 for the host's own architecture (found out on the host).
-    const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost(user) }, child);
+    const images = (args.k3sImages ?? []).map((p) => ({ path: p, file: basename(p), sha256: sha256(readFileSync(p)) }));
+    const probe = new command.remote.Command(`${name}-probe`, { connection, create: scripts.probeHost(user, { airgapImages: images.length > 0 }) }, child);
     const nodeVersion = args.nodeVersion ?? (JSON.parse(readFileSync(join(root, "node_modules", "node", "package.json"), "utf8")).version as string);
     const bundlePath = join(root, "dist", "agent", "agent.js");
     const bundleSha = sha256(readFileSync(bundlePath));
     const unitPath = join(root, "agent", "systemd", "k3s-daas-agent.service");
     const unitSha = sha256(readFileSync(unitPath));
     const installerPath = join(root, "src", "components", "scripts", "install-k3s-agent.sh");
+    // What the container runtime needs before k3s starts (containerd-config.ts says why): for
+    // containerd a managed config.toml (CNI dirs as k3s lays them out for the release, the pause
+    // image, cgroupfs) and the registry mirrors; for docker (k3s's --docker runs cri-dockerd on
+    // docker) no containerd config at all, k3s gets --pause-image instead. Either way the image
+    // tarballs are imported.
+    const pauseImage = ctrd.normalizeImageRef(args.k3sPauseImage ?? ctrd.DEFAULT_PAUSE_IMAGE)!;
+    const registryHosts = runtime === "containerd" ? ctrd.renderRegistryHosts(args.k3sRegistries) : {};
+    const containerdConfig =
+      runtime === "containerd" ? ctrd.renderContainerdConfig({ pauseImage, cniBinDir: ctrd.k3sCniBinDir(args.k3sVersion), registryHosts: Object.keys(registryHosts).length > 0 }) : "";
+    const runtimeSetup = ctrd.runtimeSetupManifest({
+      runtime,
+      ...(runtime === "containerd" ? { containerdConfig } : {}),
+      registryHosts,
+      ...(runtime === "containerd" && args.k3sRegistries ? { registriesYaml: ctrd.renderRegistriesYaml(args.k3sRegistries) } : {}),
+      images,
+    });
+    const configurerPath = join(root, "src", "components", "scripts", "configure-containerd.sh");
+    const configurerSha = sha256(readFileSync(configurerPath));
     const k3sInstall = scripts.installK3sAgent({
       serverUrl: args.k3sServerUrl,
       nodeId: args.nodeId,
@@ -322,6 +383,7 @@ export class StakedWorker extends pulumi.ComponentResource {
       binSha256: args.k3sBinSha256,
       version: args.k3sVersion,
       runtime,
+      pauseImage: runtime === "docker" ? pauseImage : undefined,
       extraArgs: args.k3sExtraArgs ?? [],
     });
 
@@ -356,6 +418,8 @@ export class StakedWorker extends pulumi.ComponentResource {
       agentConfig: sha256(JSON.stringify([configHead, configTail])),
       node: nodeVersion,
       containerRuntime: runtimePackage,
+      // containerd's config, registry files and images: a change restarts containerd.
+      runtimeConfig: sha256(runtimeSetup + configurerSha).slice(0, 12),
     });
     // A rotated API key restarts the agents on it, worker by worker, like a new join token. A
     // digest only; without headers the same digest as before they existed (no fleet-wide roll).
@@ -422,6 +486,14 @@ export class StakedWorker extends pulumi.ComponentResource {
       { connection, create: asRoot(scripts.installContainerRuntime(runtimePackage, args.aptSource)) },
       { ...child, dependsOn: [probe, gate] },
     );
+    // The runtime made right for k3s before k3s starts; containerd restarts only if its config changed.
+    const configurer = placeFile("runtime-configurer", configurerPath, scripts.RUNTIME_CONFIGURER, [probe, gate]);
+    const imageUploads = images.map((i) => placeFile(`image-${i.file}`, i.path, `${scripts.AIRGAP_IMAGES_DIR}/${i.file}`, [probe, gate], i.sha256));
+    const runtimeConfig = new command.remote.Command(
+      `${name}-runtime-config`,
+      { connection, create: asRoot(scripts.configureContainerRuntime(runtime, configurerSha)), stdin: runtimeSetup },
+      { ...child, dependsOn: [containerRuntime, configurer, ...imageUploads, gate] },
+    );
     const installer = placeFile("k3s-installer", installerPath, scripts.K3S_INSTALLER, [probe, gate]);
     // The password k3s proves the node name with belongs to the worker, not the host: the same
     // on every host it runs on, so a moved worker is not refused as a duplicate name.
@@ -438,7 +510,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         stdin: pulumi.secret(args.k3sToken),
       },
       // On the seal token too, so destroy uninstalls k3s before the token is revoked.
-      { ...child, dependsOn: [containerRuntime, installer, nodePassword, seal, gate] },
+      { ...child, dependsOn: [containerRuntime, runtimeConfig, installer, nodePassword, seal, gate] },
     );
 
     // The agent's unit, then start it; a new bundle, unit, Node or config (but for a renewed seal
@@ -463,6 +535,7 @@ export class StakedWorker extends pulumi.ComponentResource {
         allowUnreachableHost: args.allowUnreachableHost ?? false,
         removeContainerd: args.removeContainerRuntime ?? false,
         containerPackage: runtimePackage,
+        containerdConfig,
         healthTimeoutSeconds,
         k3sVersion: args.k3sVersion ?? "",
         nodeVersion,

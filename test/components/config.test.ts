@@ -3,6 +3,9 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { runtimeSshKey } from "../support/keys";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { readFleetConfig, suiToMist, k3sBinUrl, PROJECT } from "../../src/config";
 
 const WALLET_KEY = "suiprivkey1qqconfigWALLETsecretconfigWALLETsecret00000000000000000";
@@ -49,7 +52,8 @@ describe("readFleetConfig", () => {
     assert.equal(c.sshPrivateKey, SSH_KEY);
     assert.equal(c.stakePerNodeSui, "1.5");
     assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "grpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
-    assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [] });
+    assert.equal(c.k3s.registries, undefined);
+    assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [], pauseImage: "docker.io/rancher/mirrored-pause:3.6", images: [] });
     assert.deepEqual(c.hosts, [
       { name: "worker-1", address: "10.0.0.2", port: 22, user: "root" },
       { name: "worker-2", address: "10.0.0.3", port: 2222, user: "admin" },
@@ -188,6 +192,64 @@ describe("readFleetConfig", () => {
     const ca = readFileSync(makeCertificates(mkdtempSync(require("node:path").join(require("node:os").tmpdir(), "cfg-ca-"))).ca, "utf8");
     assert.equal(readFleetConfig({ ...goodBag(), [k("rpcCaCertificates")]: ca }).rpcCaCertificates, ca);
     assert.match(errorOf(() => readFleetConfig({ ...goodBag(), [k("rpcCaCertificates")]: "-----BEGIN PRIVATE KEY-----\nSECRET\n-----END PRIVATE KEY-----" })), new RegExp(`config key ${PROJECT}:rpcCaCertificates: must hold at least one PEM certificate`));
+  });
+
+  test("k3s.pauseImage, k3s.images, k3s.registries: taken as given (image paths made absolute)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-images-"));
+    writeFileSync(join(dir, "pause.tar"), "x");
+    writeFileSync(join(dir, "app.tar"), "y");
+    const registries = {
+      mirrors: { "docker.io": { endpoint: ["http://10.0.0.1:5000", "https://mirror.example.com/v2/proxy"], rewrite: { "^rancher/(.*)": "mirrored/$1" } }, "*": { endpoint: ["https://all.example.com"] } },
+      configs: { "mirror.example.com": { tls: { ca_file: "/etc/ssl/mirror-ca.pem", cert_file: "/etc/ssl/c.pem", key_file: "/etc/ssl/k.pem" } }, "10.0.0.1:5000": { tls: { insecure_skip_verify: true } } },
+    };
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const c = readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", pauseImage: "registry.local:5000/pause:3.9", images: ["pause.tar", join(dir, "app.tar")], registries }) });
+      assert.equal(c.k3s.pauseImage, "registry.local:5000/pause:3.9");
+      assert.deepEqual(c.k3s.images, [join(dir, "pause.tar"), join(dir, "app.tar")], "a relative path is the project directory's");
+      assert.deepEqual(c.k3s.registries, registries);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test("k3s.pauseImage, k3s.images, k3s.registries: bad values fail naming the key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-images-bad-"));
+    writeFileSync(join(dir, "pause.tar"), "x");
+    mkdirSync(join(dir, "other"));
+    writeFileSync(join(dir, "other", "pause.tar"), "z");
+    writeFileSync(join(dir, "pause.tgz"), "x");
+    const k3s = (extra: Record<string, unknown>) => JSON.stringify({ serverUrl: "https://10.0.0.1:6443", ...extra });
+    const cases: Array<[Record<string, unknown>, RegExp, string?]> = [
+      [{ pauseImage: "not an image" }, /config key k3s-daas-fleet:k3s\.pauseImage: must be an image reference/],
+      [{ pauseImage: "http://registry/pause:3.6" }, /config key k3s-daas-fleet:k3s\.pauseImage: must be an image reference/],
+      [{ pauseImage: "Rancher/Pause:3.6" }, /config key k3s-daas-fleet:k3s\.pauseImage: must be an image reference/],
+      [{ images: [join(dir, "missing.tar")] }, /config key k3s-daas-fleet:k3s\.images\.0: must be an image tarball on this machine \(the file does not exist\)/],
+      [{ images: [dir] }, /config key k3s-daas-fleet:k3s\.images\.0: must be an image tarball on this machine/],
+      [{ images: [join(dir, "pause.tgz")] }, /config key k3s-daas-fleet:k3s\.images\.0: must be a \.tar file/],
+      [{ images: [join(dir, "pause.tar"), join(dir, "other", "pause.tar")] }, /config key k3s-daas-fleet:k3s\.images\.1: has the same file name as k3s\.images\[0\]/],
+      [{ images: "pause.tar" }, /config key k3s-daas-fleet:k3s\.images: must be a list/],
+      [{ registries: { mirrors: { "docker.io": { endpoint: ["10.0.0.1:5000"] } } } }, /config key k3s-daas-fleet:k3s\.registries\.mirrors\.docker\.io\.endpoint\.0: must be an http\(s\) URL/],
+      [{ registries: { mirrors: { "docker.io": { endpoint: ["ftp://10.0.0.1/x"] } } } }, /config key k3s-daas-fleet:k3s\.registries\.mirrors\.docker\.io\.endpoint\.0: must be an http\(s\) URL/],
+      [{ registries: { mirrors: { "docker.io": { endpoint: ["http://m:5000/\"x"] } } } }, /config key k3s-daas-fleet:k3s\.registries\.mirrors\.docker\.io\.endpoint\.0: must be an http\(s\) URL/],
+      [{ registries: { mirrors: { "docker.io": { endpoint: [] } } } }, /config key k3s-daas-fleet:k3s\.registries\.mirrors\.docker\.io\.endpoint: must list at least one endpoint/],
+      [{ registries: { mirrors: { "bad host/x": { endpoint: ["http://m"] } } } }, /config key k3s-daas-fleet:k3s\.registries\.mirrors\.bad host\/x: must be a registry host name/],
+      [{ registries: { configs: { m: { tls: { ca_file: "relative.pem" } } } } }, /config key k3s-daas-fleet:k3s\.registries\.configs\.m\.tls\.ca_file: must be an absolute path on the host/],
+      [{ registries: { configs: { m: { tls: { cert_file: "/c.pem" } } } } }, /config key k3s-daas-fleet:k3s\.registries\.configs\.m\.tls: cert_file and key_file go together/],
+      // Credentials would be secrets in plain files: not taken, named (never quoted).
+      [{ registries: { configs: { m: { auth: { username: "u", password: "REGISTRY-SECRET" } } } } }, /unknown config key k3s-daas-fleet:k3s\.registries\.configs\.m\.auth/, "REGISTRY-SECRET"],
+      [{ registries: { mirror: {} } }, /unknown config key k3s-daas-fleet:k3s\.registries\.mirror\b/],
+    ];
+    for (const [extra, re, secret] of cases) {
+      const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("k3s")]: k3s(extra) }));
+      assert.match(msg, re, JSON.stringify(extra));
+      if (secret) assert.ok(!msg.includes(secret), msg);
+    }
+    // Mirrors are containerd hosts.toml files: with docker they would be ignored, so refused.
+    const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("containerRuntime")]: "docker", [k("k3s")]: k3s({ registries: { mirrors: { "docker.io": { endpoint: ["http://m:5000"] } } } }) }));
+    assert.match(msg, /config key k3s-daas-fleet:k3s\.registries: applies to containerd only/);
+    assert.doesNotThrow(() => readFleetConfig({ ...goodBag(), [k("containerRuntime")]: "docker", [k("k3s")]: k3s({ images: [join(dir, "pause.tar")] }) }), "images are loaded into docker");
   });
 
   test("k3sBinUrl: the mirror when set, else the official release of the version", () => {

@@ -136,3 +136,18 @@ test("a secret-looking value in an enum key (containerRuntime) is named by key a
   assert.equal(r.text.includes(leaked), false, "the error output shows the value");
   assert.equal(r.text.includes(leaked.slice(11, 40)), false, "the error output shows part of the value");
 });
+
+test("bad k3s.pauseImage, k3s.images and k3s.registries fail preview, each key named", async () => {
+  await ts.stack.setConfig("k3s", {
+    value: JSON.stringify({
+      serverUrl: "https://127.0.0.1:6443", binUrl: "http://127.0.0.1/k3s",
+      pauseImage: "not an image", images: ["/nonexistent/k3s-daas/pause.tar"], registries: { mirrors: { "docker.io": { endpoint: ["mirror.local:5000"] } } },
+    }),
+  });
+  const r = await failedPreview();
+  assertConfigError(r, [
+    `config key ${P}:k3s.pauseImage: must be an image reference, like docker.io/rancher/mirrored-pause:3.6`,
+    `config key ${P}:k3s.images.0: must be an image tarball on this machine (the file does not exist)`,
+    `config key ${P}:k3s.registries.mirrors.docker.io.endpoint.0: must be an http(s) URL (http://host:port or https://host/path)`,
+  ]);
+});

@@ -4,7 +4,8 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { runtimeSshKey } from "../support/keys";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as h from "./mock-harness";
 import type * as pulumiNs from "@pulumi/pulumi";
@@ -55,6 +56,21 @@ function args(over: Partial<import("../../src/components/staked-worker").StakedW
   };
 }
 
+/** configure-containerd.sh's stdin, decoded (containerd-config.ts runtimeSetupManifest). */
+function manifest(text: string): { config?: string; hosts: Record<string, string>; registries?: string; images: string[] } {
+  const out: { config?: string; hosts: Record<string, string>; registries?: string; images: string[] } = { hosts: {}, images: [] };
+  const dec = (b: string) => Buffer.from(b, "base64").toString("utf8");
+  for (const line of text.split("\n").filter(Boolean)) {
+    const [kind, a = "", b = ""] = line.split(" ");
+    if (kind === "config") out.config = dec(a);
+    else if (kind === "hosts") out.hosts[a] = dec(b);
+    else if (kind === "registries") out.registries = dec(a);
+    else if (kind === "image") out.images.push(`${a} ${b}`);
+    else assert.fail(`unknown manifest line ${line}`);
+  }
+  return out;
+}
+
 interface Built {
   worker: InstanceType<Components["StakedWorker"]>;
   urn: string;
@@ -92,6 +108,8 @@ const EXPECTED_CHILDREN = [
   [h.TYPES.command, "worker-key"],
   [h.TYPES.command, "agent-config"],
   [h.TYPES.command, "container-runtime"],
+  [h.TYPES.copy, "runtime-configurer"],
+  [h.TYPES.command, "runtime-config"],
   [h.TYPES.copy, "k3s-installer"],
   [h.TYPES.nodePassword, "k3s-node-password"],
   [h.TYPES.command, "k3s-agent"],
@@ -166,7 +184,7 @@ describe("StakedWorker children", () => {
 
   test("SSH connection of every remote step: address, port, user, secret key, the pinned host key", () => {
     const remote = base.kids.filter((k) => k.type === h.TYPES.command || k.type === h.TYPES.copy);
-    assert.equal(remote.length, 9);
+    assert.equal(remote.length, 11);
     for (const k of remote) {
       assert.ok(h.isSecretValue(k.inputs.connection) || h.isSecretValue(k.inputs.connection.privateKey), `${k.name}: key is secret`);
       const c = h.reveal<Record<string, unknown>>(k.inputs.connection);
@@ -197,7 +215,7 @@ describe("StakedWorker children", () => {
     for (const k of cmds) assert.match(String(k.inputs.create), /^(sudo -n true .*; )?sudo -n sh -c '/, `${k.name} runs as root through sudo`);
     assert.match(String(b.child("probe").inputs.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo "k3s-daas: SSH user ubuntu needs passwordless sudo/);
     assert.ok(String(b.child("probe").inputs.create).includes(`install -d -m 0700 -o ubuntu -g "$(id -g ubuntu)" ${S.STAGING_DIR}`));
-    for (const [step, final] of [["agent-bundle", S.AGENT_BUNDLE], ["k3s-installer", S.K3S_INSTALLER], ["agent-unit", S.AGENT_UNIT]] as const) {
+    for (const [step, final] of [["agent-bundle", S.AGENT_BUNDLE], ["k3s-installer", S.K3S_INSTALLER], ["agent-unit", S.AGENT_UNIT], ["runtime-configurer", S.RUNTIME_CONFIGURER]] as const) {
       const copy = b.child(step).inputs;
       assert.equal(copy.remotePath, `${S.STAGING_DIR}/${final.split("/").pop()}`, `${step} is staged`);
       const install = b.child(`${step}-install`);
@@ -377,6 +395,83 @@ describe("StakedWorker children", () => {
     assert.match(noSrc, /apt-get install -y -qq --no-install-recommends containerd\b/);
   });
 
+  test("the runtime config: containerd set up for the release before k3s (CNI dirs, pause image, cgroupfs); the host state checks that text", async () => {
+    const rc = base.child("runtime-config").inputs;
+    const scriptSha = createHash("sha256").update(readFileSync(join(h.ROOT, "src", "components", "scripts", "configure-containerd.sh"))).digest("hex");
+    assert.equal(rc.create, S.configureContainerRuntime("containerd", scriptSha));
+    assert.ok(String(rc.create).includes(`script=${scriptSha.slice(0, 16)}`), "a new script runs again");
+    const m = manifest(String(rc.stdin));
+    assert.deepEqual(Object.keys(m.hosts), [], "no registries, no hosts.toml");
+    assert.equal(m.registries, undefined);
+    assert.deepEqual(m.images, []);
+    const toml = m.config!;
+    assert.match(toml, /^# Managed by k3s-daas/);
+    assert.match(toml, /^version = 2$/m);
+    assert.match(toml, /sandbox_image = "docker\.io\/rancher\/mirrored-pause:3\.6"/);
+    assert.match(toml, /bin_dir = "\/var\/lib\/rancher\/k3s\/data\/cni"/, "v1.31.4 has k3s's static CNI dir");
+    assert.match(toml, /conf_dir = "\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d"/);
+    assert.match(toml, /SystemdCgroup = false/);
+    assert.ok(!toml.includes("config_path"));
+    assert.equal(base.child("host").inputs.containerdConfig, toml, "HostState compares the host's file with this text");
+    assert.equal(await h.assetPath(base.child("runtime-configurer").inputs.source), join(h.ROOT, "src", "components", "scripts", "configure-containerd.sh"));
+    assert.equal(base.child("runtime-configurer").inputs.remotePath, S.RUNTIME_CONFIGURER);
+    // An older release without data/cni: the running release's bin dir; another pause image.
+    const old = await build("w-oldk3s", args({ nodeId: "worker-oldk3s", k3sVersion: "v1.30.5+k3s1", k3sPauseImage: "registry.local:5000/pause:3.9" }));
+    const oldToml = manifest(String(old.child("runtime-config").inputs.stdin)).config!;
+    assert.match(oldToml, /bin_dir = "\/var\/lib\/rancher\/k3s\/data\/current\/bin"/);
+    assert.match(oldToml, /sandbox_image = "registry\.local:5000\/pause:3\.9"/);
+    const changes = (b: Built) => h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).runtimeConfig;
+    assert.notEqual(changes(old), changes(base), "a new containerd config is rolled");
+  });
+
+  test("k3s.images and registries: tarballs uploaded to k3s's airgap dir and imported; mirrors as hosts.toml and registries.yaml", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sw-images-"));
+    const pause = join(dir, "pause.tar");
+    const app = join(dir, "app-1.tar");
+    writeFileSync(pause, "pause image bytes");
+    writeFileSync(app, "app image bytes");
+    const registries = { mirrors: { "docker.io": { endpoint: ["http://10.99.0.1:5000"] } }, configs: { "10.99.0.1:5000": { tls: { insecure_skip_verify: true } } } };
+    const b = await build("w-img", args({ nodeId: "worker-img", k3sImages: [pause, app], k3sRegistries: registries }));
+    assert.equal(b.child("probe").inputs.create, S.probeHost("root", { airgapImages: true }));
+    assert.ok(String(b.child("probe").inputs.create).includes(`mkdir -p ${S.AIRGAP_IMAGES_DIR}`), "the airgap dir exists before the copies");
+    const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
+    for (const [f, file] of [[pause, "pause.tar"], [app, "app-1.tar"]] as const) {
+      const copy = b.child(`image-${file}`);
+      assert.equal(copy.type, h.TYPES.copy);
+      assert.equal(copy.inputs.remotePath, `${S.AIRGAP_IMAGES_DIR}/${file}`);
+      assert.equal(await h.assetPath(copy.inputs.source), f);
+      assert.deepEqual(copy.inputs.triggers, [sha(f), "10.99.0.2:2222"]);
+      assert.ok(b.child("runtime-config").dependencies.includes(copy.urn!), "imported after the upload");
+      assert.ok(copy.dependencies.includes(b.child("rollout").urn!), "a new tarball is rolled");
+    }
+    const m = manifest(String(b.child("runtime-config").inputs.stdin));
+    assert.deepEqual(m.images, [`${sha(pause)} pause.tar`, `${sha(app)} app-1.tar`]);
+    assert.match(m.config!, /config_path = "\/etc\/containerd\/certs\.d"/);
+    assert.deepEqual(Object.keys(m.hosts).sort(), ["10.99.0.1:5000", "docker.io"]);
+    assert.match(m.hosts["docker.io"]!, /server = "https:\/\/registry-1\.docker\.io\/v2"/);
+    assert.match(m.hosts["docker.io"]!, /\[host\."http:\/\/10\.99\.0\.1:5000\/v2"\]\n  capabilities = \["pull", "resolve"\]\n  skip_verify = true/);
+    assert.match(m.registries!, /mirrors:\n  "docker\.io":\n    endpoint:\n      - "http:\/\/10\.99\.0\.1:5000"/);
+    assert.notEqual(h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).runtimeConfig, h.reveal<Record<string, string>>(base.child("rollout").inputs.changes).runtimeConfig);
+    // A non-root user: each tarball is staged, then installed by root into the airgap dir.
+    const sudo = await build("w-img-sudo", args({ nodeId: "worker-img-sudo", connection: { address: "10.99.0.6", user: "ubuntu", privateKey: pulumi.secret(SSH_KEY) }, k3sImages: [pause] }));
+    assert.equal(sudo.child("image-pause.tar").inputs.remotePath, `${S.STAGING_DIR}/pause.tar`);
+    assert.equal(sudo.child("image-pause.tar-install").inputs.create, S.asRoot("ubuntu", S.installStaged(`${S.STAGING_DIR}/pause.tar`, `${S.AIRGAP_IMAGES_DIR}/pause.tar`, "0644")));
+  });
+
+  test("docker: no containerd config is written; image tarballs are still loaded (into docker)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sw-dimages-"));
+    const pause = join(dir, "pause.tar");
+    writeFileSync(pause, "pause image bytes");
+    const b = await build("w-docker-img", args({ nodeId: "worker-docker-img", containerRuntime: "docker", k3sImages: [pause] }));
+    const rc = b.child("runtime-config").inputs;
+    assert.match(String(rc.create), /^K3S_DAAS_RUNTIME=docker sh /);
+    const m = manifest(String(rc.stdin));
+    assert.equal(m.config, undefined);
+    assert.deepEqual(Object.keys(m.hosts), []);
+    assert.equal(m.images.length, 1);
+    assert.equal(b.child("host").inputs.containerdConfig, "", "nothing to check for drift");
+  });
+
   test("docker: installs docker.io, k3s gets --docker, the agent config says docker", async () => {
     const b = await build("w-docker", args({ nodeId: "worker-docker", containerRuntime: "docker" }));
     const rt = String(b.child("container-runtime").inputs.create);
@@ -384,7 +479,8 @@ describe("StakedWorker children", () => {
     assert.match(rt, /systemctl enable --now docker\b/);
     assert.ok(!/--no-install-recommends containerd\b/.test(rt));
     const k3s = String(b.child("k3s-agent").inputs.create);
-    assert.match(k3s, /INSTALL_K3S_EXEC='agent --node-name worker-docker --docker'/);
+    // cri-dockerd (run by k3s) takes the sandbox image from k3s's --pause-image.
+    assert.match(k3s, /INSTALL_K3S_EXEC='agent --node-name worker-docker --docker --pause-image docker\.io\/rancher\/mirrored-pause:3\.6'/);
     assert.ok(!k3s.includes("--container-runtime-endpoint"));
     const cfg = agentConfig.agentConfigSchema.parse(JSON.parse(String(b.child("agent-config").inputs.stdin)));
     assert.equal(cfg.containerRuntime.type, "docker");
@@ -450,12 +546,12 @@ describe("StakedWorker children", () => {
     assert.deepEqual([gi.nodeId, gi.maxUnavailable, gi.timeoutSeconds], ["worker-1", 1, 480]);
     assert.equal(gi.fleet, "worker-1", "a worker alone is its own fleet");
     const changes = h.reveal<Record<string, string>>(gi.changes);
-    assert.deepEqual(Object.keys(changes).sort(), ["agentBundle", "agentConfig", "agentUnit", "containerRuntime", "k3s", "node"]);
+    assert.deepEqual(Object.keys(changes).sort(), ["agentBundle", "agentConfig", "agentUnit", "containerRuntime", "k3s", "node", "runtimeConfig"]);
     assert.match(changes.k3s!, /^v1\.31\.4\+k3s1 from /, "the k3s version is named, so preview says what is rolled");
     assert.equal(changes.agentBundle, BUNDLE_SHA);
     assert.equal(changes.node, h.NODE_VERSION);
     assert.ok(h.isSecretValue(gi.secretChanges), "the token's digest is kept secret");
-    for (const step of ["node", "agent-bundle", "agent-unit", "agent-config", "container-runtime", "k3s-installer", "k3s-agent", "host"]) {
+    for (const step of ["node", "agent-bundle", "agent-unit", "agent-config", "container-runtime", "runtime-configurer", "runtime-config", "k3s-installer", "k3s-agent", "host"]) {
       assert.ok(base.child(step).dependencies.includes(gate.urn!), `${step} waits for the rollout gate`);
     }
     const others = gate.dependencies.filter((d) => !h.registrations.some((r) => r.urn === d && r.type === h.TYPES.hostKey));
@@ -485,7 +581,8 @@ describe("StakedWorker children", () => {
       "worker-key": ["node", "agent-bundle"],
       "seal-token": ["stake", "worker-key"],
       "k3s-node-password": ["probe"],
-      "k3s-agent": ["container-runtime", "k3s-installer", "k3s-node-password", "seal-token"],
+      "runtime-config": ["container-runtime", "runtime-configurer"],
+      "k3s-agent": ["container-runtime", "runtime-config", "k3s-installer", "k3s-node-password", "seal-token"],
       "agent-service": ["k3s-agent", "agent-config", "agent-unit", "agent-bundle", "node", "worker-key"],
       host: ["agent-service", "seal-token", "stake"],
     };
@@ -567,6 +664,11 @@ describe("validateStakedWorkerArgs", () => {
     ["bad containerRuntime", { containerRuntime: "podman" }, /^containerRuntime "podman"/],
     ["bad aptSource", { aptSource: "http://mirror ./" }, /^aptSource /],
     ["bad controlPlaneEndpoint", { controlPlaneEndpoint: "10.0.0.1:8443" }, /^controlPlaneEndpoint /],
+    ["pause image that is not an image reference", { k3sPauseImage: "http://x/pause" }, /^k3sPauseImage must be an image reference/],
+    ["image tarball that does not exist", { k3sImages: ["/nonexistent/pause.tar"] }, /^k3sImages\[0\] must be an image tarball on this machine \(pause\.tar does not exist\)/],
+    ["mirror endpoint that is not an http(s) URL", { k3sRegistries: { mirrors: { "docker.io": { endpoint: ["ftp://m"] } } } }, /^k3sRegistries\["mirrors"\]\["docker\.io"\]\["endpoint"\]\[0\]: must be an http\(s\) URL/],
+    ["registry credentials", { k3sRegistries: { configs: { "m:5000": { auth: { username: "u" } } } } }, /^k3sRegistries\["configs"\]\["m:5000"\]: unknown key auth/],
+    ["registries with docker", { containerRuntime: "docker", k3sRegistries: { mirrors: { "docker.io": { endpoint: ["http://m:5000"] } } } }, /^k3sRegistries applies to containerd only/],
   ];
   for (const [what, over, re] of cases) {
     test(`${what}: one message naming the field`, () => {

@@ -69,8 +69,8 @@ describe("WorkerFleet", () => {
     const kids = h.childrenOf(five.urn);
     assert.deepEqual(kids.map((k) => `${k.type} ${k.name}`), HOSTS.map((n) => `${h.TYPES.worker} ${n}`));
     assert.deepEqual(Object.keys(five.fleet.workers).sort(), [...HOSTS].sort());
-    // Each worker has its full set of children (16) under it.
-    for (const k of kids) assert.equal(h.childrenOf(k.urn!).length, 16, `${k.name} children`);
+    // Each worker has its full set of children (18) under it.
+    for (const k of kids) assert.equal(h.childrenOf(k.urn!).length, 18, `${k.name} children`);
   });
 
   test("each worker gets its host's connection and node id, and the shared settings", () => {
@@ -84,7 +84,7 @@ describe("WorkerFleet", () => {
       assert.equal(stake.nodeId, name);
       assert.equal(stake.amountMist, STAKE.toString());
       assert.ok(h.isSecretValue(stake.walletKey));
-      assert.match(String(h.find(h.TYPES.command, `${name}-k3s-agent`).inputs.create), new RegExp(`--node-name ${name} --docker'`));
+      assert.match(String(h.find(h.TYPES.command, `${name}-k3s-agent`).inputs.create), new RegExp(`--node-name ${name} --docker --pause-image docker\\.io/rancher/mirrored-pause:3\\.6'`));
       assert.equal(h.find(h.TYPES.host, `${name}-host`).inputs.agentPort, 9600);
     });
   });
