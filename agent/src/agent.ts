@@ -1,7 +1,7 @@
 // The node agent's lifecycle: verify stake and seal token on chain, start the k3s agent,
 // register with the control plane, heartbeat, watch the stake, and stop the node at once when
 // the stake is slashed or withdrawn. The HTTP API reads `status` and calls register/unstake.
-import { sealTokenExpired, type StakeReader, type StakeStatus } from "./chain";
+import { sealTokenExpired, type StakeReader, type StakeStatus, type StakeView } from "./chain";
 import type { AgentConfig } from "./config";
 import { ControlPlaneClient, ControlPlaneError, type ControlPlaneTarget } from "./cp-client";
 import type { WorkerIdentity } from "./identity";
@@ -112,18 +112,38 @@ export class Agent {
       this.noteStake(stake.status, stake.amountMist);
       this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
     } catch (err) {
-      const terminal = err instanceof StakeCheckError && err.terminal;
-      this.status.phase = terminal ? "stopped" : "blocked";
+      if (err instanceof StakeCheckError && err.terminal && this.active) {
+        // Slashed or withdrawn. k3s outlives an agent restart, so it may be running from before
+        // this agent started: stop it and its containers, as the running node's watch would,
+        // once a second read agrees. Unconfirmed, this stays a retried start-up.
+        log.warn("stake is not active; node will not start", { err });
+        const confirmed = await this.confirmInactive(err.message);
+        if (confirmed) {
+          this.noteStake(confirmed.status, confirmed.amountMist);
+          await this.enforceStop(`stake ${confirmed.status} on chain`);
+          return true; // stop retrying (a true result ends the backoff)
+        }
+      }
+      if (!this.active) return true;
+      this.status.phase = "blocked";
       this.status.reason = (err as Error).message;
-      log.warn(terminal ? "stake is not active; node will not start" : "start-up check failed; will retry", { err });
-      if (terminal) void this.startup.stop();
-      return terminal; // terminal: stop retrying (a true result ends the backoff)
+      log.warn("start-up check failed; will retry", { err });
+      // Blocked (token revoked or expired, key mismatch, RPC down) with k3s perhaps still running
+      // from before a restart: keep watching the stake, so a slash stops k3s at once. A failed
+      // read never produces a view, so an outage alone stops nothing.
+      this.chainWatch.start();
+      return false;
     }
     // Shutdown or unstake may have come while we read the chain: do not start anything then.
     if (!this.active) return true;
     log.info("stake and seal token verified on chain", { stakeStatus: this.status.stake.status });
     await this.startK3s();
-    if (!this.active) return true; // shutdown releases the k3s child once this attempt settles
+    if (!this.active) {
+      // Stopped meanwhile (the watch confirmed a slash): the k3s just started must not stay up.
+      // Shutdown releases the k3s child once this attempt settles.
+      if (this.status.phase === "stopped") await this.stopWorkloads();
+      return true;
+    }
     this.status.phase = "running";
     this.status.reason = null;
     void this.startup.stop();
@@ -162,25 +182,38 @@ export class Agent {
       this.noteStake("active", v.stake.amountMist);
       return;
     }
-    if (this.status.phase !== "running") return;
+    // Whatever the phase (starting, blocked, running): k3s may be running in any of them.
+    if (!this.active) return;
     if (!v.stake) {
       this.d.log.warn("the chain says the stake record does not exist; stake records are never deleted, so this answer is wrong: not stopping");
       return;
     }
-    let confirmed;
+    // Blocked on a misconfigured stake id: another node's stake is not ours to act on.
+    if (v.stake.nodeId !== this.d.cfg.nodeId) return;
+    const confirmed = await this.confirmInactive(`stake read as ${v.stake.status}`);
+    if (!confirmed || !this.active) return;
+    this.noteStake(confirmed.status, confirmed.amountMist);
+    await this.enforceStop(`stake ${confirmed.status} on chain`);
+  }
+
+  /**
+   * A stake that read as slashed or withdrawn (`first` says how), read once more: the second
+   * answer when it agrees (not active), else null (active, missing, or the read failed).
+   */
+  private async confirmInactive(first: string): Promise<StakeView | null> {
+    let confirmed: StakeView | null;
     try {
       confirmed = await withTimeout(this.d.chain.readStake(this.d.cfg.stakeId), this.d.cfg.sui.requestTimeoutMs, "confirming stake read");
     } catch (err) {
-      this.d.log.warn(`stake read as ${v.stake.status}, but the confirming read failed; not stopping`, { err });
-      return;
+      this.d.log.warn(`${first}, but the confirming read failed; not stopping`, { err });
+      return null;
     }
     if (!confirmed || confirmed.status === "active") {
-      this.d.log.warn(`stake read as ${v.stake.status} once, then ${confirmed ? "active" : "missing"}; not stopping`);
+      this.d.log.warn(`${first} once, then ${confirmed ? "active" : "missing"}; not stopping`);
       if (confirmed) this.noteStake("active", confirmed.amountMist);
-      return;
+      return null;
     }
-    this.noteStake(confirmed.status, confirmed.amountMist);
-    await this.enforceStop(`stake ${confirmed.status} on chain`);
+    return confirmed;
   }
 
   /** The latest chain view, read now if there is none yet. */
@@ -196,12 +229,16 @@ export class Agent {
     }
   }
 
-  /** Slashed or withdrawn: stop k3s and every container at once, keep serving the API. */
+  /**
+   * Slashed or withdrawn, in whatever phase (start-up, blocked, running): stop k3s and every
+   * container at once (k3s may run from before an agent restart), keep serving the API.
+   */
   private async enforceStop(reason: string): Promise<void> {
     if (this.status.phase === "stopped" || this.status.phase === "shutting-down") return;
     this.status.phase = "stopped";
     this.status.reason = reason;
     this.d.log.error("stopping node: " + reason, { nodeId: this.d.cfg.nodeId });
+    void this.startup.stop();
     void this.heartbeat.stop();
     void this.chainWatch.stop();
     await this.stopWorkloads();
@@ -388,11 +425,12 @@ export class Agent {
     cfg.sealTokenId = next;
     this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
     log.info("switched to a renewed seal token", { expiresAtEpoch: token.expiresAtEpoch.toString() });
+    // In every phase: the watch also runs while blocked, and must follow the token it runs on.
+    await this.chainWatch.retarget({ stakeId: cfg.stakeId, sealTokenId: next, registryId: cfg.sui.registryId });
     if (this.status.phase !== "running") {
       this.startup.kick(); // blocked on the old token (expired?): try again with the new one
       return;
     }
-    await this.chainWatch.retarget({ stakeId: cfg.stakeId, sealTokenId: next, registryId: cfg.sui.registryId });
     if (!this.status.registered) return; // the next beat registers, with the new token
     try {
       await this.register();

@@ -1,13 +1,15 @@
 // Signed requests to the control plane and verification of its signed replies. No bearer
 // secret crosses the wire: each request is signed by the worker key over method, path,
 // timestamp, a single-use nonce and the body hash; each reply must be signed by the key that
-// the NautilusRegistry names on chain, bound to our nonce.
+// the NautilusRegistry names on chain, in reply format v2: bound to its own status code and to
+// this request (method, path, node id, the request's signature, nonce). Nothing in a reply that
+// does not verify is acted on, its status least of all.
 import { randomBytes } from "node:crypto";
 import { httpFetch, type HttpFetchResponse } from "../../src/sui";
 import type { WorkerIdentity } from "./identity";
 import {
-  H_NODE_ID, H_NONCE, H_REPLY_SIGNATURE, H_REPLY_TIMESTAMP, H_SIGNATURE, H_TIMESTAMP,
-  replySigningString, requestSigningString, verifyString,
+  H_NODE_ID, H_NONCE, H_REPLY_SIGNATURE, H_REPLY_TIMESTAMP, H_REPLY_VERSION, H_SIGNATURE, H_TIMESTAMP,
+  H_WANT_REPLY_VERSION, REPLY_VERSION, replySigningStringV2, requestSigningString, verifyString,
 } from "./protocol";
 
 export interface ControlPlaneTarget {
@@ -18,6 +20,7 @@ export interface ControlPlaneTarget {
 
 export class ControlPlaneError extends Error {
   override name = "ControlPlaneError";
+  /** status and code are the verified reply's; for a reply that did not verify, status is undefined. */
   constructor(message: string, readonly status?: number, readonly code?: string) {
     super(message);
   }
@@ -53,6 +56,7 @@ export class ControlPlaneClient {
           [H_TIMESTAMP]: timestamp,
           [H_NONCE]: nonce,
           [H_SIGNATURE]: signature,
+          [H_WANT_REPLY_VERSION]: String(REPLY_VERSION),
         },
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
@@ -64,16 +68,24 @@ export class ControlPlaneClient {
     const text = await res.text();
     const replyTs = res.headers.get(H_REPLY_TIMESTAMP) ?? "";
     const replySig = res.headers.get(H_REPLY_SIGNATURE) ?? "";
-    // An unsigned or mis-signed reply is not from the control plane the chain names, whatever
-    // it says; treat it as a failure (an impostor's "ok" must not count as a heartbeat).
-    if (!verifyString(target.enclavePubkey, replySigningString(nonce, replyTs, text), replySig)) {
-      throw new ControlPlaneError(`reply from ${url.origin} is not signed by the registered control-plane key (HTTP ${res.status})`, res.status, "bad_reply_signature");
-    }
     let parsed: Record<string, unknown> = {};
     try {
       const j: unknown = JSON.parse(text);
       if (j && typeof j === "object" && !Array.isArray(j)) parsed = j as Record<string, unknown>;
     } catch { /* leave empty */ }
+    // An unsigned or mis-signed reply, or one signed for another request, node or status, is not
+    // the control plane's answer to this request, whatever it says: a failure (an impostor's
+    // "ok" must not count as a heartbeat, nor someone else's "superseded" stop this node).
+    const binding = { status: res.status, method: "POST", path, nodeId: this.nodeId, nonce, requestSignature: signature };
+    if (!verifyString(target.enclavePubkey, replySigningStringV2(binding, replyTs, text), replySig)) {
+      if (replySig && res.headers.get(H_REPLY_VERSION) === null) {
+        throw new ControlPlaneError(`the control plane at ${url.origin} answered in reply format v1, which is not bound to the request; ` +
+          `this agent needs reply v${REPLY_VERSION} (docs/contracts.md): upgrade the control plane before the agents (HTTP ${res.status} not trusted)`,
+        undefined, "old_reply_version");
+      }
+      throw new ControlPlaneError(`reply from ${url.origin} is not signed by the registered control-plane key for this request ` +
+        `(HTTP ${res.status}${untrustedClaim(parsed)}, not trusted)`, undefined, "bad_reply_signature");
+    }
     if (res.status < 200 || res.status >= 300) {
       const code = typeof parsed.code === "string" ? parsed.code : undefined;
       const msg = typeof parsed.error === "string" ? parsed.error : `HTTP ${res.status}`;
@@ -81,4 +93,15 @@ export class ControlPlaneClient {
     }
     return { status: res.status, body: parsed };
   }
+}
+
+/**
+ * What an unverified reply says went wrong, for the operator only (the control plane does not
+ * sign a refusal of a request it could not authenticate: a skewed clock's `stale_timestamp`
+ * arrives unsigned). Quoted, cut short and stripped of control characters; never acted on.
+ */
+function untrustedClaim(body: Record<string, unknown>): string {
+  const said = [body.code, body.error].filter((x): x is string => typeof x === "string").join(": ");
+  if (!said) return "";
+  return `, it says ${JSON.stringify(said.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 200))}`;
 }

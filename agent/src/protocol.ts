@@ -10,6 +10,16 @@ export const H_SIGNATURE = "x-k3s-signature";
 export const H_OPERATOR_KEY = "x-k3s-operator-key";
 export const H_REPLY_TIMESTAMP = "x-nautilus-timestamp";
 export const H_REPLY_SIGNATURE = "x-nautilus-signature";
+/**
+ * Request header: the reply format the agent wants (a decimal version; agents from reply v2 on
+ * send "2"). Absent: v1, the format of agents before it. Not signed: a stripped or lowered
+ * header only gets the agent a format it refuses.
+ */
+export const H_WANT_REPLY_VERSION = "x-k3s-reply-version";
+/** Reply header: the format the reply is signed in ("2"); absent on a v1 reply. */
+export const H_REPLY_VERSION = "x-nautilus-reply-version";
+/** The reply format this agent requires and the control plane answers at most. */
+export const REPLY_VERSION = 2;
 
 export const PATH_REGISTER = "/api/v1/register-worker";
 export const PATH_HEARTBEAT = "/api/v1/nodes/heartbeat";
@@ -38,8 +48,38 @@ export function operatorSigningString(method: string, target: string, nodeId: st
   return `k3s-daas-agent-v1\n${method.toUpperCase()}\n${target}\n${nodeId}\n${timestamp}\n${nonce}\n${sha256hex(body)}`;
 }
 
+/**
+ * Reply v1 (agents that send no X-K3s-Reply-Version): binds the nonce only, not the status, the
+ * request or the node. Kept for a fleet's rolling upgrade; an agent from v2 on refuses it.
+ */
 export function replySigningString(requestNonce: string, timestamp: string, body: string): string {
   return `k3s-daas-v1-reply\n${requestNonce}\n${timestamp}\n${sha256hex(body)}`;
+}
+
+/** What a v2 reply is bound to: the one authenticated request it answers, and its own status. */
+export interface ReplyBinding {
+  /** The HTTP status code the reply is sent with. */
+  status: number;
+  /** Of the request, as its signature covers them. */
+  method: string;
+  path: string;
+  nodeId: string;
+  nonce: string;
+  /** The request's X-K3s-Signature header value, exactly as sent (base64 text). */
+  requestSignature: string;
+}
+
+/**
+ * Reply v2: the signature covers the status code, the request's method, path, node id, a hash of
+ * the request's signature (which covers its timestamp, nonce and body) and nonce, then the
+ * reply's timestamp and body. A reply counts only for the request it answers, with the status it
+ * was sent with.
+ */
+export function replySigningStringV2(b: ReplyBinding, timestamp: string, body: string): string {
+  return [
+    "k3s-daas-v2-reply", String(b.status), b.method.toUpperCase(), b.path, b.nodeId,
+    sha256hex(b.requestSignature), b.nonce, timestamp, sha256hex(body),
+  ].join("\n");
 }
 
 export function signString(key: KeyObject, s: string): string {

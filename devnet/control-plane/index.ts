@@ -1,5 +1,6 @@
 // The control-plane stand-in: a small Nautilus-compatible server for dev and tests. It signs
-// every reply with its own ed25519 key and publishes that key and its endpoint in the
+// the reply to every authenticated worker request with its own ed25519 key, bound to that request
+// (reply v2; v1 for agents before it), and publishes that key and its endpoint in the
 // NautilusRegistry on chain (admin transaction), which is where agents learn whom to trust.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -14,7 +15,7 @@ import { deregister } from "./handlers/deregister";
 import { heartbeat } from "./handlers/heartbeat";
 import { registerWorker } from "./handlers/register-worker";
 import { listWorkers } from "./handlers/workers";
-import { CpError, sendSigned } from "./http";
+import { CpError, sendReply, wantedReplyVersion } from "./http";
 import { NonceCache } from "./nonce-cache";
 import { startKubernetes, type KubernetesControlPlane, type KubernetesOptions } from "./kubernetes";
 import type { CpContext, WorkerRecord } from "./state";
@@ -87,11 +88,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const route = ROUTES[path];
       if (!route) throw new CpError(404, "not_found", "not found");
       if (req.method !== route.method) throw new CpError(405, "method_not_allowed", "method not allowed");
+      if (wantedReplyVersion(req) === null) throw new CpError(400, "bad_request", "X-K3s-Reply-Version must be a decimal version number");
       await route.handler(ctx, req, res);
     } catch (err) {
       const e = err instanceof CpError ? err : new CpError(502, "chain_error", `cannot check the chain: ${(err as Error).message}`);
       if (!(err instanceof CpError)) ctx.log("request failed", { err: (err as Error).message });
-      if (!res.headersSent) sendSigned(key, req, res, e.status, { error: e.message, code: e.code });
+      // Signed only if the request was authenticated before it failed (http.ts sendReply).
+      if (!res.headersSent) sendReply(key, req, res, e.status, { error: e.message, code: e.code });
       if (e.status === 413) res.once("finish", () => req.socket.destroy());
     }
   });

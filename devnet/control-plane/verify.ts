@@ -9,7 +9,7 @@ import { sameObjectId, sealTokenExpired, tokenOwnerProblem, type SealTokenView, 
 import {
   H_NODE_ID, H_NONCE, H_SIGNATURE, H_TIMESTAMP, TIMESTAMP_WINDOW_MS, requestSigningString, verifyString,
 } from "../../agent/src/protocol";
-import { CpError } from "./http";
+import { CpError, markAuthenticated } from "./http";
 import type { NonceCache } from "./nonce-cache";
 
 export interface VerifiedRequest {
@@ -70,6 +70,8 @@ export async function verifyWorkerRequest(
   }
   // Checked and remembered in one synchronous step: two copies racing cannot both pass.
   if (!nonces.use(`${nodeId}:${nonce}`)) throw new CpError(409, "replay", "nonce already used (replayed request)");
+  // Authenticated: its reply, refusals from here on included, is signed and bound to it.
+  markAuthenticated(req, { nodeId, method: req.method ?? "", path, nonce, signature: sig });
   const stake = await chain.readStake(token.stakeId).catch(foreign("stake_invalid", "the seal token's stake"));
   // Only the stake's staker can hold a token of it (the Move package sends it there and it cannot
   // move); one held by anyone else speaks for no stake.

@@ -32,7 +32,7 @@ export interface LocalStackState {
   k3sServerUrl: string;
   /** The cluster's join token (the supervisor's `K10...::node:...`): a secret, like walletKey. */
   k3sToken: string;
-  /** Image tarballs the hosts import (air-gap): the pod sandbox image. */
+  /** Image tarballs the hosts import (air-gap): the pod sandbox image and a workload to try. */
   k3sImages: string[];
   /** Admin kubeconfig for the local cluster (0600): `kubectl --kubeconfig devnet/.state/kubeconfig`. */
   kubeconfig: string;
@@ -64,7 +64,7 @@ async function daemon(): Promise<void> {
     k3sBinUrl: env.hosts.k3sBinaryUrl,
     k3sServerUrl: env.kubernetes.supervisorUrl,
     k3sToken: env.kubernetes.k3sToken,
-    k3sImages: [env.images.pause.tarball],
+    k3sImages: [env.images.pause.tarball, env.images.hello.tarball],
     kubeconfig: KUBECONFIG_FILE,
   };
   copyFileSync(env.kubernetes.adminKubeconfig, KUBECONFIG_FILE);

@@ -102,7 +102,7 @@ test("a host with the cluster's token but no stake is refused by the supervisor 
   ];
   for (const t of tries) {
     await sshRun(intruder, "rm -rf /etc/rancher/node /var/lib/rancher");
-    const r = await sshRun(intruder, `timeout 20 k3s agent --server ${env.kubernetes.supervisorUrl} --token-file /root/token --node-name ${t.name} --container-runtime-endpoint unix:///run/none.sock 2>&1; true`);
+    const r = await sshRun(intruder, `timeout 20 k3s agent --server ${env.kubernetes.supervisorUrl} --token-file /root/token --node-name ${t.name} 2>&1; true`);
     assert.match(r.stdout, t.expect, `${t.name}: ${r.stdout.slice(-1500)}`);
     assert.equal(r.stdout.includes(env.kubernetes.k3sToken), false, "the token is never logged");
     assert.equal((await sshRun(intruder, "ls /var/lib/rancher/k3s/agent/client-kubelet.crt 2>&1; true")).stdout.includes("No such file"), true, "no kubelet certificate was issued");
@@ -136,14 +136,18 @@ test("a slash fences the node at once (unschedulable, its pods moved), measured 
   const admin = new ChainSession(createSuiClient(env.devnet.url), keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
   await admin.slashStake({ stakeId: stakeIds[victim]!, amountMist: ONE_SUI, reason: "e2e: fenced" });
   const final = Date.now();
-  await waitFor(`${victim} unschedulable`, async () => (await k.json(["get", "node", victim])).spec.unschedulable === true, 30_000, 100);
+  // Fenced: cordoned by the control plane, or already deleted (the slashed agent deregisters).
+  await waitFor(`${victim} fenced`, async () => {
+    const node = await k.json(["get", "node", victim]).catch((e: Error) => (/NotFound/.test(e.message) ? null : Promise.reject(e)));
+    return node === null || node.spec.unschedulable === true;
+  }, 30_000, 50);
   const fencedMs = Date.now() - final;
   await waitFor("the replicas all on the survivor", async () => {
     const pods = await running();
     return pods.length === 2 && pods.every((p) => p.spec.nodeName === survivor);
   }, 120_000, 250);
   const movedMs = Date.now() - final;
-  process.stdout.write(`# slash finality -> node unschedulable: ${fencedMs} ms; -> replicas running elsewhere: ${movedMs} ms\n`);
+  process.stdout.write(`# slash finality -> node fenced (unschedulable or deleted): ${fencedMs} ms; -> replicas running elsewhere: ${movedMs} ms\n`);
   assert.ok(movedMs < 60_000, `pods moved after ${movedMs} ms, not at once (the default eviction waits 5 min)`);
 });
 

@@ -2,7 +2,7 @@
 // slashed or withdrawn stake: a node being stopped must still be able to say goodbye.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PATH_DEREGISTER } from "../../../agent/src/protocol";
-import { readBody, sendSigned } from "../http";
+import { readBody, sendReply } from "../http";
 import { superseded, type CpContext } from "../state";
 import { verifyWorkerRequest } from "../verify";
 
@@ -14,5 +14,5 @@ export async function deregister(ctx: CpContext, req: IncomingMessage, res: Serv
   if (w && w.worker_pubkey !== v.token.workerPubkey) throw superseded(v.nodeId);
   const existed = ctx.workers.delete(v.nodeId);
   ctx.log("worker deregistered", { node_id: v.nodeId, reason: v.body.reason });
-  sendSigned(ctx.key, req, res, 200, { status: existed ? "deregistered" : "not_registered", node_id: v.nodeId });
+  sendReply(ctx.key, req, res, 200, { status: existed ? "deregistered" : "not_registered", node_id: v.nodeId });
 }

@@ -1,7 +1,7 @@
 // POST /api/v1/register-worker: admit a worker whose seal token and active stake are on chain.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PATH_REGISTER } from "../../../agent/src/protocol";
-import { readBody, sendSigned } from "../http";
+import { readBody, sendReply } from "../http";
 import type { CpContext } from "../state";
 import { verifyWorkerRequest } from "../verify";
 
@@ -21,5 +21,5 @@ export async function registerWorker(ctx: CpContext, req: IncomingMessage, res: 
   // and the old key's heartbeats and deregistration are refused from then on (superseded).
   const moved = prev !== undefined && prev.worker_pubkey !== v.token.workerPubkey;
   ctx.log(moved ? "worker registered from a new worker key (moved host)" : "worker registered", { node_id: v.nodeId });
-  sendSigned(ctx.key, req, res, 200, { status: "registered", node_id: v.nodeId });
+  sendReply(ctx.key, req, res, 200, { status: "registered", node_id: v.nodeId });
 }
