@@ -89,6 +89,9 @@ export const fleetConfigSchema = z
         images: imagesSchema.default([]),
         // k3s's registries.yaml (mirrors, configs.<host>.tls), applied as containerd hosts.toml.
         registries: registriesSchema.optional(),
+        // false: containerd's config.toml is the operator's (their own config management); it
+        // must then give k3s's CNI dirs, the sandbox image and cgroupfs, or nodes stay NotReady.
+        manageContainerdConfig: z.boolean().default(true),
       })
       .strict(),
     k3sToken: z.string().min(1, "must be the cluster's join token (set it with --secret)"),

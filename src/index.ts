@@ -31,6 +31,7 @@ const fleet = new WorkerFleet("fleet", {
   k3sPauseImage: cfg.k3s.pauseImage,
   k3sImages: cfg.k3s.images,
   k3sRegistries: cfg.k3s.registries,
+  k3sManageContainerdConfig: cfg.k3s.manageContainerdConfig,
   nodeVersion: cfg.nodeVersion,
   containerRuntime: cfg.containerRuntime,
   aptSource: cfg.aptSource,

@@ -99,6 +99,13 @@ export interface StakedWorkerArgs {
    */
   readonly k3sPauseImage?: string;
   /**
+   * Whether the install writes containerd's config.toml for k3s (CNI dirs, sandbox image,
+   * cgroupfs, mirrors) and puts it back when it drifts. false leaves the file to the operator, who
+   * must then give k3s's CNI dirs or every node stays NotReady (`up` fails naming the kubelet's
+   * reason). Image tarballs are imported either way. Default true.
+   */
+  readonly k3sManageContainerdConfig?: boolean;
+  /**
    * Image tarballs on this machine (`docker save` output or OCI archives, `.tar`), for hosts
    * that reach no registry: each is uploaded to k3s's airgap dir
    * (/var/lib/rancher/k3s/agent/images/) and imported into containerd's k8s.io namespace (docker:
@@ -365,11 +372,12 @@ export class StakedWorker extends pulumi.ComponentResource {
     // tarballs are imported.
     const pauseImage = ctrd.normalizeImageRef(args.k3sPauseImage ?? ctrd.DEFAULT_PAUSE_IMAGE)!;
     const registryHosts = runtime === "containerd" ? ctrd.renderRegistryHosts(args.k3sRegistries) : {};
+    const managed = runtime === "containerd" && args.k3sManageContainerdConfig !== false;
     const containerdConfig =
-      runtime === "containerd" ? ctrd.renderContainerdConfig({ pauseImage, cniBinDir: ctrd.k3sCniBinDir(args.k3sVersion), registryHosts: Object.keys(registryHosts).length > 0 }) : "";
+      managed ? ctrd.renderContainerdConfig({ pauseImage, cniBinDir: ctrd.k3sCniBinDir(args.k3sVersion), registryHosts: Object.keys(registryHosts).length > 0 }) : "";
     const runtimeSetup = ctrd.runtimeSetupManifest({
       runtime,
-      ...(runtime === "containerd" ? { containerdConfig } : {}),
+      ...(managed ? { containerdConfig } : {}),
       registryHosts,
       ...(runtime === "containerd" && args.k3sRegistries ? { registriesYaml: ctrd.renderRegistriesYaml(args.k3sRegistries) } : {}),
       images,

@@ -158,3 +158,28 @@ test("destroy removes the Nodes", async () => {
   const names = (await k.json<{ items: any[] }>(["get", "nodes"])).items.map((n) => n.metadata.name);
   assert.deepEqual(names, []);
 });
+
+test("the bug the world would see: with Debian's stock containerd config the node stays NotReady on the CNI, and up fails naming the kubelet's reason", async () => {
+  const h = env.hosts.hosts.find((x) => x.name === "k8s-2")!;
+  // destroy put Debian's own config.toml back; the product is told to leave it alone.
+  const stock = await sshRun(h, "grep -c 'Managed by k3s-daas' /etc/containerd/config.toml; grep -E '^\\s*(bin_dir|conf_dir)' /etc/containerd/config.toml");
+  assert.match(stock.stdout, /^0\n/, "Debian's file, not ours");
+  assert.match(stock.stdout, /bin_dir = "\/usr\/lib\/cni"/);
+  const cfg = env.stackConfig({ hostNames: [h.name] });
+  const k3s = { ...JSON.parse(cfg.k3s!.value), manageContainerdConfig: false };
+  await ts.stack.setAllConfig({ ...cfg, k3s: { value: JSON.stringify(k3s) }, healthTimeoutSeconds: { value: "45" } });
+  await assert.rejects(ts.stack.up(), (err: Error) => {
+    assert.match(err.message, /worker k8s-2: the Kubernetes node is not Ready: KubeletNotReady: .*NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized/);
+    return true;
+  });
+  const ready = readyCondition(await k.json(["get", "node", h.name]));
+  assert.equal(ready?.status, "False");
+  assert.match(ready?.message ?? "", /cni plugin not initialized/);
+  // The same host with the product managing containerd: Ready.
+  await ts.stack.setAllConfig({ ...cfg, healthTimeoutSeconds: { value: "120" } });
+  const up = await ts.stack.up();
+  assert.equal(up.summary.result, "succeeded");
+  assert.equal(readyCondition(await k.json(["get", "node", h.name]))?.status, "True");
+  env.devnet.advanceEpoch(1);
+  assert.equal((await ts.stack.destroy()).summary.result, "succeeded");
+});
