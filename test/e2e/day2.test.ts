@@ -17,6 +17,7 @@ import { STANDIN_VERSIONS } from "../../devnet/hosts/setup";
 import { sshRun } from "../support/ssh";
 import { nodeCacheDir, pinnedNodeVersion } from "../../src/components/node-runtime";
 import { NODE_UPGRADE_RELEASE } from "./node-release";
+import { kubectl, readyCondition } from "../support/kubectl";
 
 const root = resolve(__dirname, "../..");
 const ONE_SUI = 1_000_000_000n;
@@ -28,6 +29,11 @@ let ts: TestStack;
 let startBalance: bigint;
 let workers: Record<string, { endpoint: string; stakeId: string; sealTokenId: string }> = {};
 const report: string[] = [];
+
+/** The fleet's k3s settings (server, token's images ...) at another release and its mirror URL. */
+function k3sConfig(version: string): string {
+  return JSON.stringify({ ...JSON.parse(env.stackConfig().k3s!.value), version, binUrl: env.hosts.k3sBinaryUrlFor(version) });
+}
 
 // ---- the /health poller ------------------------------------------------------------------------
 interface Outages {
@@ -192,6 +198,16 @@ async function k3sVersionOn(h: FleetEnv["hosts"]["hosts"][number]): Promise<stri
   return /^k3s version (\S+)/.exec(r.stdout)?.[1] ?? `none (${r.stderr.trim()})`;
 }
 
+/** The Kubernetes Node of a worker, through the API server: Ready status, kubelet version, address. */
+async function nodeOf(name: string): Promise<{ ready: string | undefined; kubelet: string; address: string | undefined }> {
+  const n = await kubectl(env.hosts.setup.k3sBinary, env.kubernetes.adminKubeconfig).json(["get", "node", name]);
+  return {
+    ready: readyCondition(n)?.status,
+    kubelet: n.status.nodeInfo.kubeletVersion,
+    address: (n.status.addresses as { type: string; address: string }[]).find((a) => a.type === "InternalIP")?.address,
+  };
+}
+
 /** What the host's (stand-in) k3s presents as its node password: where it got it, and its digest. */
 async function k3sNodePassword(h: FleetEnv["hosts"]["hosts"][number]): Promise<{ source: string; sha256: string }> {
   const st = JSON.parse((await sshRun(h, "cat /var/lib/rancher/k3s/standin-status.json")).stdout) as { nodePassword: { source: string; sha256: string } };
@@ -219,7 +235,7 @@ before(async () => {
   env = await startFleetEnv({ count: 4, namePrefix: "d2", subnet: "10.96.0.0/24", lockEpochs: 1 });
   startBalance = await balance();
   ts = await createTestStack(root, env.stackConfig({ hostNames: FLEET }), "day2", resolve(root, "stacks/Pulumi.day2.yaml"));
-  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: OLD_K3S, binUrl: env.hosts.k3sBinaryUrlFor(OLD_K3S!) }) });
+  await ts.stack.setConfig("k3s", { value: k3sConfig(OLD_K3S!) });
 });
 
 after(async () => {
@@ -313,7 +329,7 @@ test("seal tokens inside the renewal window: refresh reports drift, up mints new
 });
 
 test("a k3s upgrade (new version and mirror URL) rolls through the fleet one worker at a time, each on the new release", async () => {
-  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: NEW_K3S, binUrl: env.hosts.k3sBinaryUrlFor(NEW_K3S!) }) });
+  await ts.stack.setConfig("k3s", { value: k3sConfig(NEW_K3S!) });
   const preview = await ts.stack.preview({ diff: true });
   assert.match(preview.stdout, new RegExp(`d2-1-rollout[\\s\\S]*${NEW_K3S!.replace(/[.+]/g, "\\$&")}`), "preview names the worker's rollout and the new release");
   const { outages, windows } = await measuredUp(`k3s ${OLD_K3S} -> ${NEW_K3S}`);
@@ -321,6 +337,8 @@ test("a k3s upgrade (new version and mirror URL) rolls through the fleet one wor
   assert.equal(windows.maxConcurrent, 1, `rollout windows overlapped: ${JSON.stringify(windows.byWorker)}`);
   assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
   for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), NEW_K3S, h.name);
+  // Each Node runs the new kubelet and is Ready (HostState waited for Ready before the next worker).
+  for (const name of FLEET) assert.deepEqual((({ ready, kubelet }) => ({ ready, kubelet }))(await nodeOf(name)), { ready: "True", kubelet: NEW_K3S }, name);
   const state = await ts.stack.exportStack();
   for (const r of state.deployment.resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:HostState")) {
     assert.equal(r.outputs.hostK3sVersion, NEW_K3S, `${r.outputs.nodeId} HostState saw the new release`);
@@ -333,7 +351,7 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   // The host cannot reach the mirror: its download fails before anything is replaced.
   await sshRun(broken, "printf '#!/bin/sh\\necho \"curl: (7) Failed to connect (this test host cannot reach the mirror)\" >&2\\nexit 7\\n' > /usr/local/bin/curl && chmod 755 /usr/local/bin/curl");
   await ts.stack.setConfig("rolloutTimeoutSeconds", { value: "20" });
-  await ts.stack.setConfig("k3s", { value: JSON.stringify({ serverUrl: `https://${env.hosts.bridgeIp}:6443`, version: OLD_K3S, binUrl: env.hosts.k3sBinaryUrlFor(OLD_K3S!) }) });
+  await ts.stack.setConfig("k3s", { value: k3sConfig(OLD_K3S!) });
   const { error, windows, outages } = await measuredUp("k3s upgrade failing on one host", { expectFailure: true });
   assert.ok(error, "the up fails");
   assert.match(error!.message, new RegExp(`${broken.name}-k3s-agent`), "the error names the worker that failed");
@@ -468,6 +486,8 @@ test("a worker moved to a fourth host: installed and registered there first, the
   const left = await sshRun(from, "systemctl is-active k3s-daas-agent.service k3s-agent.service; for f in /usr/local/bin/k3s /opt/k3s-daas /etc/k3s-daas /etc/systemd/system/k3s-daas-agent.service; do [ -e $f ] && echo present $f; done; true");
   assert.doesNotMatch(left.stdout, /^active$|present/m, left.stdout);
   assert.equal(await k3sVersionOn(to), OLD_K3S);
+  // The same Node name, Ready, now at the new host's address.
+  assert.deepEqual(await nodeOf(moved), { ready: "True", kubelet: OLD_K3S, address: to.ip });
   // k3s on the new host proves the node name with the worker's password, not one of its own: a
   // real server would refuse a second password for the name (NodePasswordValidationFailed).
   assert.deepEqual(await k3sNodePassword(to), passwordBefore, "the same k3s node password on the new host");
