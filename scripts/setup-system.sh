@@ -2,7 +2,9 @@
 # Debian packages the tests and the local stack need: sshd for the engine test, debootstrap and
 # systemd-nspawn for the test hosts, dpkg-dev to index their local package source, zstd for the
 # cached root filesystem, cargo for the Move framework sources, openssl for the devnet's test CA.
-# Installs only what is missing.
+# Installs only what is missing. Prometheus (promtool for the alert rule tests) is Debian's
+# package too, but fetched and unpacked into the cache rather than installed, so that no
+# Prometheus daemon is started: scripts/setup-prometheus.sh.
 set -euo pipefail
 needed=(openssh-server openssh-client debootstrap systemd-container dpkg-dev zstd iproute2 curl openssl)
 # cargo fetches the Sui framework sources from crates.io once (scripts/move/framework.ts); a
@@ -19,3 +21,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-prometheus.sh" >/dev/null

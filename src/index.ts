@@ -55,3 +55,5 @@ export const workers = fleet.summaries.apply((ws) =>
 );
 export const totalStakedMist = fleet.totalStakedMist;
 export const workersByStatus = fleet.countByStatus;
+/** The alert rules shipped with the product and the scrape job name they assume (README "Monitoring"). */
+export const monitoring = { alertRulesFile: join(__dirname, "..", "monitoring", "alerts", "k3s-daas.rules.yml"), scrapeJob: "k3s-daas-agent" };

@@ -9,6 +9,7 @@ import type { K3sService } from "./k3s-service";
 import type { Logger } from "./log";
 import { Loop } from "./loop";
 import { ChainWatch, withTimeout, type ChainView } from "./chain-watch";
+import { DurationHistogram, ROUND_TRIP_BUCKETS } from "./histogram";
 import {
   PATH_DEREGISTER, PATH_HEARTBEAT, PATH_REGISTER, SUPERSEDED,
   type DeregisterRequest, type HeartbeatRequest, type RegisterRequest, type ResourceUsage,
@@ -25,12 +26,16 @@ export interface AgentStatus {
   /** Why the node is blocked or stopped (stake slashed, unstake requested, ...). */
   reason: string | null;
   registered: boolean;
-  stake: { status: StakeStatus | "missing" | "unknown"; amountMist: bigint | null; checkedAt: number | null };
-  sealToken: { present: boolean; expiresAtEpoch: bigint | null };
+  stake: { status: StakeStatus | "missing" | "unknown"; amountMist: bigint | null; lockedUntilEpoch: bigint | null; checkedAt: number | null };
+  /** `checkedAt`: when the chain last said whether the token exists (null: not read yet). */
+  sealToken: { present: boolean; expiresAtEpoch: bigint | null; checkedAt: number | null };
   lastHeartbeatAt: number | null;
   lastHeartbeatError: string | null;
   consecutiveFailures: number;
+  /** k3s restarts after `heartbeat.restartAfterFailures` failed beats in a row. */
   k3sRestarts: number;
+  /** Times a heartbeat found the k3s agent not running and started it again. */
+  k3sRecoveries: number;
   lastK3sRestart: { at: number; reason: string } | null;
   containersStopped: number | null;
   startedAt: number;
@@ -58,18 +63,21 @@ export class Agent {
     phase: "starting",
     reason: null,
     registered: false,
-    stake: { status: "unknown", amountMist: null, checkedAt: null },
-    sealToken: { present: false, expiresAtEpoch: null },
+    stake: { status: "unknown", amountMist: null, lockedUntilEpoch: null, checkedAt: null },
+    sealToken: { present: false, expiresAtEpoch: null, checkedAt: null },
     lastHeartbeatAt: null,
     lastHeartbeatError: null,
     consecutiveFailures: 0,
     k3sRestarts: 0,
+    k3sRecoveries: 0,
     lastK3sRestart: null,
     containersStopped: null,
     startedAt: Date.now(),
     configSha256: null,
     bundleSha256: null,
   };
+  /** Round trips of every control-plane request, by path and outcome (/metrics). */
+  readonly cpRoundTrips = new DurationHistogram(ROUND_TRIP_BUCKETS);
   private readonly cp: ControlPlaneClient;
   private readonly startup: Loop;
   private readonly heartbeat: Loop;
@@ -78,7 +86,8 @@ export class Agent {
 
   constructor(private readonly d: AgentDeps) {
     const hb = d.cfg.heartbeat;
-    this.cp = new ControlPlaneClient(d.cfg.nodeId, d.identity, d.cfg.controlPlane.requestTimeoutMs);
+    this.cp = new ControlPlaneClient(d.cfg.nodeId, d.identity, d.cfg.controlPlane.requestTimeoutMs,
+      (path, outcome, seconds) => this.cpRoundTrips.observe({ path, outcome }, seconds));
     const onError = (what: string) => (err: unknown) => d.log.error(`${what} failed unexpectedly`, { err });
     this.startup = new Loop({ ...hb, run: () => this.startOnce(), onError: onError("start-up") });
     this.heartbeat = new Loop({ ...hb, run: () => this.beat(), onError: onError("heartbeat") });
@@ -109,8 +118,8 @@ export class Agent {
     const { cfg, log } = this.d;
     try {
       const { stake, token } = await withTimeout(verifyStakeAndToken(cfg, this.d.chain, this.d.identity.publicKey), cfg.sui.requestTimeoutMs, "start-up chain check");
-      this.noteStake(stake.status, stake.amountMist);
-      this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
+      this.noteStake(stake.status, stake.amountMist, stake.lockedUntilEpoch);
+      this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch, checkedAt: Date.now() };
     } catch (err) {
       if (err instanceof StakeCheckError && err.terminal && this.active) {
         // Slashed or withdrawn. k3s outlives an agent restart, so it may be running from before
@@ -119,7 +128,7 @@ export class Agent {
         log.warn("stake is not active; node will not start", { err });
         const confirmed = await this.confirmInactive(err.message);
         if (confirmed) {
-          this.noteStake(confirmed.status, confirmed.amountMist);
+          this.noteStake(confirmed.status, confirmed.amountMist, confirmed.lockedUntilEpoch);
           await this.enforceStop(`stake ${confirmed.status} on chain`);
           return true; // stop retrying (a true result ends the backoff)
         }
@@ -153,21 +162,24 @@ export class Agent {
     return true;
   }
 
-  private async startK3s(): Promise<void> {
+  /** Start k3s; whether it started. */
+  private async startK3s(): Promise<boolean> {
     try {
       await this.d.k3s.start();
       this.d.log.info("k3s agent started", { manager: this.d.k3s.kind });
       void this.d.telemetry.refresh().catch(() => {}); // /readyz sees k3s now, not at the next sample
+      return true;
     } catch (err) {
       // Not fatal: supervision in the heartbeat retries, and the API must stay up to say why.
       this.d.log.error("k3s agent failed to start", { err });
+      return false;
     }
   }
 
   // ---- chain --------------------------------------------------------------------------
 
-  private noteStake(status: StakeStatus | "missing", amountMist: bigint | null): void {
-    this.status.stake = { status, amountMist, checkedAt: Date.now() };
+  private noteStake(status: StakeStatus | "missing", amountMist: bigint | null, lockedUntilEpoch?: bigint): void {
+    this.status.stake = { status, amountMist, lockedUntilEpoch: lockedUntilEpoch ?? this.status.stake.lockedUntilEpoch, checkedAt: Date.now() };
   }
 
   /**
@@ -177,9 +189,9 @@ export class Agent {
    * as missing is a wrong answer (the Move package never deletes one), so neither stops k3s.
    */
   private async onChainView(v: ChainView): Promise<void> {
-    this.status.sealToken = { present: v.sealToken !== null, expiresAtEpoch: v.sealToken?.expiresAtEpoch ?? null };
+    this.status.sealToken = { present: v.sealToken !== null, expiresAtEpoch: v.sealToken?.expiresAtEpoch ?? null, checkedAt: v.readAt };
     if (v.stake && v.stake.status === "active") {
-      this.noteStake("active", v.stake.amountMist);
+      this.noteStake("active", v.stake.amountMist, v.stake.lockedUntilEpoch);
       return;
     }
     // Whatever the phase (starting, blocked, running): k3s may be running in any of them.
@@ -192,7 +204,7 @@ export class Agent {
     if (v.stake.nodeId !== this.d.cfg.nodeId) return;
     const confirmed = await this.confirmInactive(`stake read as ${v.stake.status}`);
     if (!confirmed || !this.active) return;
-    this.noteStake(confirmed.status, confirmed.amountMist);
+    this.noteStake(confirmed.status, confirmed.amountMist, confirmed.lockedUntilEpoch);
     await this.enforceStop(`stake ${confirmed.status} on chain`);
   }
 
@@ -210,7 +222,7 @@ export class Agent {
     }
     if (!confirmed || confirmed.status === "active") {
       this.d.log.warn(`${first} once, then ${confirmed ? "active" : "missing"}; not stopping`);
-      if (confirmed) this.noteStake("active", confirmed.amountMist);
+      if (confirmed) this.noteStake("active", confirmed.amountMist, confirmed.lockedUntilEpoch);
       return null;
     }
     return confirmed;
@@ -345,7 +357,7 @@ export class Agent {
       const k3sRunning = await this.d.k3s.isRunning();
       if (!k3sRunning) {
         log.warn("k3s agent is not running; starting it");
-        await this.startK3s();
+        if (await this.startK3s()) this.status.k3sRecoveries += 1;
       }
       if (!this.status.registered) await this.register();
       const [resources, pods] = await Promise.all([this.sampleResources(), this.runningPods()]);
@@ -423,7 +435,7 @@ export class Agent {
     );
     // The config object is the agent's: register, heartbeat and deregister all read the id here.
     cfg.sealTokenId = next;
-    this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch };
+    this.status.sealToken = { present: true, expiresAtEpoch: token.expiresAtEpoch, checkedAt: Date.now() };
     log.info("switched to a renewed seal token", { expiresAtEpoch: token.expiresAtEpoch.toString() });
     // In every phase: the watch also runs while blocked, and must follow the token it runs on.
     await this.chainWatch.retarget({ stakeId: cfg.stakeId, sealTokenId: next, registryId: cfg.sui.registryId });

@@ -11,7 +11,8 @@ import { normalizeObjectId, type SealTokenView, type StakeReader, type StakeView
 /** Sent with every chain request so a node operator (or the devnet) can tell agents apart. */
 export const CLIENT_NAME_HEADER = "x-k3s-daas-client";
 
-const stakeView = (r: StakeRecord | null): StakeView | null => r && { id: r.id, nodeId: r.nodeId, staker: r.staker, amountMist: r.amountMist, status: r.status };
+const stakeView = (r: StakeRecord | null): StakeView | null =>
+  r && { id: r.id, nodeId: r.nodeId, staker: r.staker, amountMist: r.amountMist, status: r.status, lockedUntilEpoch: r.lockedUntilEpoch };
 const tokenView = (t: SealToken | null): SealTokenView | null =>
   t && { id: t.id, owner: t.owner, stakeId: t.stakeId, nodeId: t.nodeId, workerPubkey: t.workerPubkey, expiresAtEpoch: t.expiresAtEpoch };
 

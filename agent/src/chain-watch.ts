@@ -46,8 +46,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 export class ChainWatch {
   view: ChainView | null = null;
   streamUp = false;
-  /** Stream (re)connections so far, and chain reads, for the API and tests. */
-  readonly stats = { streamOpens: 0, streamDrops: 0, reads: 0, pushedChanges: 0 };
+  /** Stream (re)connections so far, chain reads (and failed ones), for the API, metrics and tests. */
+  readonly stats = { streamOpens: 0, streamDrops: 0, reads: 0, readFailures: 0, pushedChanges: 0 };
+  /**
+   * When the stream last delivered a checkpoint (any frame: a change or a progress-only one),
+   * Unix ms; null until the first frame. Kept across reconnects, so its age says how long the
+   * agent has been without news from the chain's stream.
+   */
+  lastFrameAt: number | null = null;
   private readonly loop: Loop;
   private closeStream: (() => void) | null = null;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -120,10 +126,16 @@ export class ChainWatch {
     this.o.log.debug("chain view: reading");
     this.stats.reads += 1;
     const dueEpoch = !this.epoch || Date.now() >= this.epoch.endsAtMs;
-    const [w, e] = await withTimeout(
-      Promise.all([r.readWorker(this.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]),
-      this.o.readTimeoutMs, "chain read",
-    );
+    let w: WorkerView, e: { epoch: bigint; endsAtMs: number };
+    try {
+      [w, e] = await withTimeout(
+        Promise.all([r.readWorker(this.ids), dueEpoch ? r.epochInfo() : Promise.resolve(this.epoch!)]),
+        this.o.readTimeoutMs, "chain read",
+      );
+    } catch (err) {
+      this.stats.readFailures += 1;
+      throw err;
+    }
     if (dueEpoch) this.stats.reads += 1;
     // Past the predicted end, keep reading the epoch with each refresh until it has moved on.
     this.epoch = e.epoch !== this.epoch?.epoch || Date.now() < e.endsAtMs ? e : { epoch: e.epoch, endsAtMs: 0 };
@@ -160,7 +172,9 @@ export class ChainWatch {
         this.loop.kick();
       },
       onFrame: () => {
-        if (current()) this.touch();
+        if (!current()) return;
+        this.lastFrameAt = Date.now();
+        this.touch();
       },
       onChange: (changed) => {
         if (!current()) return;

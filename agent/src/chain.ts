@@ -9,6 +9,8 @@ export interface StakeView {
   staker: string;
   amountMist: bigint;
   status: StakeStatus;
+  /** The epoch until which the stake cannot be withdrawn; absent from readers that do not know it. */
+  lockedUntilEpoch?: bigint;
 }
 
 export interface SealTokenView {

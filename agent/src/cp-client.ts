@@ -31,15 +31,40 @@ export interface SignedReply {
   body: Record<string, unknown>;
 }
 
+/**
+ * How one request ended, for the round-trip histogram: a verified 2xx (`ok`), a verified refusal
+ * (`refused`), a reply that did not verify (`bad_reply`), or no reply at all (`unreachable`:
+ * connection error, timeout).
+ */
+export type RoundTripOutcome = "ok" | "refused" | "bad_reply" | "unreachable";
+export type RoundTripObserver = (path: string, outcome: RoundTripOutcome, seconds: number) => void;
+
 export class ControlPlaneClient {
   constructor(
     private readonly nodeId: string,
     private readonly identity: WorkerIdentity,
     private readonly timeoutMs: number,
+    /** Told the duration of every request, from sending to the whole reply read and checked. */
+    private readonly observe?: RoundTripObserver,
   ) {}
 
   /** POST a signed JSON body; resolves only with a verified 2xx reply. */
   async post(target: ControlPlaneTarget, path: string, payload: unknown): Promise<SignedReply> {
+    const started = performance.now();
+    let outcome: RoundTripOutcome = "unreachable";
+    try {
+      const reply = await this.send(target, path, payload);
+      outcome = "ok";
+      return reply;
+    } catch (err) {
+      if (err instanceof ControlPlaneError) outcome = err.code === "bad_reply_signature" || err.code === "old_reply_version" ? "bad_reply" : err.status !== undefined ? "refused" : "unreachable";
+      throw err;
+    } finally {
+      this.observe?.(path, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async send(target: ControlPlaneTarget, path: string, payload: unknown): Promise<SignedReply> {
     const body = JSON.stringify(payload);
     const timestamp = Date.now().toString();
     const nonce = randomBytes(16).toString("hex");

@@ -13,6 +13,12 @@ export interface K3sService {
   stop(): Promise<void>;
   restart(): Promise<void>;
   isRunning(): Promise<boolean>;
+  /**
+   * Restarts the service manager made on its own (systemd's `NRestarts` of the unit, which
+   * `Restart=always` drives when k3s exits; reset by an explicit start). Absent when the agent
+   * itself is the only one that restarts k3s (the child process).
+   */
+  automaticRestarts?(): Promise<number>;
   /** Agent shutdown: a child process must not outlive us; a systemd unit is left as it is. */
   detach(): Promise<void>;
 }
@@ -36,6 +42,11 @@ export class SystemdK3s implements K3sService {
     } catch {
       return false;
     }
+  }
+  async automaticRestarts() {
+    const out = (await run("systemctl", ["show", "--property=NRestarts", "--value", this.unit], 5_000)).trim();
+    if (!/^\d+$/.test(out)) throw new Error(`systemctl show ${this.unit}: NRestarts is ${JSON.stringify(out.slice(0, 40))}, not a number (systemd older than 235?)`);
+    return Number(out);
   }
   async detach() {}
 }

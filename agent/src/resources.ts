@@ -54,6 +54,12 @@ const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / who
 export class ResourceSampler {
   private lastCpu: CpuSample | undefined;
   private lastNet: NetSample | undefined;
+  /**
+   * Bytes of the data filesystem free for unprivileged use (statfs bavail, what `df` shows as
+   * available and the kubelet's nodefs.available counts), as of the last sample; not in
+   * ResourceUsage, which is the heartbeat's wire shape. null before the first sample.
+   */
+  diskAvailableBytes: number | null = null;
 
   constructor(private readonly diskPath: string) {}
 
@@ -68,6 +74,7 @@ export class ResourceSampler {
     this.lastNet = net;
     const diskTotal = disk.blocks * disk.bsize;
     const diskUsed = (disk.blocks - disk.bfree) * disk.bsize;
+    this.diskAvailableBytes = disk.bavail * disk.bsize;
     return {
       cpu_percent: pct(dTotal - dIdle, dTotal),
       cpu_cores: os.availableParallelism(),

@@ -23,6 +23,8 @@ export interface RuntimeSnapshot {
   k3sActive: boolean;
   /** The Node's Ready condition and the kubelet's healthz; null when the check is off. */
   node: NodeReadiness | null;
+  /** Bytes available to unprivileged users on the data filesystem (statfs bavail). */
+  diskAvailableBytes: number | null;
 }
 
 export interface TelemetryOptions {
@@ -40,6 +42,9 @@ export class Telemetry {
   private snapshot: RuntimeSnapshot | undefined;
   private inFlight: Promise<RuntimeSnapshot> | undefined;
   private lastNode = "";
+  /** The service manager's own restarts of k3s seen since the agent started (a counter). */
+  private managerRestarts = 0;
+  private lastNRestarts: number | null = null;
   private readonly loop: Loop;
 
   constructor(private readonly o: TelemetryOptions) {
@@ -63,6 +68,15 @@ export class Telemetry {
   async stop(): Promise<void> {
     await this.loop.stop();
     this.o.node?.close();
+  }
+
+  /**
+   * Restarts of k3s by its service manager (systemd, `Restart=always`) since this agent started,
+   * from the unit's NRestarts at each sample; 0 with the process manager (the agent restarts k3s
+   * itself, and counts that in Agent.status).
+   */
+  get k3sManagerRestarts(): number {
+    return this.managerRestarts;
   }
 
   /** The last sample, or undefined before the first one finished. Never does I/O. */
@@ -91,9 +105,12 @@ export class Telemetry {
 
   private async take(): Promise<RuntimeSnapshot> {
     // The Node check is bounded by its own timeout (k3s.nodeCheckTimeoutMs) and never rejects.
-    const [resources, list, k3s, node] = await Promise.allSettled([
+    const [resources, list, k3s, node, nRestarts] = await Promise.allSettled([
       this.o.resources.sample(), this.o.runtime.list(), this.o.k3s.isRunning(), this.o.node?.check() ?? Promise.resolve(null),
+      this.o.k3s.automaticRestarts?.() ?? Promise.resolve(null),
     ]);
+    if (nRestarts.status === "fulfilled") this.noteRestarts(nRestarts.value);
+    else this.o.log.debug("reading the k3s unit's restart count failed", { err: nRestarts.reason });
     // Without resource figures there is nothing honest to report: the loop backs off and logs.
     if (resources.status === "rejected") throw resources.reason;
     let containers: RuntimeSnapshot["containers"] = null;
@@ -117,9 +134,24 @@ export class Telemetry {
       runtimeError,
       k3sActive: k3s.status === "fulfilled" && k3s.value,
       node: nodeNow,
+      diskAvailableBytes: this.o.resources.diskAvailableBytes,
     };
     this.snapshot = snap;
     return snap;
+  }
+
+  /**
+   * NRestarts only grows while the unit restarts itself, and is reset to 0 by an explicit start
+   * (the agent's own restart, `systemctl restart`): a drop means it restarted from 0 since.
+   */
+  private noteRestarts(n: number | null): void {
+    if (n === null) return;
+    if (this.lastNRestarts !== null) {
+      const more = n >= this.lastNRestarts ? n - this.lastNRestarts : n;
+      if (more > 0) this.o.log.warn("the k3s unit was restarted by systemd", { restarts: more, nRestarts: n });
+      this.managerRestarts += more;
+    }
+    this.lastNRestarts = n;
   }
 
   /** The journal says when the Node's readiness changes (and why), not at every sample. */

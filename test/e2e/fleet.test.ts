@@ -19,6 +19,12 @@ import { waitFor } from "../support/wait";
 const root = resolve(__dirname, "../..");
 const API_KEY = `e2e-api-key-${randomBytes(12).toString("hex")}`;
 const ONE_SUI = 1_000_000_000n;
+/**
+ * Resources of the three-worker fleet: the stack and the fleet, then 20 per worker (its component,
+ * chain and host resources, and its remote steps: 17 before the containerd configurer upload, the
+ * upload of its one image tarball and the runtime config step came).
+ */
+const FLEET_RESOURCES = 62;
 let env: FleetEnv;
 let ts: TestStack;
 let startBalance: bigint;
@@ -177,7 +183,7 @@ test("changing the agent config updates just that step on each host", async () =
   await ts.stack.setConfig("heartbeatIntervalMs", { value: "4000" });
   const up = await ts.stack.up();
   // Per host: its rollout slot, the config upload, the agent restart and the wait for health.
-  assert.deepEqual(up.summary.resourceChanges, { same: 53 - 12, update: 12 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: FLEET_RESOURCES - 12, update: 12 }, JSON.stringify(up.summary.resourceChanges));
   for (const h of env.hosts.hosts) {
     const cfg = JSON.parse((await sshRun(h, "cat /etc/k3s-daas/agent.json")).stdout) as { heartbeat: { intervalMs: number } };
     assert.equal(cfg.heartbeat.intervalMs, 4000);
@@ -204,7 +210,7 @@ test("the provider rotates the API key: k3s keeps running through the refusals, 
   const up = await ts.stack.up();
   // Per host: stake and token take the key in place, the rollout slot, the key file with the
   // config, the agent restart and the wait for health; nothing is replaced.
-  assert.deepEqual(up.summary.resourceChanges, { same: 53 - 18, update: 18 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: FLEET_RESOURCES - 18, update: 18 }, JSON.stringify(up.summary.resourceChanges));
   for (const h of env.hosts.hosts) {
     assert.deepEqual(JSON.parse((await sshRun(h, "cat /etc/k3s-daas/rpc-headers.json")).stdout), { "x-api-key": rotated });
     const res = await fetch(`http://${h.ip}:9443/health`);
@@ -233,7 +239,7 @@ test("an agent stopped, a bundle changed or the k3s node password removed by han
   const nodePassword = state.deployment.resources.find((r: { type: string; outputs?: { nodeId?: string } }) => r.type === "pulumi-nodejs:dynamic/k3s-daas:NodePassword" && r.outputs?.nodeId === stopped.name);
   assert.equal(nodePassword.outputs.onHost, false, "refresh sees the node password gone");
   const up = await ts.stack.up();
-  assert.deepEqual(up.summary.resourceChanges, { same: 50, update: 3 }, JSON.stringify(up.summary.resourceChanges));
+  assert.deepEqual(up.summary.resourceChanges, { same: FLEET_RESOURCES - 3, update: 3 }, JSON.stringify(up.summary.resourceChanges));
   assert.equal((await sshRun(stopped, "cat /etc/rancher/node/password")).stdout, password, "the same password is back");
   assert.equal((await sshRun(stopped, "systemctl is-active k3s-daas-agent")).stdout.trim(), "active");
   assert.equal(await sha(tampered), goodSha);
