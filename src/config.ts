@@ -4,7 +4,7 @@ import { z } from "zod";
 import { NODE_VERSION, RESERVED_PORTS } from "./components/staked-worker";
 import { SSH_USER } from "./components/remote-scripts";
 import { hostKeySchema } from "./components/runtime/ssh";
-import { rpcHeadersSchema } from "./sui/headers";
+import { rpcHeadersSchema, rpcUrlCredentialProblem } from "./sui/headers";
 import { caCertificatesSchema } from "./sui/ca";
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -64,7 +64,16 @@ export const fleetConfigSchema = z
         poolId: objectId,
         registryId: objectId,
       })
-      .strict(),
+      .strict()
+      .superRefine((n, ctx) => {
+        // An API key in an RPC URL would be in plain text everywhere the URL goes: refused, with
+        // the header to use instead.
+        for (const [k, headers] of [["rpcUrl", "rpcHeaders"], ["agentRpcUrl", "agentRpcHeaders"]] as const) {
+          const v = n[k];
+          const problem = v === undefined ? undefined : rpcUrlCredentialProblem(v, headers);
+          if (problem) ctx.addIssue({ code: "custom", path: [k], message: problem });
+        }
+      }),
     walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (set it with --secret)"),
     // Headers for rpcUrl (the controller), and for agentRpcUrl (default: rpcHeaders when the
     // agents use the same endpoint). Secrets: `pulumi config set --secret --path 'rpcHeaders.x-api-key'`.

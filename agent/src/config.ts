@@ -1,7 +1,7 @@
 // Agent configuration: one JSON file (STAKER_CONFIG_PATH), validated into one typed object.
 // readConfig is pure (env + file text in, config or error out) so it is testable without a host.
 import { z } from "zod";
-import { rpcHeaderProblems } from "../../src/sui/headers";
+import { rpcHeaderProblems, rpcUrlCredentialProblem } from "../../src/sui/headers";
 import { caCertificatesSchema } from "../../src/sui/ca";
 
 // Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
@@ -30,7 +30,15 @@ export const agentConfigSchema = z
     nodeId: dnsName,
     sui: z
       .object({
-        rpcUrl: z.string().url(),
+        // No credentials in it (user:password@, a query string): the URL is served by GET
+        // /api/v1/config and sits in a world-readable file. A key goes in headersFile.
+        rpcUrl: z
+          .string()
+          .url()
+          .superRefine((v, ctx) => {
+            const p = rpcUrlCredentialProblem(v, "agentRpcHeaders");
+            if (p) ctx.addIssue({ code: "custom", message: `${p} (on the host: sui.headersFile)` });
+          }),
         // gRPC pushes changes (checkpoint stream); JSON-RPC (private nodes only) is polled.
         transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
         // A chain read that takes longer is a failed read (never a slash), and is retried.

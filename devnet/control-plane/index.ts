@@ -48,6 +48,11 @@ export interface ControlPlaneOptions {
   chain?: StakeReader;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /**
+   * Nonces remembered at most (default 100,000): never forgotten while their timestamp could
+   * still pass, so when full of those, new requests get 503 `busy` (unsigned) until some expire.
+   */
+  maxNonces?: number;
+  /**
    * Run real Kubernetes behind the control plane (etcd, kube-apiserver, controller manager,
    * scheduler) with the k3s supervisor agents join through, gated by stake. Without it the
    * control plane is the signed API alone.
@@ -78,7 +83,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // objects' types name across upgrades).
     chain: opts.chain ?? createSuiStakeReader(opts.chainUrl, { packageId: opts.ids.packageId, clientName: "k3s-daas-control-plane", headers: opts.chainHeaders }),
     // Twice the window: a nonce must be remembered as long as its timestamp could be accepted.
-    nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS),
+    nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS, opts.maxNonces),
     workers: new Map(),
     log: opts.log ?? (() => {}),
   };

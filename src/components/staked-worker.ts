@@ -11,7 +11,7 @@ import { NodeRuntime } from "./node-runtime";
 import { NodePassword } from "./node-password";
 import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
-import { rpcHeaderProblems, rpcHeadersKey, sameOrigin } from "../sui/headers";
+import { rpcHeaderProblems, rpcHeadersKey, rpcUrlCredentialProblem, sameOrigin } from "../sui/headers";
 import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
 import * as ctrd from "./containerd-config";
@@ -191,6 +191,8 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   for (const k of ["rpcUrl", "agentRpcUrl"] as const) {
     const v = a.network?.[k];
     if ((k === "rpcUrl" || v !== undefined) && !/^https?:\/\/[^\s]+$/.test(v ?? "")) errs.push(`network.${k} must be an http(s) URL`);
+    const credentials = v === undefined ? undefined : rpcUrlCredentialProblem(v, k === "rpcUrl" ? "rpcHeaders" : "agentRpcHeaders");
+    if (credentials) errs.push(`network.${k} ${credentials}`);
   }
   for (const k of ["rpcHeaders", "agentRpcHeaders"] as const) {
     if (a.network?.[k] !== undefined) errs.push(...rpcHeaderProblems(a.network[k], `network.${k}`));

@@ -76,3 +76,27 @@ export const rpcHeadersSchema = z
     for (const i of rpcHeaderIssues(h)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: i.message, path: i.header === undefined ? [] : [i.header] });
   })
   .transform((h) => h as Record<string, string>);
+
+/**
+ * What is wrong with an RPC base URL that carries credentials: a `user:password@` part or a query
+ * string (where providers put API keys). Such a URL is not a secret anywhere it goes (the agents'
+ * config file and API, the Pulumi state, error messages), so it is refused; the key belongs in a
+ * header (`headersKey`, a secret). Undefined when the URL carries none (or does not parse: the
+ * URL check names that). Never quotes the URL or any part of it.
+ */
+export function rpcUrlCredentialProblem(url: string, headersKey = "rpcHeaders"): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const parts = [
+    ...(u.username || u.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? ["a user:password@ part"] : []),
+    ...(u.search || url.includes("?") ? ["a query string"] : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return `must not carry credentials (it has ${parts.join(" and ")}): a URL is kept in plain text in the agents' config and API, ` +
+    `the Pulumi state and error messages. Give the provider's API key as a header instead: ` +
+    `pulumi config set --secret --path '${headersKey}.x-api-key' < provider.key`;
+}

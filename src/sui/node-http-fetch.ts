@@ -5,7 +5,8 @@
 // minute. node:http's parser is built into the binary and already used by the agent's API server.
 //
 // Only the subset of fetch the agent's callers use: string/URL input, method, headers as a record
-// or pairs, a string/Uint8Array body, AbortSignal, redirects followed like fetch's "follow"; the
+// or pairs, a string/Uint8Array body, AbortSignal, redirects followed like fetch's "follow" but
+// within the same origin only (never across origins, never https to http: headers hold API keys); the
 // response has status, headers, text()/json()/arrayBuffer() and a streaming web ReadableStream
 // body (made only when asked for, so plain request/reply callers never load web streams).
 // Limits fetch has and callers rely on are kept: 10 s to connect, 300 s without a byte while
@@ -260,6 +261,15 @@ async function fetchWith(agents: Agents, input: string | URL, init: HttpFetchIni
       res.resume(); // drain, so the socket goes back to the pool
       if (redirects >= MAX_REDIRECTS) throw networkError(method, url, new Error("too many redirects"));
       const next = new URL(location, url);
+      // Unlike fetch: the request's headers (an RPC provider's API key among them) go to the
+      // origin they were given for only, and never in clear after TLS. A redirect elsewhere is
+      // refused (nothing is sent there), as is any redirect from https to http.
+      if (url.protocol === "https:" && next.protocol === "http:") {
+        throw networkError(method, url, new Error(`refused a redirect from https to http (${next.origin}): the request would leave TLS`));
+      }
+      if (next.origin !== url.origin) {
+        throw networkError(method, url, new Error(`refused a redirect to another origin (${next.origin}): the request's headers are sent to its own origin only`));
+      }
       // As fetch: 303 (and 301/302 after a POST) becomes a GET without a body; a redirect to
       // another origin drops the credentials header fetch drops (authorization).
       if (status === 303 ? method !== "HEAD" : (status === 301 || status === 302) && method === "POST") {
@@ -267,7 +277,6 @@ async function fetchWith(agents: Agents, input: string | URL, init: HttpFetchIni
         body = null;
         headers = headers.filter(([k]) => k !== "content-type" && k !== "content-length");
       }
-      if (next.origin !== url.origin) headers = headers.filter(([k]) => k !== "authorization");
       url = next;
       continue;
     }

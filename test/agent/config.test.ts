@@ -77,3 +77,20 @@ test("telemetry: sampled every 10 s by default; at least 100 ms", () => {
   assert.equal(readConfig({}, text(base)).telemetry.sampleIntervalMs, 10_000);
   assert.throws(() => readConfig({}, text({ ...base, telemetry: { sampleIntervalMs: 5 } })), /telemetry\.sampleIntervalMs/);
 });
+
+test("an RPC URL carrying credentials is refused at start, naming the key, never the secret (issue 23)", () => {
+  for (const [rpcUrl, secret] of [
+    ["https://rpc.example.com/?x-api-key=SECRETq1", "SECRETq1"],
+    ["https://me:SECRETpw2@rpc.example.com", "SECRETpw2"],
+    ["https://rpc.example.com/sui?SECRETbare3", "SECRETbare3"],
+  ] as const) {
+    assert.throws(
+      () => readConfig({}, text({ ...base, sui: { ...base.sui, rpcUrl } })),
+      (err: Error) => /config key "sui\.rpcUrl": must not carry credentials/.test(err.message) && /headersFile/.test(err.message) && !err.message.includes(secret),
+      rpcUrl,
+    );
+    // Through the env override too.
+    assert.throws(() => readConfig({ K3S_DAAS_SUI_RPC_URL: rpcUrl }, text(base)), (err: Error) => /sui\.rpcUrl/.test(err.message) && !err.message.includes(secret));
+  }
+  assert.equal(readConfig({}, text({ ...base, sui: { ...base.sui, rpcUrl: "https://rpc.example.com/sui" } })).sui.rpcUrl, "https://rpc.example.com/sui");
+});

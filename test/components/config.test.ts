@@ -53,7 +53,7 @@ describe("readFleetConfig", () => {
     assert.equal(c.stakePerNodeSui, "1.5");
     assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "grpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
     assert.equal(c.k3s.registries, undefined);
-    assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [], pauseImage: "docker.io/rancher/mirrored-pause:3.6", images: [] });
+    assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [], pauseImage: "docker.io/rancher/mirrored-pause:3.6", images: [], manageContainerdConfig: true });
     assert.deepEqual(c.hosts, [
       { name: "worker-1", address: "10.0.0.2", port: 22, user: "root" },
       { name: "worker-2", address: "10.0.0.3", port: 2222, user: "admin" },
@@ -274,5 +274,27 @@ describe("suiToMist", () => {
     for (const bad of ["1.0000000001", "abc", "", "-1", "1.", ".5", "1e3", "1,5", "0x10"]) {
       assert.throws(() => suiToMist(bad), /at most 9 decimals/, bad);
     }
+  });
+});
+
+describe("credentials in an RPC URL (issue 23)", () => {
+  // A key in the URL would be in plain text in the agents' config and API, the state and errors.
+  const network = (over: Record<string, string>) =>
+    ({ ...goodBag(), [k("network")]: JSON.stringify({ rpcUrl: "https://rpc.example.com:443", packageId: "0x1", poolId: "0x2", registryId: "0x3", ...over }) });
+  const cases: Array<[string, Record<string, string>, RegExp, string]> = [
+    ["a query key in rpcUrl", { rpcUrl: "https://rpc.example.com/?apikey=SECRETkey123" }, /network\.rpcUrl: must not carry credentials \(it has a query string\).*'rpcHeaders\.x-api-key'/, "SECRETkey123"],
+    ["userinfo in rpcUrl", { rpcUrl: "https://user:SECRETpw456@rpc.example.com" }, /network\.rpcUrl: must not carry credentials \(it has a user:password@ part\).*rpcHeaders/, "SECRETpw456"],
+    ["a bare query in rpcUrl", { rpcUrl: "https://rpc.example.com/v1?SECRETbare789" }, /network\.rpcUrl: must not carry credentials/, "SECRETbare789"],
+    ["a query key in agentRpcUrl", { agentRpcUrl: "https://agents.example.com?token=SECRETagent000" }, /network\.agentRpcUrl: must not carry credentials.*'agentRpcHeaders\.x-api-key'/, "SECRETagent000"],
+  ];
+  for (const [what, over, re, secret] of cases) {
+    test(`${what} is refused, naming the key and the header to use, never the secret`, () => {
+      const msg = errorOf(() => readFleetConfig(network(over)));
+      assert.match(msg, re);
+      assert.ok(!msg.includes(secret), msg);
+    });
+  }
+  test("a plain URL, with a path, is accepted", () => {
+    assert.equal(readFleetConfig(network({ rpcUrl: "https://rpc.example.com/sui/v1", agentRpcUrl: "http://10.0.0.1:9000" })).network.rpcUrl, "https://rpc.example.com/sui/v1");
   });
 });

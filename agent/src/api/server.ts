@@ -15,7 +15,19 @@ export const ROUTES: readonly Route[] = [
   healthRoute, livezRoute, readyzRoute, stakingRoute, metricsRoute, configRoute, registerRoute, unstakeRoute, prometheusRoute,
 ];
 
-export function createApiServer(ctx: ApiContext): Server {
+/**
+ * Open connections the API serves at once (monitoring, probes and operators: a handful). Beyond
+ * it Node closes a new connection at once; the ones held stay served, and a held connection that
+ * sends nothing is dropped by the header/idle timeouts below, so a flood cannot keep the slots.
+ */
+export const MAX_API_CONNECTIONS = 128;
+/** A request's headers must arrive within this, its whole body within requestTimeout. */
+export const API_HEADERS_TIMEOUT_MS = 10_000;
+export const API_REQUEST_TIMEOUT_MS = 30_000;
+/** A connection with no traffic at all for this long is closed. */
+export const API_IDLE_TIMEOUT_MS = 60_000;
+
+export function createApiServer(ctx: ApiContext, limits: { maxConnections?: number } = {}): Server {
   const byPath = new Map<string, Route[]>();
   for (const r of ROUTES) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
 
@@ -55,7 +67,10 @@ export function createApiServer(ctx: ApiContext): Server {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  server.maxConnections = limits.maxConnections ?? MAX_API_CONNECTIONS;
+  server.requestTimeout = API_REQUEST_TIMEOUT_MS;
+  server.headersTimeout = API_HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = 5_000;
+  server.timeout = API_IDLE_TIMEOUT_MS;
   return server;
 }
