@@ -4,7 +4,8 @@
 # cached root filesystem, cargo for the Move framework sources, openssl for the devnet's test CA.
 # Installs only what is missing. Prometheus (promtool for the alert rule tests) is Debian's
 # package too, but fetched and unpacked into the cache rather than installed, so that no
-# Prometheus daemon is started: scripts/setup-prometheus.sh.
+# Prometheus daemon is started: scripts/setup-prometheus.sh; and so is Alertmanager (amtool, for
+# the routing example's tests): scripts/setup-alertmanager.sh.
 set -euo pipefail
 needed=(openssh-server openssh-client debootstrap systemd-container dpkg-dev zstd iproute2 curl openssl)
 # cargo fetches the Sui framework sources from crates.io once (scripts/move/framework.ts); a
@@ -22,3 +23,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 bash "$(dirname "${BASH_SOURCE[0]}")/setup-prometheus.sh" >/dev/null
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-alertmanager.sh" >/dev/null

@@ -140,6 +140,10 @@ export const fleetConfigSchema = z
     if (c.containerRuntime === "docker" && c.k3s.registries) {
       ctx.addIssue({ code: "custom", path: ["k3s", "registries"], message: "applies to containerd only; with containerRuntime docker set docker's registry mirrors on the hosts instead" });
     }
+    // Over plain http anyone on the path can swap the binary every host runs as root.
+    if (c.k3s.binUrl?.startsWith("http://") && !c.k3s.binSha256) {
+      ctx.addIssue({ code: "custom", path: ["k3s", "binSha256"], message: "is required when k3s.binUrl is plain http (the binary's sha256, `sha256sum k3s`): without it anyone on the path could replace the k3s every host runs as root" });
+    }
   });
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;

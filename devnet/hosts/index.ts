@@ -89,6 +89,8 @@ export interface Hosts {
   k3sBinaryUrl: string;
   /** the stand-in built as `version` (one of STANDIN_VERSIONS), for upgrades */
   k3sBinaryUrlFor(version: string): string;
+  /** The sha256 of the stand-in built as `version` (k3s.binSha256: an http mirror needs one). */
+  k3sSha256For(version: string): string;
   /** the k3s agent installer script (src/components/scripts/install-k3s-agent.sh) */
   installerUrl: string;
   statePath: string;
@@ -636,6 +638,11 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
       packageRepoUrl: st.packageRepoUrl!,
       aptSourcesLine: st.aptSourcesLine!,
       k3sBinaryUrl: st.k3sBinaryUrl!,
+      k3sSha256For(version: string) {
+        const sha = setup.k3sSha256s[version];
+        if (!sha) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sSha256s).join(", ")}`);
+        return sha;
+      },
       k3sBinaryUrlFor(version: string) {
         if (!setup.k3sBinaries[version]) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sBinaries).join(", ")}`);
         return st.k3sBinaryUrl!.replace(/\/k3s\/k3s$/, `/k3s/${standinVersionSlug(version)}/k3s`);

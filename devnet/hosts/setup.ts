@@ -42,6 +42,8 @@ export interface SetupResult {
   k3sBinary: string;
   /** one stand-in build per version in STANDIN_VERSIONS */
   k3sBinaries: Record<string, string>;
+  /** sha256 (hex) of each of those binaries: what an operator pins as k3s.binSha256. */
+  k3sSha256s: Record<string, string>;
   installerScript: string;
   timings: { packagesMs: number; baseMs: number; standinMs: number; totalMs: number; cold: string[] };
 }
@@ -399,6 +401,15 @@ async function buildStandin(cacheDir: string, version: string, log: Log): Promis
   return { bin, built: true };
 }
 
+/** A binary's sha256, computed once and kept beside it (`<bin>.sha256`). */
+async function binarySha256(bin: string): Promise<string> {
+  const file = `${bin}.sha256`;
+  if (existsSync(file)) return (await fs.readFile(file, "utf8")).trim();
+  const sha = createHash("sha256").update(await fs.readFile(bin)).digest("hex");
+  await fs.writeFile(file, `${sha}\n`);
+  return sha;
+}
+
 /** Idempotent, fast when warm (a few dpkg-query calls and stats). */
 export async function ensureSetup(opts: { cacheDir?: string; log?: Log } = {}): Promise<SetupResult> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
@@ -416,10 +427,12 @@ export async function ensureSetup(opts: { cacheDir?: string; log?: Log } = {}): 
     }
     const t2 = Date.now();
     const k3sBinaries: Record<string, string> = {};
+    const k3sSha256s: Record<string, string> = {};
     for (const v of STANDIN_VERSIONS) {
       const standin = await buildStandin(cacheDir, v, log);
       if (standin.built) cold.push(`standin ${v}`);
       k3sBinaries[v] = standin.bin;
+      k3sSha256s[v] = await binarySha256(standin.bin);
     }
     const t3 = Date.now();
     return {
@@ -428,6 +441,7 @@ export async function ensureSetup(opts: { cacheDir?: string; log?: Log } = {}): 
       aptRepoDir: path.join(versionDir, "apt"),
       k3sBinary: k3sBinaries[STANDIN_VERSIONS[0]]!,
       k3sBinaries,
+      k3sSha256s,
       installerScript: INSTALLER_SCRIPT,
       timings: { packagesMs: t1 - t0, baseMs: t2 - t1, standinMs: t3 - t2, totalMs: t3 - t0, cold },
     };

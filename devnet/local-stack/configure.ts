@@ -21,7 +21,7 @@ function set(key: string, value: string, secret = false): void {
 
 set("network", JSON.stringify({ rpcUrl: s.rpcUrl, packageId: s.packageId, poolId: s.poolId, registryId: s.registryId }));
 set("hosts", JSON.stringify(s.hosts));
-set("k3s", JSON.stringify({ serverUrl: s.k3sServerUrl, binUrl: s.k3sBinUrl, images: s.k3sImages }));
+set("k3s", JSON.stringify({ serverUrl: s.k3sServerUrl, binUrl: s.k3sBinUrl, binSha256: s.k3sBinSha256, images: s.k3sImages }));
 set("aptSource", s.aptSource);
 set("walletKey", s.walletKey, true);
 set("sshPrivateKey", s.sshPrivateKey, true);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeCertificates } from "../chain/certificates";
 import { startHosts, type Hosts } from "../hosts";
+import { STANDIN_VERSIONS } from "../hosts/setup";
 import { startDevnet, type Devnet } from "../chain";
 import { startControlPlane, type ControlPlane } from "../control-plane";
 import type { KubernetesControlPlane } from "../control-plane/kubernetes";
@@ -127,6 +128,8 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
           k3s: json({
             serverUrl: kubernetes.supervisorUrl,
             binUrl: hosts.k3sBinaryUrl,
+            // An http mirror must name the binary's sha256 (the host checks it).
+            binSha256: hosts.k3sSha256For(STANDIN_VERSIONS[0]),
             images: (o.images ?? ["pause"]).map((i) => images[i].tarball),
           }),
           k3sToken: { value: kubernetes.k3sToken, secret: true },

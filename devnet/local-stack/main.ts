@@ -3,11 +3,13 @@
 // from the faucet, and waits until it is ready; `down` stops it by its PID. The daemon writes
 // devnet/.state/local-stack.json (0600): addresses, ids and the throwaway local keys the dev
 // stack's config is generated from (scripts/dev.sh). `advance-epoch` moves the devnet past the
-// stake lock so `npm run dev:down` can withdraw.
+// stake lock so `npm run dev:down` can withdraw. ops.ts beside this file slashes a worker and
+// advances epochs on the running stack (`npm run dev:slash`, `npm run dev:advance-epoch`).
 import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startFleetEnv } from "./fleet-env";
+import { STANDIN_VERSIONS } from "../hosts/setup";
 import { processAlive } from "../hosts/exec";
 
 const ROOT = resolve(__dirname, "../..");
@@ -25,11 +27,16 @@ export interface LocalStackState {
   controlPlaneUrl: string;
   walletAddress: string;
   walletKey: string;
+  /** The devnet's throwaway admin key and its AdminCap (`npm run dev:slash`): a secret, like walletKey. */
+  adminSecretKey: string;
+  adminCapId: string;
   sshPrivateKey: string;
   hosts: { name: string; address: string }[];
   aptSource: string;
   k3sBinUrl: string;
   k3sServerUrl: string;
+  /** sha256 of the binary at k3sBinUrl (an http mirror needs one). */
+  k3sBinSha256: string;
   /** The cluster's join token (the supervisor's `K10...::node:...`): a secret, like walletKey. */
   k3sToken: string;
   /** Image tarballs the hosts import (air-gap): the pod sandbox image and a workload to try. */
@@ -58,10 +65,13 @@ async function daemon(): Promise<void> {
     controlPlaneUrl: env.controlPlane.url,
     walletAddress: env.wallet.toSuiAddress(),
     walletKey: env.wallet.getSecretKey(),
+    adminSecretKey: env.devnet.adminSecretKey,
+    adminCapId: env.devnet.ids.adminCapId,
     sshPrivateKey: env.hosts.hosts[0]!.privateKey,
     hosts: JSON.parse(config.hosts!.value) as LocalStackState["hosts"],
     aptSource: env.hosts.aptSourcesLine,
     k3sBinUrl: env.hosts.k3sBinaryUrl,
+    k3sBinSha256: env.hosts.k3sSha256For(STANDIN_VERSIONS[0]),
     k3sServerUrl: env.kubernetes.supervisorUrl,
     k3sToken: env.kubernetes.k3sToken,
     k3sImages: [env.images.pause.tarball, env.images.hello.tarball],

@@ -211,6 +211,9 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   }
   if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
   if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
+  if (a.k3sBinUrl.startsWith("http://") && a.k3sBinSha256 === undefined) {
+    errs.push("k3sBinSha256 is required when k3sBinUrl is plain http: without it anyone on the path could replace the k3s every host runs as root");
+  }
   if (a.k3sVersion !== undefined && !K3S_VERSION.test(a.k3sVersion)) errs.push(`k3sVersion "${a.k3sVersion}" must look like v1.31.4+k3s1`);
   if (a.nodeVersion !== undefined && !NODE_VERSION.test(a.nodeVersion)) errs.push(`nodeVersion "${a.nodeVersion}" must be a Node release of 22 or later, like 22.23.3 (no "v")`);
   if (a.sealTokenRenewEpochs !== undefined && (!Number.isInteger(a.sealTokenRenewEpochs) || a.sealTokenRenewEpochs < 0 || a.sealTokenRenewEpochs > 29)) {

@@ -255,8 +255,14 @@ describe("readFleetConfig", () => {
   test("k3sBinUrl: the mirror when set, else the official release of the version", () => {
     const c = readFleetConfig(goodBag());
     assert.equal(k3sBinUrl(c), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");
-    const m = readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "http://10.0.0.1:8080/k3s" }) });
+    const m = readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "http://10.0.0.1:8080/k3s", binSha256: "a".repeat(64) }) });
     assert.equal(k3sBinUrl(m), "http://10.0.0.1:8080/k3s");
+  });
+
+  test("a plain-http k3s.binUrl needs k3s.binSha256 (anyone on the path could swap the binary); https does not", () => {
+    const msg = errorOf(() => readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "http://10.0.0.1:8080/k3s" }) }));
+    assert.match(msg, /config key k3s-daas-fleet:k3s\.binSha256: is required when k3s\.binUrl is plain http/);
+    assert.doesNotThrow(() => readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "https://mirror.internal/k3s" }) }));
   });
 });
 

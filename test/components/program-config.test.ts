@@ -37,7 +37,7 @@ before(async () => {
     walletKey: { value: walletKey, secret: true },
     sshPrivateKey: { value: sshKey, secret: true },
     stakePerNodeSui: { value: "2" },
-    k3s: json({ serverUrl: "https://127.0.0.1:6443", binUrl: "http://127.0.0.1/k3s" }),
+    k3s: json({ serverUrl: "https://127.0.0.1:6443", binUrl: "https://127.0.0.1/k3s" }),
     k3sToken: { value: k3sToken, secret: true },
     hosts: json([{ name: "w1", address: "127.0.0.1" }]),
   };
@@ -140,7 +140,7 @@ test("a secret-looking value in an enum key (containerRuntime) is named by key a
 test("bad k3s.pauseImage, k3s.images and k3s.registries fail preview, each key named", async () => {
   await ts.stack.setConfig("k3s", {
     value: JSON.stringify({
-      serverUrl: "https://127.0.0.1:6443", binUrl: "http://127.0.0.1/k3s",
+      serverUrl: "https://127.0.0.1:6443", binUrl: "https://127.0.0.1/k3s",
       pauseImage: "not an image", images: ["/nonexistent/k3s-daas/pause.tar"], registries: { mirrors: { "docker.io": { endpoint: ["mirror.local:5000"] } } },
     }),
   });

@@ -48,7 +48,7 @@ function args(over: Partial<import("../../src/components/staked-worker").StakedW
     stakeMist: STAKE_MIST,
     k3sServerUrl: "https://10.99.0.1:6443",
     k3sToken: pulumi.secret(K3S_TOKEN),
-    k3sBinUrl: "http://10.99.0.1:8080/k3s",
+    k3sBinUrl: "https://10.99.0.1:8443/k3s",
     k3sVersion: "v1.31.4+k3s1",
     agentPort: 9555,
     projectRoot: h.ROOT,
@@ -232,7 +232,7 @@ describe("StakedWorker children", () => {
     const k = base.child("k3s-agent").inputs;
     const create = String(k.create);
     assert.match(create, /K3S_URL='https:\/\/10\.99\.0\.1:6443'/);
-    assert.match(create, /INSTALL_K3S_BIN_URL='http:\/\/10\.99\.0\.1:8080\/k3s'/);
+    assert.match(create, /INSTALL_K3S_BIN_URL='https:\/\/10\.99\.0\.1:8443\/k3s'/);
     assert.match(create, /INSTALL_K3S_SKIP_START=true/);
     assert.match(create, /INSTALL_K3S_SKIP_ENABLE=true/);
     assert.match(create, /K3S_TOKEN_FILE=/);
@@ -656,6 +656,7 @@ describe("validateStakedWorkerArgs", () => {
     ["no address", { connection: { address: "", privateKey: "k" } }, /^connection\.address /],
     ["bad k3sBinUrl", { k3sBinUrl: "ftp://x/k3s" }, /^k3sBinUrl /],
     ["bad k3sBinSha256", { k3sBinSha256: "ABC" }, /^k3sBinSha256 /],
+    ["plain-http k3sBinUrl without k3sBinSha256", { k3sBinUrl: "http://10.99.0.1:8080/k3s" }, /^k3sBinSha256 is required when k3sBinUrl is plain http/],
     ["bad k3sVersion", { k3sVersion: "1.31" }, /^k3sVersion "1.31" /],
     ["nodeVersion with a v", { nodeVersion: "v22.23.3" }, /^nodeVersion "v22.23.3" must be a Node release of 22 or later/],
     ["nodeVersion older than 22", { nodeVersion: "20.18.1" }, /^nodeVersion "20.18.1" must be a Node release of 22 or later/],

@@ -28,7 +28,7 @@ function fleetArgs(names: string[], over: Partial<FleetArgs> = {}): FleetArgs {
     stakeMist: STAKE,
     k3sServerUrl: "https://10.98.0.1:6443",
     k3sToken: pulumi.secret(K3S_TOKEN),
-    k3sBinUrl: "http://10.98.0.1:8080/k3s",
+    k3sBinUrl: "https://10.98.0.1:8443/k3s",
     projectRoot: h.ROOT,
     ...over,
   };

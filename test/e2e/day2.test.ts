@@ -34,7 +34,7 @@ const report: string[] = [];
 
 /** The fleet's k3s settings (server, token's images ...) at another release and its mirror URL. */
 function k3sConfig(version: string): string {
-  return JSON.stringify({ ...JSON.parse(env.stackConfig().k3s!.value), version, binUrl: env.hosts.k3sBinaryUrlFor(version) });
+  return JSON.stringify({ ...JSON.parse(env.stackConfig().k3s!.value), version, binUrl: env.hosts.k3sBinaryUrlFor(version), binSha256: env.hosts.k3sSha256For(version) });
 }
 
 // ---- the /health poller ------------------------------------------------------------------------

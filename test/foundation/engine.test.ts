@@ -153,7 +153,7 @@ test("the real program on a fresh stack previews every worker without that failu
       walletKey: { value: Ed25519Keypair.generate().getSecretKey(), secret: true },
       sshPrivateKey: { value: readFileSync(join(keyDir, "id"), "utf8"), secret: true },
       stakePerNodeSui: { value: "2" },
-      k3s: json({ serverUrl: "https://127.0.0.1:6443", binUrl: "http://127.0.0.1/k3s" }),
+      k3s: json({ serverUrl: "https://127.0.0.1:6443", binUrl: "https://127.0.0.1/k3s" }),
       k3sToken: { value: "K10preview::server:previewtoken", secret: true },
       // Preview connects to no host: TEST-NET addresses, a root and a sudo user.
       hosts: json([
