@@ -18,6 +18,7 @@ import { sshRun } from "../support/ssh";
 import { nodeCacheDir, pinnedNodeVersion } from "../../src/components/node-runtime";
 import { NODE_UPGRADE_RELEASE } from "./node-release";
 import { kubectl, readyCondition } from "../support/kubectl";
+import { waitFor } from "../support/wait";
 
 const root = resolve(__dirname, "../..");
 const ONE_SUI = 1_000_000_000n;
@@ -493,8 +494,13 @@ test("a worker moved to a fourth host: installed and registered there first, the
   const left = await sshRun(from, "systemctl is-active k3s-daas-agent.service k3s-agent.service; for f in /usr/local/bin/k3s /opt/k3s-daas /etc/k3s-daas /etc/systemd/system/k3s-daas-agent.service; do [ -e $f ] && echo present $f; done; true");
   assert.doesNotMatch(left.stdout, /^active$|present/m, left.stdout);
   assert.equal(await k3sVersionOn(to), OLD_K3S);
-  // The same Node name, Ready, now at the new host's address.
-  assert.deepEqual(await nodeOf(moved), { ready: "True", kubelet: OLD_K3S, address: to.ip });
+  // The same Node name, Ready, now at the new host's address (the kubelet posts its status every
+  // 10 s; the old host's kubelet posted until its teardown).
+  const settled = await waitFor(`${moved}'s Node at ${to.ip}`, async () => {
+    const n = await nodeOf(moved);
+    return n.address === to.ip && n.ready === "True" ? n : null;
+  }, 30_000, 500);
+  assert.equal(settled.kubelet, OLD_K3S);
   // k3s on the new host proves the node name with the worker's password, not one of its own: a
   // real server would refuse a second password for the name (NodePasswordValidationFailed).
   assert.deepEqual(await k3sNodePassword(to), passwordBefore, "the same k3s node password on the new host");

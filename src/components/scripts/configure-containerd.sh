@@ -170,15 +170,22 @@ done
 # ---- containerd config ----------------------------------------------------------------------
 if [ "$RUNTIME" = containerd ]; then
   command -v containerd >/dev/null 2>&1 || fatal "containerd is not installed"
-  [ -n "$CONFIG_B64" ] || fatal "no config line on stdin"
-  # The stock file, kept once (never a file of ours) for uninstall to restore.
-  if [ ! -e "$ORIG" ] && [ -f "$CONFIG" ] && ! managed "$CONFIG"; then
-    cp -p "$CONFIG" "$ORIG"; info "containerd: kept the original as $ORIG"
-  fi
   prev=""
   if [ -f "$CONFIG" ]; then cp -p "$CONFIG" "$TMP/prev.toml"; prev=$TMP/prev.toml; fi
   restart=0
-  if put_b64 "$CONFIG" "$CONFIG_B64"; then restart=1; info "containerd: wrote $CONFIG"; fi
+  if [ -z "$CONFIG_B64" ]; then
+    # No config line: k3s.manageContainerdConfig is false and config.toml is the operator's. A
+    # file of ours from a managed run before is handed back: the original restored.
+    if [ -f "$CONFIG" ] && managed "$CONFIG" && [ -f "$ORIG" ]; then
+      mv -f "$ORIG" "$CONFIG"; restart=1; info "containerd: $CONFIG handed back to the operator (the original restored)"
+    else info "containerd: $CONFIG is the operator's (not managed)"; fi
+  else
+    # The stock file, kept once (never a file of ours) for uninstall to restore.
+    if [ ! -e "$ORIG" ] && [ -f "$CONFIG" ] && ! managed "$CONFIG"; then
+      cp -p "$CONFIG" "$ORIG"; info "containerd: kept the original as $ORIG"
+    fi
+    if put_b64 "$CONFIG" "$CONFIG_B64"; then restart=1; info "containerd: wrote $CONFIG"; fi
+  fi
   if [ "$MODE" = apply ]; then
     # certs.d: ours for the registries given; ours for any other registry go (k3s does the same).
     for f in "$CERTS"/*/hosts.toml; do
