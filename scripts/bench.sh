@@ -13,7 +13,7 @@ if [ "$#" -gt 0 ]; then
   [ -f "bench/$name.bench.ts" ] || { echo "no benchmark bench/$name.bench.ts (have: $(cd bench && ls *.bench.ts | sed 's/.bench.ts//' | tr '\n' ' '))" >&2; exit 2; }
   exec node --import tsx "bench/$name.bench.ts" "$@"
 fi
-for name in chain-stakes agent-footprint agent-chain-requests slash-reaction provision-scale; do
+for name in chain-stakes agent-footprint agent-chain-requests slash-reaction provision-scale node-ready; do
   echo "=== $name"
   node --import tsx "bench/$name.bench.ts"
 done
