@@ -4,6 +4,7 @@ import { readFleetConfig, k3sBinUrl, suiToMist, type FleetConfig } from "./confi
 import { WorkerFleet, type WorkerSummary } from "./components";
 import { assertCommandPluginInstalled } from "./preflight";
 import { ensureBundles } from "./components/bundles";
+import { fileSdTargets } from "./components/scrape-targets";
 import { join } from "node:path";
 
 let cfg: FleetConfig;
@@ -53,6 +54,8 @@ const fleet = new WorkerFleet("fleet", {
 export const workers = fleet.summaries.apply((ws) =>
   Object.fromEntries(ws.map((w: WorkerSummary) => [w.name, { endpoint: w.endpoint, stakeId: w.stakeId, stakeStatus: w.stakeStatus, sealTokenId: w.sealTokenId, sealStatus: w.sealStatus }])),
 );
+/** The agents as Prometheus file_sd targets (`pulumi stack output prometheusTargets --json > targets.json`). */
+export const prometheusTargets = fleet.summaries.apply((ws) => fileSdTargets(ws.map((w: WorkerSummary) => ({ name: w.name, endpoint: w.endpoint }))));
 export const totalStakedMist = fleet.totalStakedMist;
 export const workersByStatus = fleet.countByStatus;
 /** The alert rules shipped with the product and the scrape job name they assume (README "Monitoring"). */

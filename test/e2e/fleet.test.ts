@@ -107,6 +107,8 @@ test("pulumi up provisions three workers with active stakes and seal tokens", as
   }
   assert.equal(up.outputs.totalStakedMist!.value, (6n * ONE_SUI).toString());
   assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
+  // The agents as Prometheus file_sd targets, labelled as the shipped alert rules expect.
+  assert.deepEqual(up.outputs.prometheusTargets!.value, env.hosts.hosts.map((h) => ({ targets: [`${h.ip}:9443`], labels: { node_id: h.name } })));
 });
 
 test("no secret is in the state on disk or in the stack outputs in plaintext", async () => {
@@ -296,6 +298,8 @@ test("destroy with a dead host and allowUnreachableHost still withdraws that hos
   await ts.stack.setAllConfig(env.stackConfig({ hostNames: ["e2e-1", "e2e-3"], allowUnreachableHost: true }));
   const up = await ts.stack.up();
   const workers = up.outputs.workers!.value as Record<string, WorkerOut>;
+  // Scaled in to two workers: the scrape targets follow.
+  assert.deepEqual((up.outputs.prometheusTargets!.value as { labels: { node_id: string } }[]).map((g) => g.labels.node_id), ["e2e-1", "e2e-3"]);
   const deadStake = workers["e2e-3"]!.stakeId;
   await env.hosts.kill("e2e-3");
   env.devnet.advanceEpoch(1);
