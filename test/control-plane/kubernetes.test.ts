@@ -240,6 +240,18 @@ test("the proxy passes a node's identity on, never a caller's X-Remote headers; 
   assert.match(asSa.text, /system:serviceaccount:default:default/);
 });
 
+test("a Node's InternalIP is the one its agent last reported (k3s's cloud controller's job): a node moved to another host is reached there", async () => {
+  const internalIp = async () => {
+    const r = await get("/api/v1/nodes/worker-k8s-a", { cert: admin });
+    return ((JSON.parse(r.text) as { status?: { addresses?: { type: string; address: string }[] } }).status?.addresses ?? []).find((a) => a.type === "InternalIP")?.address;
+  };
+  await waitFor("the reported address", async () => (await internalIp()) === "10.99.0.2", 10_000, 100);
+  // The same node name from another host: its serving certificate request reports the new address.
+  const again = await get("/v1-k3s/serving-kubelet.crt", { headers: nodeHeaders("worker-k8s-a", PASSWORD_A, "10.99.0.7") });
+  assert.equal(again.status, 200, again.text);
+  await waitFor("the new address", async () => (await internalIp()) === "10.99.0.7", 10_000, 100);
+});
+
 test("the proxy streams a watch and splices an upgraded (websocket) connection", async () => {
   // A plain watch: events arrive while the response is still open.
   const seen = await new Promise<string>((resolve, reject) => {

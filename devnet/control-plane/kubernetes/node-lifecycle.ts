@@ -7,7 +7,12 @@
 // - a deregistration: the Node is deleted (and its pods), its node password forgotten;
 // - an admitted Node's node.cloudprovider.kubernetes.io/uninitialized taint (the kubelet runs with
 //   --cloud-provider=external, as under k3s) is removed, which is what k3s's embedded cloud
-//   controller does and which no other component here would do.
+//   controller does and which no other component here would do;
+// - its addresses: with --cloud-provider=external the kubelet never changes addresses once set
+//   (the cloud controller owns them), and k3s's embedded one sets InternalIP from the address the
+//   agent reports (its k3s.io/internal-ip annotation). Here the agent's report is the k3s-Node-IP of
+//   its serving-certificate request: a worker moved to a new host under the same name is then
+//   reached (kubectl logs, exec) at the new host, not the old one.
 //
 // The chain is polled (StakeReader.readStake, every pollMs, default 1 s) for the registered
 // workers, rather than one ChainWatch per worker: ChainWatch watches one worker's stake, seal
@@ -42,6 +47,8 @@ export class NodeLifecycle {
   /** Deregistered node ids whose Node is still to be deleted. */
   private readonly leaving = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Node name -> the IPs its agent last reported (k3s-Node-IP). */
+  private readonly nodeIps = new Map<string, readonly string[]>();
   private running = false;
   private current: Promise<void> | null = null;
   private lastError = "";
@@ -79,6 +86,10 @@ export class NodeLifecycle {
    * The certificate endpoints' gate: admitted, and the stake active on chain right now. Null
    * when the node may have certificates, else the refusal. A failed chain read throws.
    */
+  noteNodeIps(node: string, ips: readonly string[]): void {
+    this.nodeIps.set(node, [...ips]);
+  }
+
   async stakeRefusal(node: string): Promise<string | null> {
     const w = this.o.ctx.workers.get(node);
     if (!w) return stakeGateMessage(node);
@@ -163,6 +174,7 @@ export class NodeLifecycle {
       if (!this.admitted(id)) continue;
       try {
         await this.admit(node);
+        await this.setAddresses(node);
       } catch (err) {
         this.noteError((err as Error).message);
       }
@@ -205,6 +217,18 @@ export class NodeLifecycle {
       },
     });
     this.o.ctx.log(fenced ? "node readmitted (stake verified again)" : "node initialized", { node: node.metadata.name });
+  }
+
+  /** InternalIP as the agent last reported it, and the Hostname, as k3s's cloud controller sets them. */
+  private async setAddresses(node: any): Promise<void> {
+    const ips = this.nodeIps.get(node.metadata.name);
+    if (!ips) return;
+    const want = [...ips.map((address) => ({ type: "InternalIP", address })), { type: "Hostname", address: node.metadata.name as string }];
+    const have = (node.status?.addresses ?? []) as { type: string; address: string }[];
+    if (JSON.stringify(have) === JSON.stringify(want)) return;
+    // A merge patch replaces the list; the status subresource, as a cloud controller writes it.
+    await this.o.api.expect("PATCH", `/api/v1/nodes/${node.metadata.name}/status`, [200], { status: { addresses: want } }, "application/merge-patch+json");
+    this.o.ctx.log("node addresses set from its agent's report", { node: node.metadata.name, addresses: ips });
   }
 
   /** A JSON merge patch guarded by the resourceVersion read: a concurrent change is a conflict. */

@@ -22,6 +22,8 @@ export interface SupervisorGate {
   stakeRefusal(node: string): Promise<string | null>;
   /** Whether system:node:<node> may speak through the proxy now. */
   admitted(node: string): boolean;
+  /** The addresses the node's agent gave with its serving certificate request (k3s-Node-IP). */
+  noteNodeIps(node: string, ips: readonly string[]): void;
 }
 
 export interface SupervisorOptions {
@@ -112,6 +114,7 @@ export async function startSupervisor(o: SupervisorOptions): Promise<Supervisor>
     const leaf = kind === "serving"
       ? await issue(pki.serverCa, { cn: node, usage: "server", sans: [node, "localhost", "127.0.0.1", ...ips] })
       : await issue(pki.clientCa, { cn: `system:node:${node}`, orgs: ["system:nodes"], usage: "client" });
+    if (kind === "serving" && ips.length > 0) o.gate.noteNodeIps(node, ips);
     const caPem = kind === "serving" ? serverCaPem : clientCaPem;
     o.log("kubelet certificate issued", { node, kind });
     text(res, 200, leaf.certPem + caPem + leaf.keyPem);
