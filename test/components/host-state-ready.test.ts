@@ -22,6 +22,7 @@ import { after, before, beforeEach, test } from "node:test";
 import { finishingRollout, waitHealthy, type HostStateInputs } from "../../src/components/runtime/host-state";
 import { acquireSlot, holdsSlot, resetRollouts, ROLLOUT_MARKER } from "../../src/components/runtime/rollout";
 import type { Run } from "../../src/components/runtime/ssh";
+import { runtimeSshKey } from "../support/keys";
 import { waitFor } from "../support/wait";
 
 const CNI = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
@@ -87,8 +88,11 @@ const run: Run = (cmd) => {
   });
 };
 
+/** Never used to connect (commands run through `run`), but a real key made at run time all the same. */
+const SSH_KEY = runtimeSshKey().pem;
+
 const inputs = (over: Partial<HostStateInputs> = {}): HostStateInputs => ({
-  host: "127.0.0.1", port: 22, user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----", hostKey: "ssh-ed25519 AAAA", allowUnreachableHost: false, connectRetries: 1,
+  host: "127.0.0.1", port: 22, user: "root", privateKey: SSH_KEY, hostKey: "ssh-ed25519 AAAA", allowUnreachableHost: false, connectRetries: 1,
   nodeId: "w1", agentPort: port, bundleSha256: bundleSha, bundlePath: "/x/agent.js", configSha256: SHA, removeContainerd: false,
   containerPackage: "containerd", containerdConfig: "", healthTimeoutSeconds: 60, k3sVersion: "v1.31.4+k3s1", nodeVersion: "",
   rolloutFleet: "f", maxUnavailable: 1, rolloutDigest: "d".repeat(64),
