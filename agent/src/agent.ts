@@ -56,6 +56,26 @@ export interface AgentDeps {
   telemetry: Telemetry;
   /** Whether a SIGTERM is the worker leaving (deregister) or a restart (leaving.ts). */
   stopIsLeaving: () => Promise<boolean>;
+  /**
+   * Independent RPC nodes (sui.confirmSources) that must agree, with `chain`, before a stake that
+   * reads as not active stops k3s (quorum: sui.confirmQuorum). Default none.
+   */
+  confirmSources?: readonly ConfirmSource[];
+}
+
+export interface ConfirmSource {
+  /** The node's origin, for logs (never a key: URLs carry none). */
+  name: string;
+  reader: StakeReader;
+}
+
+/** What each source said when a stake read as not active. */
+export interface StakeTally {
+  inactive: number;
+  sources: number;
+  quorum: number;
+  /** Per source: the status it read, or why it could not. */
+  answers: Record<string, string>;
 }
 
 export class Agent {
@@ -81,6 +101,7 @@ export class Agent {
   private readonly cp: ControlPlaneClient;
   private readonly startup: Loop;
   private readonly heartbeat: Loop;
+  private readonly crossChecks: Loop;
   readonly chainWatch: ChainWatch;
   private stopping: Promise<void> | undefined;
 
@@ -91,6 +112,7 @@ export class Agent {
     const onError = (what: string) => (err: unknown) => d.log.error(`${what} failed unexpectedly`, { err });
     this.startup = new Loop({ ...hb, run: () => this.startOnce(), onError: onError("start-up") });
     this.heartbeat = new Loop({ ...hb, run: () => this.beat(), onError: onError("heartbeat") });
+    this.crossChecks = new Loop({ ...hb, intervalMs: hb.stakeRereadIntervalMs, run: () => this.crossCheck(), onError: onError("stake cross-check") });
     this.chainWatch = new ChainWatch({
       reader: d.chain,
       ids: { stakeId: d.cfg.stakeId, sealTokenId: d.cfg.sealTokenId, registryId: d.cfg.sui.registryId },
@@ -140,7 +162,7 @@ export class Agent {
       // Blocked (token revoked or expired, key mismatch, RPC down) with k3s perhaps still running
       // from before a restart: keep watching the stake, so a slash stops k3s at once. A failed
       // read never produces a view, so an outage alone stops nothing.
-      this.chainWatch.start();
+      this.startWatching();
       return false;
     }
     // Shutdown or unstake may have come while we read the chain: do not start anything then.
@@ -156,7 +178,7 @@ export class Agent {
     this.status.phase = "running";
     this.status.reason = null;
     void this.startup.stop();
-    this.chainWatch.start();
+    this.startWatching();
     // The first beat registers (and retries registration with backoff while it fails).
     this.heartbeat.start();
     return true;
@@ -208,24 +230,95 @@ export class Agent {
     await this.enforceStop(`stake ${confirmed.status} on chain`);
   }
 
+  /** Sources that must agree before a stake that reads as not active stops k3s, and how many. */
+  get stakeQuorum(): { sources: number; quorum: number } {
+    const sources = 1 + (this.d.confirmSources?.length ?? 0);
+    return { sources, quorum: this.d.cfg.sui.confirmQuorum ?? Math.floor(sources / 2) + 1 };
+  }
+
+  /** Times the sources disagreed about the stake (some read it not active, too few to stop). */
+  stakeDisagreements = 0;
+  /** The last tally of a stake that read as not active, for /health and the log. */
+  lastStakeTally: StakeTally | null = null;
+
   /**
-   * A stake that read as slashed or withdrawn (`first` says how), read once more: the second
-   * answer when it agrees (not active), else null (active, missing, or the read failed).
+   * A stake that read as slashed or withdrawn (`first` says how), read again from every source:
+   * the main RPC node once more and each independent confirm source, at once. The node stops
+   * only when at least `quorum` of them read it as not active (the main node's view is then
+   * returned), so one lying or hijacked RPC node cannot stop k3s. A read that fails, times out,
+   * reads the record as missing or names another node counts as not agreeing; a stake that only
+   * one source sees slashed is logged and counted, never acted on.
    */
   private async confirmInactive(first: string): Promise<StakeView | null> {
-    let confirmed: StakeView | null;
-    try {
-      confirmed = await withTimeout(this.d.chain.readStake(this.d.cfg.stakeId), this.d.cfg.sui.requestTimeoutMs, "confirming stake read");
-    } catch (err) {
-      this.d.log.warn(`${first}, but the confirming read failed; not stopping`, { err });
-      return null;
+    const { cfg, log } = this.d;
+    const sources: ConfirmSource[] = [{ name: "rpcUrl", reader: this.d.chain }, ...(this.d.confirmSources ?? [])];
+    const reads = await Promise.allSettled(sources.map((s) => withTimeout(s.reader.readStake(cfg.stakeId), cfg.sui.requestTimeoutMs, `confirming stake read (${s.name})`)));
+    const { quorum } = this.stakeQuorum;
+    const answers: Record<string, string> = {};
+    let inactive = 0;
+    let mainView: StakeView | null = null;
+    let anyInactive: StakeView | null = null;
+    let activeView: StakeView | null = null;
+    reads.forEach((r, i) => {
+      const name = sources[i]!.name;
+      if (r.status === "rejected") {
+        answers[name] = `read failed: ${(r.reason as Error)?.message ?? String(r.reason)}`;
+        return;
+      }
+      const v = r.value;
+      if (!v) answers[name] = "missing";
+      else if (v.nodeId !== cfg.nodeId) answers[name] = `names node ${v.nodeId}`;
+      else {
+        answers[name] = v.status;
+        if (v.status === "active") activeView ??= v;
+        else {
+          inactive += 1;
+          anyInactive ??= v;
+          if (i === 0) mainView = v;
+        }
+      }
+    });
+    const tally: StakeTally = { inactive, sources: sources.length, quorum, answers };
+    this.lastStakeTally = tally;
+    if (inactive >= quorum) {
+      if (sources.length > 1) log.warn(`${first}; ${inactive} of ${sources.length} sources agree (quorum ${quorum})`, { answers });
+      return mainView ?? anyInactive;
     }
-    if (!confirmed || confirmed.status === "active") {
-      this.d.log.warn(`${first} once, then ${confirmed ? "active" : "missing"}; not stopping`);
-      if (confirmed) this.noteStake("active", confirmed.amountMist, confirmed.lockedUntilEpoch);
-      return null;
-    }
-    return confirmed;
+    this.stakeDisagreements += 1;
+    log.warn(`${first}, but only ${inactive} of ${sources.length} source(s) read it so (quorum ${quorum}); not stopping`, { answers });
+    const a = activeView as StakeView | null;
+    if (a && sources.length === 1) this.noteStake("active", a.amountMist, a.lockedUntilEpoch);
+    return null;
+  }
+
+  /**
+   * The safety cross-check: every confirm source reads the stake, so a main RPC node that hides a
+   * slash (keeps saying active) is found within stakeRereadIntervalMs; any source that reads it
+   * as not active starts the quorum read above.
+   */
+  private async crossCheck(): Promise<boolean> {
+    const sources = this.d.confirmSources ?? [];
+    if (!this.active || sources.length === 0) return true;
+    const cfg = this.d.cfg;
+    const reads = await Promise.allSettled(sources.map((s) => withTimeout(s.reader.readStake(cfg.stakeId), cfg.sui.requestTimeoutMs, `cross-check stake read (${s.name})`)));
+    const saw = reads.findIndex((r) => r.status === "fulfilled" && r.value !== null && r.value.nodeId === cfg.nodeId && r.value.status !== "active");
+    if (saw < 0 || !this.active) return true;
+    const first = `confirm source ${sources[saw]!.name} read the stake as ${(reads[saw] as PromiseFulfilledResult<StakeView>).value.status}`;
+    const confirmed = await this.confirmInactive(first);
+    if (!confirmed || !this.active) return true;
+    this.noteStake(confirmed.status, confirmed.amountMist, confirmed.lockedUntilEpoch);
+    await this.enforceStop(`stake ${confirmed.status} on chain`);
+    return true;
+  }
+
+  /** The stake watch (main RPC node) and the cross-check of the confirm sources. */
+  private startWatching(): void {
+    this.chainWatch.start();
+    this.crossChecks.start(this.d.cfg.heartbeat.stakeRereadIntervalMs);
+  }
+
+  private async stopWatching(): Promise<void> {
+    await Promise.all([this.chainWatch.stop(), this.crossChecks.stop()]);
   }
 
   /** The latest chain view, read now if there is none yet. */
@@ -252,7 +345,7 @@ export class Agent {
     this.d.log.error("stopping node: " + reason, { nodeId: this.d.cfg.nodeId });
     void this.startup.stop();
     void this.heartbeat.stop();
-    void this.chainWatch.stop();
+    void this.stopWatching();
     await this.stopWorkloads();
     void this.deregister(reason);
   }
@@ -269,7 +362,7 @@ export class Agent {
     this.status.registered = false;
     this.d.log.warn("another host serves this node now: stepping down", { nodeId: this.d.cfg.nodeId, why });
     void this.heartbeat.stop();
-    void this.chainWatch.stop();
+    void this.stopWatching();
     await this.stopWorkloads();
   }
 
@@ -290,9 +383,18 @@ export class Agent {
     // From the watched view: a registry change (the control plane moved or rotated its key)
     // is pushed like a stake change, so there is no read per request.
     const reg = this.status.phase === "running" ? (await this.chainView()).registry : await this.d.chain.readRegistry(this.d.cfg.sui.registryId);
-    const endpoint = this.d.cfg.controlPlane.endpoint ?? reg.endpoint;
+    const { endpoint: pinnedEndpoint, publicKey: pinnedKey } = this.d.cfg.controlPlane;
+    const endpoint = pinnedEndpoint ?? reg.endpoint;
     if (!endpoint) throw new Error("the NautilusRegistry names no control-plane endpoint");
-    return { endpoint, enclavePubkey: reg.enclavePubkey };
+    if (pinnedKey && reg.enclavePubkey !== pinnedKey) {
+      // Either the control plane rotated its key (the stack must say so) or the RPC node lies
+      // about the registry: talk to no one but the pinned key's holder either way.
+      throw new Error(
+        `the NautilusRegistry (as the RPC node reads it) names control-plane key ${reg.enclavePubkey || "(none)"}, but this agent is pinned to ${pinnedKey} (controlPlane.publicKey): ` +
+          `not talking to it. If the control plane really rotated its key, set controlPlanePublicKey in the stack and run \`pulumi up\``,
+      );
+    }
+    return { endpoint, enclavePubkey: pinnedKey ?? reg.enclavePubkey };
   }
 
   /** Register (or re-register) with the control plane. Throws on failure. */
@@ -392,6 +494,11 @@ export class Agent {
       log.debug("heartbeat sent", { runningPods: body.running_pods });
       return true;
     } catch (err) {
+      // Registering refused as superseded: another host serves this node now (a move is one-way).
+      if (err instanceof ControlPlaneError && err.code === SUPERSEDED) {
+        await this.stepDown(err.message);
+        return true;
+      }
       return this.beatFailed(err);
     }
   }
@@ -462,7 +569,7 @@ export class Agent {
     this.status.phase = "stopped";
     this.status.reason = "unstake requested";
     this.d.log.info("unstake requested: leaving the cluster");
-    await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.chainWatch.stop()]);
+    await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stopWatching()]);
     await this.stopWorkloads();
     return { deregistered: await this.deregister("unstake requested") };
   }
@@ -475,7 +582,7 @@ export class Agent {
     this.stopping ??= (async () => {
       const wasRegistered = this.status.registered;
       this.status.phase = "shutting-down";
-      await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.chainWatch.stop()]);
+      await Promise.all([this.startup.stop(), this.heartbeat.stop(), this.stopWatching()]);
       if (wasRegistered && (await this.d.stopIsLeaving())) await this.deregister("agent shutting down");
       else if (wasRegistered) this.d.log.info("agent stopping without leaving the cluster (its unit stays enabled): k3s keeps serving the node, still registered");
       await this.d.k3s.detach();

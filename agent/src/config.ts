@@ -25,20 +25,30 @@ const ed25519PublicKey = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, "must be a base64 raw 32-byte ed25519 public key (as `node agent.js operator-keygen` prints)");
 
+// No credentials in an RPC URL (user:password@, a query string): the URL is served by GET
+// /api/v1/config and sits in a world-readable file. A key goes in a headers file.
+const rpcUrlWithoutCredentials = z
+  .string()
+  .url()
+  .superRefine((v, ctx) => {
+    const p = rpcUrlCredentialProblem(v, "agentRpcHeaders");
+    if (p) ctx.addIssue({ code: "custom", message: `${p} (on the host: a headersFile)` });
+  });
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 export const agentConfigSchema = z
   .object({
     nodeId: dnsName,
     sui: z
       .object({
-        // No credentials in it (user:password@, a query string): the URL is served by GET
-        // /api/v1/config and sits in a world-readable file. A key goes in headersFile.
-        rpcUrl: z
-          .string()
-          .url()
-          .superRefine((v, ctx) => {
-            const p = rpcUrlCredentialProblem(v, "agentRpcHeaders");
-            if (p) ctx.addIssue({ code: "custom", message: `${p} (on the host: sui.headersFile)` });
-          }),
+        rpcUrl: rpcUrlWithoutCredentials,
         // gRPC pushes changes (checkpoint stream); JSON-RPC (private nodes only) is polled.
         transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
         // A chain read that takes longer is a failed read (never a slash), and is retried.
@@ -51,15 +61,49 @@ export const agentConfigSchema = z
         headersFile: absPath.optional(),
         // PEM CA certificates the node's certificate is checked against besides the public CAs.
         caCertificates: caCertificatesSchema.optional(),
+        // Independent RPC endpoints (other providers) that must agree before a stake that reads
+        // as not active stops k3s: one lying or hijacked node cannot stop the worker alone.
+        // They are also read every stakeRereadIntervalMs, so a node that hides a slash is found.
+        confirmSources: z
+          .array(
+            z
+              .object({
+                rpcUrl: rpcUrlWithoutCredentials,
+                // Its own API key, if it takes one (a file like headersFile).
+                headersFile: absPath.optional(),
+              })
+              .strict(),
+          )
+          .max(8)
+          .default([]),
+        // How many sources (rpcUrl counted once, plus confirmSources) must read the stake as not
+        // active before k3s stops. Default: a majority of them (rpcUrl's own second read when
+        // there are no confirmSources).
+        confirmQuorum: z.number().int().min(1).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((s, ctx) => {
+        const sources = 1 + s.confirmSources.length;
+        if (s.confirmQuorum !== undefined && s.confirmQuorum > sources) {
+          ctx.addIssue({ code: "custom", path: ["confirmQuorum"], message: `is ${s.confirmQuorum}, more than the ${sources} source(s) there are (rpcUrl and ${s.confirmSources.length} confirmSources)` });
+        }
+        const seen = new Set<string>();
+        [s.rpcUrl, ...s.confirmSources.map((c) => c.rpcUrl)].forEach((u, i) => {
+          const origin = originOf(u);
+          if (seen.has(origin)) ctx.addIssue({ code: "custom", path: ["confirmSources", i - 1, "rpcUrl"], message: `names the same node as another source (${origin}): a confirmation must come from an independent one` });
+          seen.add(origin);
+        });
+      }),
     stakeId: objectId,
     sealTokenId: objectId,
     controlPlane: z
       .object({
-        // Override for dev; otherwise the endpoint comes from the NautilusRegistry on chain.
-        // The reply-signing key always comes from the registry.
+        // Pinned endpoint; otherwise it comes from the NautilusRegistry on chain.
         endpoint: z.string().url().optional(),
+        // Pinned reply-signing key (from the stack): only replies signed by it are acted on,
+        // whatever the registry says, so an RPC node that lies about the registry cannot put a
+        // control plane of its own in front of the agent. Unset: the registry's key.
+        publicKey: ed25519PublicKey.optional(),
         requestTimeoutMs: durationMs(5_000),
       })
       .strict()
@@ -232,7 +276,11 @@ export function redactConfig(cfg: AgentConfig): Record<string, unknown> {
   const { sealTokenId: _omit, paths, ...rest } = cfg;
   return {
     ...rest,
-    sui: { ...cfg.sui, ...(cfg.sui.headersFile ? { headersFile: "[redacted]" } : {}) },
+    sui: {
+      ...cfg.sui,
+      ...(cfg.sui.headersFile ? { headersFile: "[redacted]" } : {}),
+      confirmSources: cfg.sui.confirmSources.map((c) => ({ ...c, ...(c.headersFile ? { headersFile: "[redacted]" } : {}) })),
+    },
     sealTokenId: "[redacted]",
     paths: { workerKey: "[redacted]", diskPath: paths.diskPath },
   };

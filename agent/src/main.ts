@@ -42,7 +42,12 @@ function loadConfig() {
     if (err instanceof ConfigError) throw new ConfigError(`invalid config ${path}: ${err.message}`);
     throw err;
   }
-  return { cfg, sha256: createHash("sha256").update(text).digest("hex"), rpcHeaders: loadRpcHeaders(cfg.sui.headersFile) };
+  return {
+    cfg,
+    sha256: createHash("sha256").update(text).digest("hex"),
+    rpcHeaders: loadRpcHeaders(cfg.sui.headersFile),
+    confirmHeaders: cfg.sui.confirmSources.map((c) => loadRpcHeaders(c.headersFile)),
+  };
 }
 
 /** The RPC headers file the config names, if any; one others can read is tightened to 0600. */
@@ -100,7 +105,7 @@ function keygen(args: string[]): void {
 }
 
 async function run(): Promise<void> {
-  const { cfg, sha256, rpcHeaders } = loadConfigOrExit();
+  const { cfg, sha256, rpcHeaders, confirmHeaders } = loadConfigOrExit();
   const log = createLogger(cfg.logLevel);
   // SIGHUP (systemctl reload): re-read the file; a renewed seal token is switched to live. The
   // handler is in place before systemd hears READY=1 (SIGHUP's default would kill the agent); a
@@ -122,7 +127,7 @@ async function run(): Promise<void> {
     running.reload(next.cfg, next.sha256).catch((err: unknown) => log.error("config reload failed; the running config stays", { err }));
   };
   process.on("SIGHUP", reload);
-  running = await startAgent(cfg, { log, configSha256: sha256, bundleSha256: ownSha256(), rpcHeaders });
+  running = await startAgent(cfg, { log, configSha256: sha256, bundleSha256: ownSha256(), rpcHeaders, confirmHeaders });
   if (reloadPending) reload();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

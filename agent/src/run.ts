@@ -2,7 +2,7 @@
 // chain reader, a logger sink or a k3s service).
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent } from "./agent";
+import { Agent, type ConfirmSource } from "./agent";
 import { createAgentMetrics } from "./api/metrics-registry";
 import { OperatorAuth } from "./api/operator-auth";
 import { createApiServer } from "./api/server";
@@ -57,6 +57,10 @@ export interface StartOptions {
   bundleSha256?: string;
   /** Extra headers on every chain request (sui.headersFile): secrets, kept out of the log. */
   rpcHeaders?: Readonly<Record<string, string>>;
+  /** Headers per sui.confirmSources entry (its headersFile), in order: secrets too. */
+  confirmHeaders?: ReadonlyArray<Readonly<Record<string, string>> | undefined>;
+  /** Inject the confirm sources' readers (tests); default: src/sui on each confirm rpcUrl. */
+  confirmSources?: readonly ConfirmSource[];
 }
 
 /** Every spelling of a seal token id goes to the log guard: as configured, and as the chain returns it. */
@@ -71,13 +75,18 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
   const log = opts.log ?? createLogger(cfg.logLevel);
   // Register secrets with the log guard before anything can log them.
   guardSealTokenId(log, cfg.sealTokenId);
-  for (const value of Object.values(opts.rpcHeaders ?? {})) log.addSecret(value);
+  for (const headers of [opts.rpcHeaders, ...(opts.confirmHeaders ?? [])]) for (const value of Object.values(headers ?? {})) log.addSecret(value);
   const identity = loadOrCreateIdentity(cfg.paths.workerKey);
   if (identity.created) log.info("generated a new worker key", { publicKey: identity.publicKey });
 
   const chain = opts.chain ?? createSuiStakeReader(cfg.sui.rpcUrl, { packageId: cfg.sui.packageId,
     transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`, headers: opts.rpcHeaders, caCertificates: cfg.sui.caCertificates,
   });
+  const confirmSources = opts.confirmSources ?? cfg.sui.confirmSources.map((c, i): ConfirmSource => ({
+    name: new URL(c.rpcUrl).origin,
+    reader: createSuiStakeReader(c.rpcUrl, { packageId: cfg.sui.packageId, transport: cfg.sui.transport, clientName: `k3s-daas-agent/${cfg.nodeId}`,
+      headers: opts.confirmHeaders?.[i], caCertificates: cfg.sui.caCertificates }),
+  }));
   const k3s = opts.k3s ?? createK3sService(cfg.k3s, log);
   const runtime = opts.runtime ?? createRuntime(cfg.containerRuntime);
   const node = cfg.k3s.nodeReadyCheck
@@ -90,7 +99,7 @@ export async function startAgent(cfg: AgentConfig, opts: StartOptions = {}): Pro
     resources: new ResourceSampler(cfg.paths.diskPath), runtime, k3s, node, log,
     intervalMs: cfg.telemetry.sampleIntervalMs, jitter: cfg.telemetry.jitter,
   });
-  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry, stopIsLeaving });
+  const agent = new Agent({ cfg, log, chain, identity, k3s, runtime, telemetry, stopIsLeaving, confirmSources });
   agent.status.configSha256 = opts.configSha256 ?? null;
   agent.status.bundleSha256 = opts.bundleSha256 ?? null;
   const operatorAuth = new OperatorAuth({ nodeId: cfg.nodeId, keys: cfg.api.operatorKeys });

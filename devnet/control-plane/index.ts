@@ -66,7 +66,7 @@ export interface ControlPlane {
   /** base64 raw ed25519 public key, as published in the registry. */
   publicKey: string;
   privateKeyPem: string;
-  workers(): WorkerRecord[];
+  workers(): Omit<WorkerRecord, "seal_token_id">[];
   /** Present when started with `kubernetes`. */
   kubernetes?: KubernetesControlPlane;
   close(): Promise<void>;
@@ -85,6 +85,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     // Twice the window: a nonce must be remembered as long as its timestamp could be accepted.
     nonces: new NonceCache(2 * TIMESTAMP_WINDOW_MS, opts.maxNonces),
     workers: new Map(),
+    retiredTokens: new Map(),
     log: opts.log ?? (() => {}),
   };
   const server: Server = createServer(async (req, res) => {
@@ -134,7 +135,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     port: addr.port,
     publicKey,
     privateKeyPem: key.export({ format: "pem", type: "pkcs8" }) as string,
-    workers: () => [...ctx.workers.values()],
+    workers: () => [...ctx.workers.values()].map(({ seal_token_id: _omit, ...w }) => w),
     kubernetes,
     close: async () => {
       await closeServer();

@@ -10,6 +10,8 @@ export interface WorkerRecord {
   node_id: string;
   stake_object_id: string;
   worker_pubkey: string;
+  /** The token the node registered with last (normalized); not served by GET /workers. */
+  seal_token_id: string;
   registered_at: string;
   last_heartbeat_at: string | null;
   last_heartbeat: Record<string, unknown> | null;
@@ -21,6 +23,13 @@ export interface CpContext {
   chain: StakeReader;
   nonces: NonceCache;
   workers: Map<string, WorkerRecord>;
+  /**
+   * Per node id, the seal tokens a move retired: once a new worker key has registered the node,
+   * the tokens of the keys it replaced can never register it again, so an old host whose agent
+   * restarts mid-move (its token is valid until its teardown revokes it) cannot take the node
+   * back and leave the new host superseded. A move back to an old host mints it a new token.
+   */
+  retiredTokens: Map<string, Set<string>>;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 

@@ -12,7 +12,7 @@ import { agentConfigSchema } from "../../agent/src/config";
 import { loadOrCreateIdentity } from "../../agent/src/identity";
 import type { ProcessK3s } from "../../agent/src/k3s-service";
 import { ControlPlaneClient, ControlPlaneError } from "../../agent/src/cp-client";
-import { PATH_DEREGISTER, SUPERSEDED } from "../../agent/src/protocol";
+import { PATH_DEREGISTER, PATH_REGISTER, SUPERSEDED } from "../../agent/src/protocol";
 import { getJson, processAlive, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
 
 let chain: Chain, cp: ControlPlane;
@@ -75,6 +75,29 @@ test("the new host registers; the old one is refused as superseded and steps dow
   assert.ok(record()!.heartbeats > beats, "the new host beats on");
   assert.ok(processAlive((newAgent.k3s as ProcessK3s).pid!), "the new host's k3s runs");
   assert.equal((await getJson(`${newAgent.base}/health`)).status, 200);
+});
+
+test("a move is one-way: the old host's agent, restarted mid-move with its still valid token, cannot take the node back", async () => {
+  // The old host's agent restarts before its teardown (a crash, a reboot): its token is still on
+  // chain, so it verifies and tries to register again. Before issue 23 the latest registration
+  // won, so it took the node back and the new host was told `superseded` and stopped for good.
+  await oldAgent!.stop();
+  oldAgent = await runAgent(oldNode);
+  await waitFor("the restarted old agent was refused and stepped down", () => oldAgent!.agent.status.phase === "stopped");
+  assert.match(oldAgent.agent.status.reason ?? "", /^superseded: /);
+  assert.equal(oldAgent.agent.status.registered, false);
+  assert.ok(oldAgent.lines.some((l) => /another host serves this node now: stepping down/.test(l)), "its log says why");
+  assert.equal(record()!.worker_pubkey, newNode.workerPubkey, "the node stays registered to the new host");
+  const beats = record()!.heartbeats;
+  await waitFor("the new host beats on", () => (record()?.heartbeats ?? 0) >= beats + 2);
+  assert.equal(newAgent!.agent.status.phase, "running");
+  assert.equal((await getJson(`${newAgent!.base}/health`)).status, 200, "the new host serves");
+  assert.ok(processAlive((newAgent!.k3s as ProcessK3s).pid!));
+  // And a direct registration with the old token is refused, signed, as superseded.
+  const client = new ControlPlaneClient(oldNode.nodeId, loadOrCreateIdentity(oldNode.cfg.paths.workerKey), 2000);
+  const body = { node_id: oldNode.nodeId, seal_token_id: oldNode.sealTokenId, stake_object_id: oldNode.stakeId, worker_pubkey: oldNode.workerPubkey, timestamp: Math.floor(Date.now() / 1000), agent_version: "test" };
+  await assert.rejects(client.post({ endpoint: cp.url, enclavePubkey: cp.publicKey }, PATH_REGISTER, body), (e: ControlPlaneError) => e.status === 409 && e.code === SUPERSEDED);
+  assert.equal(record()!.worker_pubkey, newNode.workerPubkey);
 });
 
 test("the old host's teardown (SIGTERM, its token revoked) leaves the node registered to the new host", async () => {

@@ -108,6 +108,17 @@ function build({ nodeId, nodeReadyCheck, agent, telemetry }: Sources): Prom.Regi
       this.inc({ reason: "systemd" }, telemetry.k3sManagerRestarts);
     },
   });
+  new prom.Counter({
+    name: "k3s_daas_stake_source_disagreements_total",
+    help: "Times a stake read as not active by some RPC sources but fewer than the quorum (sui.confirmSources): k3s was not stopped; a lying or broken RPC node is likely",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(agent.stakeDisagreements);
+    },
+  });
+  gauge("k3s_daas_stake_sources", "RPC sources the stake is read from (sui.rpcUrl and sui.confirmSources)", () => agent.stakeQuorum.sources);
+  gauge("k3s_daas_stake_quorum", "Sources that must read the stake as not active before k3s stops", () => agent.stakeQuorum.quorum);
   gauge("k3s_daas_k3s_active", "1 when the k3s agent was running at the last runtime sample", () => (telemetry.latest?.k3sActive ? 1 : 0));
   gauge("k3s_daas_runtime_sample_timestamp_seconds", "Unix time of the last runtime sample", () => (telemetry.latest?.at ?? 0) / 1000);
   gauge("k3s_daas_running_pods", "Pod sandboxes with a running task", () => telemetry.latest?.runningPods ?? 0);

@@ -5,5 +5,6 @@ import { sendReply } from "../http";
 import type { CpContext } from "../state";
 
 export async function listWorkers(ctx: CpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  sendReply(ctx.key, req, res, 200, { workers: [...ctx.workers.values()] });
+  // Without the seal token ids: a token id is a credential's name, not for anyone who asks.
+  sendReply(ctx.key, req, res, 200, { workers: [...ctx.workers.values()].map(({ seal_token_id: _omit, ...w }) => w) });
 }
