@@ -59,6 +59,9 @@ export const fleetConfigSchema = z
       .object({
         rpcUrl: url,
         agentRpcUrl: url.optional(),
+        // Independent nodes (no API key) that must agree before an agent stops for a slash.
+        confirmRpcUrls: z.array(url).max(8).default([]),
+        confirmQuorum: z.number().int().min(1).optional(),
         transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
         packageId: objectId,
         poolId: objectId,
@@ -72,6 +75,12 @@ export const fleetConfigSchema = z
           const v = n[k];
           const problem = v === undefined ? undefined : rpcUrlCredentialProblem(v, headers);
           if (problem) ctx.addIssue({ code: "custom", path: [k], message: problem });
+        }
+        n.confirmRpcUrls.forEach((u, i) => {
+          if (rpcUrlCredentialProblem(u)) ctx.addIssue({ code: "custom", path: ["confirmRpcUrls", i], message: "must not carry credentials: a confirm source must be a node that needs no API key" });
+        });
+        if (n.confirmQuorum !== undefined && n.confirmQuorum > 1 + n.confirmRpcUrls.length) {
+          ctx.addIssue({ code: "custom", path: ["confirmQuorum"], message: `must be at most ${1 + n.confirmRpcUrls.length} (agentRpcUrl plus the confirmRpcUrls)` });
         }
       }),
     walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (set it with --secret)"),
@@ -116,6 +125,8 @@ export const fleetConfigSchema = z
       .refine((p) => !RESERVED_PORTS.has(p), "must not be a k3s/kubelet port (10250, 6443, ...)")
       .default(9443),
     controlPlaneEndpoint: url.optional(),
+    // The control plane's reply-signing key, pinned in the agents (base64 ed25519).
+    controlPlanePublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be a base64 ed25519 public key (as the NautilusRegistry publishes it)").optional(),
     heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
     // Public halves of the operator keys whose signed POSTs the agents obey (agent/README.md).
     operatorKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 ed25519 public keys (node agent.js operator-keygen)")).max(16).default([]),

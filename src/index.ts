@@ -38,6 +38,7 @@ const fleet = new WorkerFleet("fleet", {
   aptSource: cfg.aptSource,
   agentPort: cfg.agentPort,
   controlPlaneEndpoint: cfg.controlPlaneEndpoint,
+  controlPlanePublicKey: cfg.controlPlanePublicKey,
   heartbeatIntervalMs: cfg.heartbeatIntervalMs,
   agentOperatorKeys: cfg.operatorKeys,
   allowUnreachableHost: cfg.allowUnreachableHost,

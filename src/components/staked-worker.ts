@@ -63,6 +63,15 @@ export interface NetworkSettings {
    * data). Default: none.
    */
   readonly rpcCaCertificates?: string;
+  /**
+   * Independent RPC endpoints (other providers, no API key) that must agree with `agentRpcUrl`
+   * before an agent stops k3s for a stake that reads as not active, and that cross-check it
+   * every minute: one lying or hijacked RPC node can then neither stop a worker nor hide a slash.
+   * Default: none (the agents trust `agentRpcUrl` alone, reading it twice).
+   */
+  readonly confirmRpcUrls?: readonly string[];
+  /** Sources (agentRpcUrl plus confirmRpcUrls) that must read a stake as not active. Default: a majority. */
+  readonly confirmQuorum?: number;
   readonly packageId: string;
   readonly poolId: string;
   readonly registryId: string;
@@ -133,6 +142,13 @@ export interface StakedWorkerArgs {
   readonly agentPort?: number;
   /** Control-plane endpoint override for the agent. Default: the NautilusRegistry's. */
   readonly controlPlaneEndpoint?: string;
+  /**
+   * The control plane's reply-signing key (base64 ed25519, as the NautilusRegistry publishes it),
+   * pinned in every agent: only replies it signed are acted on, so an RPC node that lies about
+   * the registry cannot stand a control plane of its own in front of the agents. Default: the
+   * registry's key, as the agents' RPC node reads it.
+   */
+  readonly controlPlanePublicKey?: string;
   /** Heartbeat interval in ms. Default 30000. */
   readonly heartbeatIntervalMs?: number;
   /** Operator public keys (base64 ed25519, `node agent.js operator-keygen`) whose signed POSTs the agent obeys. Default none: POSTs refused. */
@@ -197,6 +213,22 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   for (const k of ["rpcHeaders", "agentRpcHeaders"] as const) {
     if (a.network?.[k] !== undefined) errs.push(...rpcHeaderProblems(a.network[k], `network.${k}`));
   }
+  const confirm = a.network?.confirmRpcUrls ?? [];
+  const agentOrigin = originOf(a.network?.agentRpcUrl ?? a.network?.rpcUrl ?? "");
+  const seen = new Set([agentOrigin]);
+  for (const [i, u] of confirm.entries()) {
+    if (!/^https?:\/\/[^\s]+$/.test(u)) errs.push(`network.confirmRpcUrls[${i}] must be an http(s) URL`);
+    const credentials = rpcUrlCredentialProblem(u, "agentRpcHeaders");
+    if (credentials) errs.push(`network.confirmRpcUrls[${i}] must not carry credentials (a confirm source must be a node that needs no API key)`);
+    if (seen.has(originOf(u))) errs.push(`network.confirmRpcUrls[${i}] names the same node as agentRpcUrl or another confirm source: a confirmation must come from an independent one`);
+    seen.add(originOf(u));
+  }
+  if (confirm.length > 8) errs.push("network.confirmRpcUrls takes at most 8 endpoints");
+  const q = a.network?.confirmQuorum;
+  if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 1 + confirm.length)) {
+    errs.push(`network.confirmQuorum must be a whole number from 1 to ${1 + confirm.length} (agentRpcUrl plus ${confirm.length} confirmRpcUrls)`);
+  }
+  if (a.controlPlanePublicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.controlPlanePublicKey)) errs.push("controlPlanePublicKey must be a base64 ed25519 public key (as the NautilusRegistry publishes it)");
   if (a.network?.rpcCaCertificates !== undefined) errs.push(...caCertificateProblems(a.network.rpcCaCertificates).map((p) => `network.rpcCaCertificates ${p}`));
   if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
   if (!/^https:\/\/[A-Za-z0-9.:\[\]-]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push("k3sServerUrl must be https://host:port");
@@ -230,6 +262,14 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (a.controlPlaneEndpoint !== undefined && !/^https?:\/\/\S+$/.test(a.controlPlaneEndpoint)) errs.push("controlPlaneEndpoint must be an http(s) URL");
   errs.push(...runtimeSetupProblems(a));
   return errs;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /** The pause image, image tarballs and registries, each bad one named. */
@@ -415,10 +455,14 @@ export class StakedWorker extends pulumi.ComponentResource {
         packageId: args.network.packageId, poolId: args.network.poolId, registryId: args.network.registryId,
         ...(agentHeaders ? { headersFile: scripts.AGENT_RPC_HEADERS } : {}),
         ...(args.network.rpcCaCertificates ? { caCertificates: args.network.rpcCaCertificates } : {}),
+        ...(args.network.confirmRpcUrls?.length ? { confirmSources: args.network.confirmRpcUrls.map((rpcUrl) => ({ rpcUrl })) } : {}),
+        ...(args.network.confirmQuorum !== undefined ? { confirmQuorum: args.network.confirmQuorum } : {}),
       },
     };
     const configTail = {
-      ...(args.controlPlaneEndpoint ? { controlPlane: { endpoint: args.controlPlaneEndpoint } } : {}),
+      ...(args.controlPlaneEndpoint || args.controlPlanePublicKey
+        ? { controlPlane: { ...(args.controlPlaneEndpoint ? { endpoint: args.controlPlaneEndpoint } : {}), ...(args.controlPlanePublicKey ? { publicKey: args.controlPlanePublicKey } : {}) } }
+        : {}),
       k3s: { manager: "systemd", unit: "k3s-agent.service" },
       containerRuntime: { type: runtime, ...(runtime === "containerd" ? { socket: scripts.CONTAINERD_SOCKET } : {}) },
       heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },

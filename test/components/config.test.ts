@@ -51,7 +51,7 @@ describe("readFleetConfig", () => {
     assert.equal(c.k3sToken, K3S_TOKEN);
     assert.equal(c.sshPrivateKey, SSH_KEY);
     assert.equal(c.stakePerNodeSui, "1.5");
-    assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "grpc", packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
+    assert.deepEqual(c.network, { rpcUrl: "http://127.0.0.1:9000", transport: "grpc", confirmRpcUrls: [], packageId: "0x" + "1".repeat(64), poolId: "0x2", registryId: "0x3" });
     assert.equal(c.k3s.registries, undefined);
     assert.deepEqual(c.k3s, { serverUrl: "https://10.0.0.1:6443", version: "v1.31.4+k3s1", extraArgs: [], pauseImage: "docker.io/rancher/mirrored-pause:3.6", images: [], manageContainerdConfig: true });
     assert.deepEqual(c.hosts, [
@@ -67,6 +67,21 @@ describe("readFleetConfig", () => {
     assert.equal(c.healthTimeoutSeconds, 180);
     assert.equal(c.aptSource, undefined);
     assert.equal(c.controlPlaneEndpoint, undefined);
+    assert.equal(c.controlPlanePublicKey, undefined);
+  });
+
+  test("the trust pins: controlPlanePublicKey, network.confirmRpcUrls and confirmQuorum; bad ones named, never quoted", () => {
+    const key = Buffer.alloc(32, 5).toString("base64");
+    const net = JSON.parse(goodBag()[k("network")]!);
+    const c = readFleetConfig({ ...goodBag(), [k("controlPlanePublicKey")]: key, [k("network")]: JSON.stringify({ ...net, confirmRpcUrls: ["https://b.example"], confirmQuorum: 2 }) });
+    assert.equal(c.controlPlanePublicKey, key);
+    assert.deepEqual(c.network.confirmRpcUrls, ["https://b.example"]);
+    assert.equal(c.network.confirmQuorum, 2);
+    assert.match(errorOf(() => readFleetConfig({ ...goodBag(), [k("controlPlanePublicKey")]: "nope" })), /controlPlanePublicKey.*must be a base64 ed25519 public key/);
+    const bad = errorOf(() => readFleetConfig({ ...goodBag(), [k("network")]: JSON.stringify({ ...net, confirmRpcUrls: ["https://b.example/?key=SECRET-5"], confirmQuorum: 3 }) }));
+    assert.match(bad, /confirmRpcUrls\.0.*must not carry credentials/);
+    assert.match(bad, /confirmQuorum.*must be at most 2/);
+    assert.ok(!bad.includes("SECRET-5"));
   });
 
   test("scalars arrive as strings and are typed; numeric-looking strings stay strings for amounts and secrets", () => {

@@ -268,7 +268,7 @@ describe("StakedWorker children", () => {
     assert.equal(parsed.nodeId, "worker-1");
     assert.equal(parsed.stakeId, h.stakeIdFor("worker-1"));
     assert.equal(parsed.sealTokenId, h.sealIdFor("worker-1"));
-    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, transport: "grpc", requestTimeoutMs: 10_000, packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId });
+    assert.deepEqual(parsed.sui, { rpcUrl: NET.agentRpcUrl, transport: "grpc", requestTimeoutMs: 10_000, packageId: NET.packageId, poolId: NET.poolId, registryId: NET.registryId, confirmSources: [] });
     assert.equal(parsed.api.port, 9555);
     assert.equal(parsed.controlPlane.endpoint, "http://10.99.0.1:8443");
     assert.equal(parsed.containerRuntime.type, "containerd");
@@ -372,6 +372,29 @@ describe("StakedWorker children", () => {
     assert.equal(parsed.sui.caCertificates, ca);
     assert.equal(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).sui.caCertificates, undefined, "and only when given");
     assert.throws(() => new C.StakedWorker("w-ca-bad", args({ network: { ...NET, rpcCaCertificates: "not a certificate" } })), /network\.rpcCaCertificates must hold at least one PEM certificate/);
+  });
+
+  test("the trust pins reach the agent config (and only when given): the control plane's key, confirm sources and quorum; bad ones are named", async () => {
+    const none = agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin));
+    assert.equal(none.controlPlane.publicKey, undefined);
+    assert.deepEqual(none.sui.confirmSources, []);
+    const cpKey = Buffer.alloc(32, 7).toString("base64");
+    const b = await build("w-pins", args({
+      nodeId: "worker-1", controlPlanePublicKey: cpKey,
+      network: { ...NET, confirmRpcUrls: ["https://fullnode.other-provider.example", "https://rpc.third.example:8443"], confirmQuorum: 3 },
+    }));
+    const parsed = agentConfig.readConfig({}, String(b.child("agent-config").inputs.stdin));
+    assert.equal(parsed.controlPlane.publicKey, cpKey);
+    assert.deepEqual(parsed.sui.confirmSources, [{ rpcUrl: "https://fullnode.other-provider.example" }, { rpcUrl: "https://rpc.third.example:8443" }]);
+    assert.equal(parsed.sui.confirmQuorum, 3);
+    const msgs = (over: Partial<Record<string, unknown>>) => C.validateStakedWorkerArgs({ ...args(), ...over } as never);
+    assert.ok(msgs({ controlPlanePublicKey: "not-a-key" }).includes("controlPlanePublicKey must be a base64 ed25519 public key (as the NautilusRegistry publishes it)"));
+    const confirm = (confirmRpcUrls: string[], confirmQuorum?: number) => msgs({ network: { ...NET, confirmRpcUrls, confirmQuorum } });
+    assert.ok(confirm([NET.agentRpcUrl + "/other"]).some((m: string) => /^network\.confirmRpcUrls\[0\] names the same node as agentRpcUrl/.test(m)));
+    assert.ok(confirm(["https://b.example/?key=SECRET-7"]).some((m: string) => /^network\.confirmRpcUrls\[0\] must not carry credentials/.test(m)));
+    assert.ok(!confirm(["https://b.example/?key=SECRET-7"]).join("\n").includes("SECRET-7"));
+    assert.ok(confirm(["https://b.example"], 3).includes("network.confirmQuorum must be a whole number from 1 to 2 (agentRpcUrl plus 1 confirmRpcUrls)"));
+    assert.deepEqual(confirm(["https://b.example"], 2), []);
   });
 
   test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {
