@@ -89,6 +89,8 @@ export interface Hosts {
   k3sBinaryUrl: string;
   /** the stand-in built as `version` (one of STANDIN_VERSIONS), for upgrades */
   k3sBinaryUrlFor(version: string): string;
+  /** The stand-in release `version` laid out as on GitHub (k3s, sha256sum-amd64.txt), for INSTALL_K3S_RELEASE_URL. */
+  k3sReleaseUrlFor(version: string): string;
   /** The sha256 of the stand-in built as `version` (k3s.binSha256: an http mirror needs one). */
   k3sSha256For(version: string): string;
   /** the k3s agent installer script (src/components/scripts/install-k3s-agent.sh) */
@@ -500,11 +502,18 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
     await run("ip", ["link", "set", st.bridge, "up"]);
 
     // package source + k3s download server on the bridge address
+    // Each stand-in release is also laid out as k3s publishes one on GitHub: the binary beside a
+    // sha256sum-amd64.txt naming it, for the installer's release download (INSTALL_K3S_RELEASE_URL).
+    const hashFiles = Object.entries(setup.k3sSha256s).map(([v, sha]) => {
+      const file = path.join(runDir, `sha256sum-${standinVersionSlug(v)}.txt`);
+      writeFileSync(file, `${sha}  k3s\n`);
+      return `/k3s/${standinVersionSlug(v)}/sha256sum-amd64.txt=${file}`;
+    });
     const serverLog = openSync(path.join(runDir, "static-server.log"), "a");
     const server = spawn(
       process.execPath,
       [STATIC_SERVER, bridgeIp, "0", `/apt=${setup.aptRepoDir}`, `/k3s/k3s=${setup.k3sBinary}`,
-        ...Object.entries(setup.k3sBinaries).map(([v, bin]) => `/k3s/${standinVersionSlug(v)}/k3s=${bin}`),
+        ...Object.entries(setup.k3sBinaries).map(([v, bin]) => `/k3s/${standinVersionSlug(v)}/k3s=${bin}`), ...hashFiles,
         `/install-k3s-agent.sh=${setup.installerScript}`],
       { detached: true, stdio: ["ignore", "pipe", serverLog] },
     );
@@ -642,6 +651,10 @@ export async function startHosts(opts: StartHostsOptions): Promise<Hosts> {
         const sha = setup.k3sSha256s[version];
         if (!sha) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sSha256s).join(", ")}`);
         return sha;
+      },
+      k3sReleaseUrlFor(version: string) {
+        if (!setup.k3sBinaries[version]) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sBinaries).join(", ")}`);
+        return st.k3sBinaryUrl!.replace(/\/k3s\/k3s$/, `/k3s/${standinVersionSlug(version)}`);
       },
       k3sBinaryUrlFor(version: string) {
         if (!setup.k3sBinaries[version]) throw new Error(`no stand-in k3s is built as ${version}; built: ${Object.keys(setup.k3sBinaries).join(", ")}`);

@@ -119,6 +119,20 @@ export interface K3sInstallOptions {
   extraArgs: readonly string[];
 }
 
+/** k3s's own releases: https://github.com/k3s-io/k3s/releases/download/<version>/k3s. */
+const GITHUB_RELEASE_BINARY = /^(https:\/\/github\.com\/k3s-io\/k3s\/releases\/download\/[^/]+)\/k3s$/;
+
+/**
+ * Where the installer gets k3s. From k3s's GitHub releases, the release directory: the host takes
+ * the binary for its architecture and checks it against the release's published
+ * sha256sum-<arch>.txt (get.k3s.io's check), so the default download is never unchecked. From a
+ * mirror, the binary's URL (checked against k3s.binSha256 when given: required over http).
+ */
+export function binarySource(binUrl: string): string[] {
+  const release = GITHUB_RELEASE_BINARY.exec(binUrl);
+  return release ? [`INSTALL_K3S_RELEASE_URL=${shellQuote(release[1]!)}`] : [`INSTALL_K3S_BIN_URL=${shellQuote(binUrl)}`];
+}
+
 /**
  * Installs the k3s agent with the official installer's conventions. The join token arrives on
  * stdin and goes to a 0600 file the installer copies into the unit's 0600 env file; the unit is
@@ -131,7 +145,7 @@ export function installK3sAgent(o: K3sInstallOptions): string {
     `K3S_URL=${shellQuote(o.serverUrl)}`,
     "K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token",
     `INSTALL_K3S_EXEC=${shellQuote(exec.join(" "))}`,
-    `INSTALL_K3S_BIN_URL=${shellQuote(o.binUrl)}`,
+    ...binarySource(o.binUrl),
     ...(o.binSha256 ? [`INSTALL_K3S_BIN_SHA256=${shellQuote(o.binSha256)}`] : []),
     ...(o.version ? [`INSTALL_K3S_VERSION=${shellQuote(o.version)}`] : []),
     "INSTALL_K3S_SKIP_ENABLE=true",

@@ -228,6 +228,17 @@ describe("StakedWorker children", () => {
     assert.equal(base.kids.filter((k) => k.name.endsWith("-install")).length, 0, "root needs no staging");
   });
 
+  test("the k3s download: k3s's GitHub release by its directory (the host checks the published sha256sum-<arch>.txt), a mirror by its URL", () => {
+    const gh = "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1";
+    const cases: Array<[string, string]> = [
+      [`${gh}/k3s`, `INSTALL_K3S_RELEASE_URL='${gh}'`],
+      ["https://mirror.example/k3s", "INSTALL_K3S_BIN_URL='https://mirror.example/k3s'"],
+      [`${gh}/k3s-arm64`, `INSTALL_K3S_BIN_URL='${gh}/k3s-arm64'`],
+      ["https://github.com/someone-else/k3s/releases/download/v1/k3s", "INSTALL_K3S_BIN_URL='https://github.com/someone-else/k3s/releases/download/v1/k3s'"],
+    ];
+    for (const [url, env] of cases) assert.deepEqual(S.binarySource(url), [env], url);
+  });
+
   test("the k3s install: URL, binary URL, not started, runtime endpoint; token only on stdin", () => {
     const k = base.child("k3s-agent").inputs;
     const create = String(k.create);

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { NodeSSH } from "node-ssh";
 import { readState, startHosts, type Hosts } from "../../devnet/hosts";
@@ -140,6 +142,50 @@ describe("test hosts", { timeout: 600_000 }, () => {
     assert.equal(JSON.parse(await ok(s, "cat /var/lib/rancher/k3s/standin-status.json")).state, "stopped");
     await ok(s, "systemctl start k3s-agent");
     assert.equal((await ok(s, "systemctl is-active k3s-agent")).trim(), "active");
+  });
+
+  test("a release download (k3s's GitHub layout) is checked against the release's sha256sum-amd64.txt, as get.k3s.io does", async () => {
+    const s = ssh[0]!;
+    const v = "v1.32.1+k3s1";
+    const env = (release: string, extra = "") =>
+      `K3S_URL=https://10.99.10.1:6443 K3S_TOKEN_FILE=/etc/k3s-daas/k3s-token INSTALL_K3S_RELEASE_URL=${release} ` +
+      `INSTALL_K3S_EXEC='agent --node-name worker-1' INSTALL_K3S_SKIP_START=true INSTALL_K3S_VERSION=${v} ${extra}`;
+    const sum = () => ok(s, "sha256sum /usr/local/bin/k3s").then((o) => o.split(" ")[0]);
+    // The release as published: hash file and binary agree.
+    const out = await ok(s, `${env(hs.k3sReleaseUrlFor(v))} sh /root/install-k3s-agent.sh`);
+    assert.match(out, /Downloading the release's hashes from http:\/\/10\.99\.10\.1:\d+\/k3s\/[^/]+\/sha256sum-amd64\.txt/);
+    assert.equal(await sum(), hs.k3sSha256For(v));
+
+    // A tampered mirror of the release (another binary than the published hash), and one whose hash
+    // file names no k3s: refused, the binary in place untouched.
+    const binary = Buffer.from(await (await fetch(hs.k3sBinaryUrlFor("v1.31.4+k3s1"))).arrayBuffer());
+    const files: Record<string, Buffer | string> = {
+      "/tampered/k3s": binary, "/tampered/sha256sum-amd64.txt": `${hs.k3sSha256For(v)}  k3s\n`,
+      "/nohash/k3s": binary, "/nohash/sha256sum-amd64.txt": `${hs.k3sSha256For(v)}  k3s-airgap-images-amd64.tar\n`,
+    };
+    const server = createServer((req, res) => {
+      const body = files[req.url ?? ""];
+      res.writeHead(body === undefined ? 404 : 200);
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, hs.bridgeIp, () => r()));
+    const base = `http://${hs.bridgeIp}:${(server.address() as AddressInfo).port}`;
+    try {
+      const before = await sum();
+      const tampered = await sh(s, `${env(base + "/tampered")} sh /root/install-k3s-agent.sh`);
+      assert.notEqual(tampered.code, 0);
+      assert.match(tampered.stderr, new RegExp(`sha256 mismatch for k3s from ${base}/tampered/k3s: expected ${hs.k3sSha256For(v)} \\(the release's sha256sum-amd64\\.txt\\), got ${hs.k3sSha256For("v1.31.4+k3s1")}; nothing was changed`));
+      const nohash = await sh(s, `${env(base + "/nohash")} sh /root/install-k3s-agent.sh`);
+      assert.notEqual(nohash.code, 0);
+      assert.match(nohash.stderr, /sha256sum-amd64\.txt names no sha256 for k3s: the binary cannot be checked, nothing was changed/);
+      const disagree = await sh(s, `${env(hs.k3sReleaseUrlFor(v), `INSTALL_K3S_BIN_SHA256=${"0".repeat(64)}`)} sh /root/install-k3s-agent.sh`);
+      assert.notEqual(disagree.code, 0);
+      assert.match(disagree.stderr, /the release publishes sha256 [0-9a-f]{64} for k3s, but k3s\.binSha256 is 0{64}: nothing was changed/);
+      assert.equal(await sum(), before, "the binary in place is untouched");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test("k3s-agent-uninstall.sh leaves no files", async () => {

@@ -14,6 +14,12 @@
 #   INSTALL_K3S_BIN_URL        (k3s-daas) URL of the k3s binary on a local source, e.g. a mirror
 #                              on the operator's network; fetched with curl
 #   INSTALL_K3S_BIN_SHA256     (k3s-daas) expected sha256 of that binary (checked when set)
+#   INSTALL_K3S_RELEASE_URL    (k3s-daas) instead of INSTALL_K3S_BIN_URL: a release's download
+#                              directory laid out as k3s publishes it on GitHub
+#                              (https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1):
+#                              the binary for this host's architecture (k3s, k3s-arm64, k3s-armhf)
+#                              is fetched and checked against the release's sha256sum-<arch>.txt,
+#                              as get.k3s.io does (and against INSTALL_K3S_BIN_SHA256 too if set)
 #   INSTALL_K3S_VERSION        the release expected, e.g. v1.31.4+k3s1: the binary (downloaded or
 #                              already there) must report it in `k3s --version`, else the install
 #                              fails before anything is replaced (a mirror serving another
@@ -112,6 +118,31 @@ if [ "${INSTALL_K3S_SKIP_DOWNLOAD:-false}" = true ]; then
   info "Skipping k3s download, using $K3S_BIN"
   check_version "$K3S_BIN"
 else
+  if [ -n "${INSTALL_K3S_RELEASE_URL:-}" ]; then
+    # get.k3s.io's names: the architecture of the hash file, the binary's suffix.
+    case "$(uname -m)" in
+      amd64|x86_64) ARCH=amd64; SUFFIX= ;;
+      arm64|aarch64) ARCH=arm64; SUFFIX=-arm64 ;;
+      arm*) ARCH=arm; SUFFIX=-armhf ;;
+      *) fatal "unsupported architecture $(uname -m) for a k3s release download" ;;
+    esac
+    command -v curl >/dev/null 2>&1 || fatal "curl is required to download from $INSTALL_K3S_RELEASE_URL"
+    RELEASE=${INSTALL_K3S_RELEASE_URL%/}
+    HASH_URL="$RELEASE/sha256sum-$ARCH.txt"
+    INSTALL_K3S_BIN_URL="$RELEASE/k3s$SUFFIX"
+    info "Downloading the release's hashes from $HASH_URL"
+    hashes=$(curl -fsSL --retry 3 --connect-timeout 10 "$HASH_URL") || fatal "download of $HASH_URL failed: the binary cannot be checked, nothing was changed"
+    published=$(printf '%s\n' "$hashes" | awk -v f="k3s$SUFFIX" '$2 == f || $2 == "*" f { print $1; exit }')
+    case "$published" in
+      [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]*) ;;
+      *) fatal "$HASH_URL names no sha256 for k3s$SUFFIX: the binary cannot be checked, nothing was changed" ;;
+    esac
+    if [ -n "${INSTALL_K3S_BIN_SHA256:-}" ] && [ "$INSTALL_K3S_BIN_SHA256" != "$published" ]; then
+      fatal "the release publishes sha256 $published for k3s$SUFFIX, but k3s.binSha256 is $INSTALL_K3S_BIN_SHA256: nothing was changed"
+    fi
+    INSTALL_K3S_BIN_SHA256=$published
+    HASH_SOURCE="the release's sha256sum-$ARCH.txt"
+  fi
   [ -n "${INSTALL_K3S_BIN_URL:-}" ] || fatal "air-gapped install: set INSTALL_K3S_BIN_URL (local source) or INSTALL_K3S_SKIP_DOWNLOAD=true"
   command -v curl >/dev/null 2>&1 || fatal "curl is required to download $INSTALL_K3S_BIN_URL"
   TMP_BIN=$(mktemp "${BIN_DIR}/.k3s.XXXXXX")
@@ -120,7 +151,7 @@ else
   curl -fsSL --retry 3 --connect-timeout 10 -o "$TMP_BIN" "$INSTALL_K3S_BIN_URL" || fatal "download of $INSTALL_K3S_BIN_URL failed"
   if [ -n "${INSTALL_K3S_BIN_SHA256:-}" ]; then
     got=$(sha256sum "$TMP_BIN" | cut -d' ' -f1)
-    [ "$got" = "$INSTALL_K3S_BIN_SHA256" ] || fatal "sha256 mismatch for k3s: expected $INSTALL_K3S_BIN_SHA256, got $got"
+    [ "$got" = "$INSTALL_K3S_BIN_SHA256" ] || fatal "sha256 mismatch for k3s from $INSTALL_K3S_BIN_URL: expected $INSTALL_K3S_BIN_SHA256 (${HASH_SOURCE:-k3s.binSha256}), got $got; nothing was changed"
   fi
   chmod 755 "$TMP_BIN"
   check_version "$TMP_BIN"
