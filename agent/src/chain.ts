@@ -1,6 +1,10 @@
 // The agent's read-only view of the chain. The real implementation (chain-sui.ts) delegates to
 // src/sui, the only code that parses Move objects; tests may substitute their own.
-export type StakeStatus = "active" | "slashed" | "withdrawn";
+/**
+ * "leaving": the staker asked for the whole stake back (a full withdrawal request, claimable after
+ * the pool's cool-down); like slashed and withdrawn it is not active, so the node must stop.
+ */
+export type StakeStatus = "active" | "slashed" | "withdrawn" | "leaving";
 
 export interface StakeView {
   id: string;

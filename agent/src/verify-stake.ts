@@ -8,7 +8,7 @@ import { sameObjectId, sealTokenExpired, tokenOwnerProblem, type SealTokenView, 
 
 export class StakeCheckError extends Error {
   override name = "StakeCheckError";
-  /** terminal: retrying cannot help (slashed or withdrawn). */
+  /** terminal: retrying cannot help (slashed, leaving or withdrawn: a stake never becomes active again). */
   constructor(message: string, readonly terminal = false) {
     super(message);
   }
@@ -41,7 +41,12 @@ export async function verifyStakeAndToken(
   ]);
   if (!stake) throw new StakeCheckError(`stake ${cfg.stakeId} for node ${cfg.nodeId} not found on chain`);
   if (stake.nodeId !== cfg.nodeId) throw new StakeCheckError(`stake ${cfg.stakeId} is for node ${stake.nodeId}, not ${cfg.nodeId}`);
-  if (stake.status !== "active") throw new StakeCheckError(`stake for node ${cfg.nodeId} is ${stake.status}`, true);
+  if (stake.status !== "active") {
+    // Terminal for every status but active: a leaving stake (full withdrawal requested) is on its
+    // way out like a withdrawn one, and a stake never becomes active again.
+    const why = stake.status === "leaving" ? " (a full withdrawal of it was requested)" : "";
+    throw new StakeCheckError(`stake for node ${cfg.nodeId} is ${stake.status}${why}`, true);
+  }
   if (!token) throw new StakeCheckError(`seal token for node ${cfg.nodeId} not found on chain`);
   if (token.nodeId !== cfg.nodeId) throw new StakeCheckError(`seal token names node ${token.nodeId}, not ${cfg.nodeId}`);
   if (!sameObjectId(token.stakeId, cfg.stakeId)) throw new StakeCheckError(`seal token for node ${cfg.nodeId} belongs to another stake`);

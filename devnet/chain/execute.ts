@@ -537,11 +537,12 @@ type Call = (ws: Workspace, A: [never, never, never, never, never]) => Val[];
 /** The model of every executable k3s_daas function (test/move checks it covers the compiled package). */
 export const PACKAGE_CALLS: Record<string, Call> = {
   "staking::stake_for_node": (ws, A) => { model.stakeForNode(ws, A[0], A[1], A[2]); return []; },
-  "staking::withdraw_stake": (ws, A) => [{ t: "obj", id: model.withdrawStake(ws, A[0], A[1]).id }],
+  "staking::request_withdrawal": (ws, A) => { model.requestWithdrawal(ws, A[0], A[1], A[2]); return []; },
+  "staking::claim_withdrawal": (ws, A) => [{ t: "obj", id: model.claimWithdrawal(ws, A[0], A[1]).id }],
+  "staking::transfer_stake": (ws, A) => { model.transferStake(ws, A[0], A[1], A[2]); return []; },
   "staking::add_stake": (ws, A) => { model.addStake(ws, A[0], A[1], A[2]); return []; },
-  "staking::withdraw_partial": (ws, A) => [{ t: "obj", id: model.withdrawPartial(ws, A[0], A[1], A[2]).id }],
   "staking::slash_stake": (ws, A) => { model.slashStake(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
-  "staking::set_pool_params": (ws, A) => { model.setPoolParams(ws, A[0], A[1], A[2], A[3]); return []; },
+  "staking::set_pool_params": (ws, A) => { model.setPoolParams(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
   "k8s_gateway::create_worker_seal_token": (ws, A) => { model.createWorkerSealToken(ws, A[0], A[1]); return []; },
   "k8s_gateway::revoke_seal_token": (ws, A) => { model.revokeSealToken(ws, A[0]); return []; },
   "k8s_gateway::set_registry": (ws, A) => { model.setRegistry(ws, A[0], A[1], A[2], A[3], A[4]); return []; },

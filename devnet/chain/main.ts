@@ -1,5 +1,5 @@
 // `npm run devnet -- [--host 127.0.0.1] [--port 9000] [--state-dir devnet/.state]
-//                     [--lock-epochs 1] [--min-stake-mist 1000000000]`
+//                     [--lock-epochs 1] [--withdrawal-cooldown-epochs 0] [--min-stake-mist 1000000000]`
 // Starts the local chain, writes <state-dir>/devnet.json (0600, includes the throwaway admin
 // key) and prints the ids (never the key). Stops on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
@@ -12,6 +12,7 @@ async function main() {
       port: { type: "string", default: "9000" },
       "state-dir": { type: "string", default: "devnet/.state" },
       "lock-epochs": { type: "string", default: "1" },
+      "withdrawal-cooldown-epochs": { type: "string", default: "0" },
       "min-stake-mist": { type: "string", default: "1000000000" },
     },
   });
@@ -22,6 +23,7 @@ async function main() {
     port,
     stateDir: values["state-dir"],
     lockEpochs: BigInt(values["lock-epochs"]!),
+    withdrawalCooldownEpochs: BigInt(values["withdrawal-cooldown-epochs"]!),
     minStakeMist: BigInt(values["min-stake-mist"]!),
   });
   process.stdout.write(JSON.stringify({ url: devnet.url, ...devnet.ids, stateFile: `${values["state-dir"]}/devnet.json` }, null, 2) + "\n");

@@ -80,7 +80,8 @@ function u64(module: "staking" | "k8s_gateway", fn: string) {
 export const STAKING = abortCodes("staking", [
   "EInsufficientStake", "ENodeAlreadyStaked", "EInvalidNodeId", "ENotStaker", "EStakeLocked",
   "EStakeNotActive", "EAlreadyWithdrawn", "EInvalidSlashAmount", "EWrongPool", "EInvalidParams",
-  "EZeroAmount", "ERemainderBelowMinimum",
+  "EZeroAmount", "ERemainderBelowMinimum", "EWithdrawalPending", "ENoWithdrawalRequested",
+  "EWithdrawalCoolingDown", "ESameStaker",
 ] as const);
 export const GATEWAY = abortCodes("k8s_gateway", [
   "ENotStaker", "EStakeNotActive", "EInvalidWorkerKey", "EInvalidEndpoint", "EInvalidEnclaveKey", "EWrongPool",
@@ -89,11 +90,14 @@ export const GATEWAY = abortCodes("k8s_gateway", [
 export const STATUS_ACTIVE = 1;
 export const STATUS_SLASHED = 2;
 export const STATUS_WITHDRAWN = 3;
+/** A full withdrawal was requested: no longer active, still slashable until claimed. */
+export const STATUS_LEAVING = 4;
 export const MAX_NODE_ID_BYTES = 64;
 export const SEAL_TOKEN_VALIDITY_EPOCHS = 30n;
 export const SEAL_TOKEN_PERMISSIONS = ["node:join", "node:heartbeat"];
 export const DEFAULT_MIN_NODE_STAKE = 1_000_000_000n;
 export const DEFAULT_LOCK_EPOCHS = 7n;
+export const DEFAULT_WITHDRAWAL_COOLDOWN_EPOCHS = 2n;
 
 /** What a Move function can do to the world: the executor implements it over a working set. */
 export interface MoveCtx {
@@ -113,12 +117,12 @@ export interface MoveCtx {
 }
 
 type Pool = {
-  id: string; balance: bigint; slashed: bigint; min_node_stake: bigint; lock_epochs: bigint;
+  id: string; balance: bigint; slashed: bigint; min_node_stake: bigint; lock_epochs: bigint; withdrawal_cooldown_epochs: bigint;
   node_stakes: { id: string; size: bigint }; total_staked: bigint; total_slashed: bigint; active_stakes: bigint;
 };
 type Record_ = {
   id: string; pool_id: string; staker: string; node_id: string; amount: bigint;
-  status: number; staked_at: bigint; locked_until: bigint;
+  status: number; staked_at: bigint; locked_until: bigint; withdrawal_requested: bigint; claimable_at: bigint;
 };
 const f = <T>(o: StoredObject) => o.fields as unknown as T;
 
@@ -128,7 +132,7 @@ const f = <T>(o: StoredObject) => o.fields as unknown as T;
 export function stakingInit(ctx: MoveCtx): { pool: StoredObject; cap: StoredObject } {
   const pool = ctx.create("StakingPool", "staking::StakingPool", {
     id: ctx.freshId(), balance: 0n, slashed: 0n, min_node_stake: DEFAULT_MIN_NODE_STAKE,
-    lock_epochs: DEFAULT_LOCK_EPOCHS, node_stakes: { id: ctx.freshId(), size: 0n },
+    lock_epochs: DEFAULT_LOCK_EPOCHS, withdrawal_cooldown_epochs: DEFAULT_WITHDRAWAL_COOLDOWN_EPOCHS, node_stakes: { id: ctx.freshId(), size: 0n },
     total_staked: 0n, total_slashed: 0n, active_stakes: 0n,
   });
   const cap = ctx.create("AdminCap", "staking::AdminCap", { id: ctx.freshId(), pool_id: pool.id });
@@ -137,15 +141,20 @@ export function stakingInit(ctx: MoveCtx): { pool: StoredObject; cap: StoredObje
   return { pool, cap };
 }
 
-/** staking::set_pool_params(cap, pool, min_node_stake, lock_epochs) */
-export function setPoolParams(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, minNodeStake: bigint, lockEpochs: bigint) {
+/** staking::set_pool_params(cap, pool, min_node_stake, lock_epochs, withdrawal_cooldown_epochs) */
+export function setPoolParams(
+  ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, minNodeStake: bigint, lockEpochs: bigint, withdrawalCooldownEpochs: bigint,
+) {
   const fn = "set_pool_params";
   const pool = f<Pool>(poolObj);
   if (f<{ pool_id: string }>(cap).pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
   if (minNodeStake === 0n) throw new MoveAbort("staking", fn, STAKING.EInvalidParams, 2);
   pool.min_node_stake = minNodeStake;
   pool.lock_epochs = lockEpochs;
-  ctx.emit("staking", "PoolParamsUpdated", { pool_id: pool.id, min_node_stake: minNodeStake, lock_epochs: lockEpochs });
+  pool.withdrawal_cooldown_epochs = withdrawalCooldownEpochs;
+  ctx.emit("staking", "PoolParamsUpdated", {
+    pool_id: pool.id, min_node_stake: minNodeStake, lock_epochs: lockEpochs, withdrawal_cooldown_epochs: withdrawalCooldownEpochs,
+  });
 }
 
 /** staking::stake_for_node(pool, payment, node_id, ctx) */
@@ -162,7 +171,7 @@ export function stakeForNode(ctx: MoveCtx, poolObj: StoredObject, payment: Store
   const lockedUntil = m.add(ctx.epoch, pool.lock_epochs, 1);
   const record = ctx.create("StakeRecord", "staking::StakeRecord", {
     id: ctx.freshId(), pool_id: pool.id, staker: ctx.sender, node_id: nodeId, amount,
-    status: STATUS_ACTIVE, staked_at: ctx.epoch, locked_until: lockedUntil,
+    status: STATUS_ACTIVE, staked_at: ctx.epoch, locked_until: lockedUntil, withdrawal_requested: 0n, claimable_at: 0n,
   });
   ctx.destroy(payment); // coin::into_balance + balance::join
   pool.balance = m.join(pool.balance, amount);
@@ -175,32 +184,6 @@ export function stakeForNode(ctx: MoveCtx, poolObj: StoredObject, payment: Store
     amount: amount, locked_until: lockedUntil,
   });
   ctx.share(record);
-}
-
-/** staking::withdraw_stake(pool, record, ctx): Coin<SUI> */
-export function withdrawStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject): StoredObject {
-  const fn = "withdraw_stake";
-  const pool = f<Pool>(poolObj);
-  const rec = f<Record_>(recordObj);
-  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
-  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
-  if (rec.status === STATUS_WITHDRAWN) throw new MoveAbort("staking", fn, STAKING.EAlreadyWithdrawn, 3);
-  if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
-
-  const m = u64("staking", fn);
-  const amount = rec.amount;
-  if (rec.status === STATUS_ACTIVE) pool.active_stakes = m.sub(pool.active_stakes, 1n, 1);
-  pool.total_staked = m.sub(pool.total_staked, amount, 2);
-  pool.balance = m.split(pool.balance, amount);
-  rec.amount = 0n;
-  rec.status = STATUS_WITHDRAWN;
-  ctx.tableRemove(pool.node_stakes.id, rec.node_id);
-  pool.node_stakes.size -= 1n;
-  const coin = ctx.create("Coin", "coin", { id: ctx.freshId(), balance: amount });
-  ctx.emit("staking", "StakeWithdrawn", {
-    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount: amount,
-  });
-  return coin;
 }
 
 /** staking::add_stake(pool, record, payment, ctx): a top-up in place; the lock does not move. */
@@ -224,36 +207,108 @@ export function addStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredO
   });
 }
 
-/** staking::withdraw_partial(pool, record, amount, ctx): Coin<SUI>; keeps the pool minimum staked. */
-export function withdrawPartial(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject, amount: bigint): StoredObject {
-  const fn = "withdraw_partial";
+/**
+ * staking::request_withdrawal(pool, record, amount, ctx): after the lock; the SUI stays in the
+ * pool (slashable) until claim_withdrawal after the pool's cool-down. The whole amount turns an
+ * active stake LEAVING; a part (active only) keeps the pool minimum staked.
+ */
+export function requestWithdrawal(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject, amount: bigint) {
+  const fn = "request_withdrawal";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
+  if (rec.status !== STATUS_ACTIVE && rec.status !== STATUS_SLASHED) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 3);
+  if (rec.withdrawal_requested !== 0n) throw new MoveAbort("staking", fn, STAKING.EWithdrawalPending, 4);
+  const epoch = ctx.epoch;
+  if (epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 5);
+  if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 6);
+
+  const m = u64("staking", fn);
+  if (amount === rec.amount) {
+    if (rec.status === STATUS_ACTIVE) {
+      rec.status = STATUS_LEAVING;
+      pool.active_stakes = m.sub(pool.active_stakes, 1n, 1);
+    }
+  } else if (!(rec.status === STATUS_ACTIVE && amount < rec.amount && m.sub(rec.amount, amount, 2) >= pool.min_node_stake)) {
+    // A slashed stake can only ask for its whole remainder; `amount < rec.amount` first, as in
+    // Move, so the subtraction (site 2) cannot underflow.
+    throw new MoveAbort("staking", fn, STAKING.ERemainderBelowMinimum, 7);
+  }
+  const claimableAt = m.add(epoch, pool.withdrawal_cooldown_epochs, 3);
+  rec.withdrawal_requested = amount;
+  rec.claimable_at = claimableAt;
+  ctx.emit("staking", "WithdrawalRequested", {
+    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, claimable_at: claimableAt,
+  });
+}
+
+/**
+ * staking::claim_withdrawal(pool, record, ctx): Coin<SUI>; the pending request once its
+ * cool-down has passed. The whole amount withdraws the stake and frees its node id.
+ */
+export function claimWithdrawal(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject): StoredObject {
+  const fn = "claim_withdrawal";
+  const pool = f<Pool>(poolObj);
+  const rec = f<Record_>(recordObj);
+  if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
+  if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
+  if (rec.withdrawal_requested === 0n) throw new MoveAbort("staking", fn, STAKING.ENoWithdrawalRequested, 3);
+  if (ctx.epoch < rec.claimable_at) throw new MoveAbort("staking", fn, STAKING.EWithdrawalCoolingDown, 4);
+
+  const m = u64("staking", fn);
+  const amount = rec.withdrawal_requested;
+  if (amount === rec.amount) {
+    rec.amount = 0n;
+    rec.status = STATUS_WITHDRAWN;
+    ctx.tableRemove(pool.node_stakes.id, rec.node_id);
+    pool.node_stakes.size -= 1n;
+    ctx.emit("staking", "StakeWithdrawn", {
+      stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount,
+    });
+  } else {
+    rec.amount = m.sub(rec.amount, amount, 1);
+    ctx.emit("staking", "StakeReduced", {
+      stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, remaining: rec.amount,
+    });
+  }
+  rec.withdrawal_requested = 0n;
+  rec.claimable_at = 0n;
+  pool.total_staked = m.sub(pool.total_staked, amount, 2);
+  pool.balance = m.split(pool.balance, amount);
+  return ctx.create("Coin", "coin", { id: ctx.freshId(), balance: amount });
+}
+
+/**
+ * staking::transfer_stake(pool, record, new_staker, ctx): the stake changes hands in place
+ * (same record, amount, lock, node id), so the node id is never free during a wallet migration.
+ */
+export function transferStake(ctx: MoveCtx, poolObj: StoredObject, recordObj: StoredObject, newStaker: string) {
+  const fn = "transfer_stake";
   const pool = f<Pool>(poolObj);
   const rec = f<Record_>(recordObj);
   if (rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
   if (rec.staker !== ctx.sender) throw new MoveAbort("staking", fn, STAKING.ENotStaker, 2);
   if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 3);
-  if (ctx.epoch < rec.locked_until) throw new MoveAbort("staking", fn, STAKING.EStakeLocked, 4);
-  if (amount === 0n) throw new MoveAbort("staking", fn, STAKING.EZeroAmount, 5);
-  const m = u64("staking", fn);
-  // `amount < rec.amount` first, as in Move, so the subtraction (site 1) cannot underflow.
-  if (!(amount < rec.amount && m.sub(rec.amount, amount, 1) >= pool.min_node_stake)) throw new MoveAbort("staking", fn, STAKING.ERemainderBelowMinimum, 6);
+  if (rec.withdrawal_requested !== 0n) throw new MoveAbort("staking", fn, STAKING.EWithdrawalPending, 4);
+  if (newStaker === rec.staker) throw new MoveAbort("staking", fn, STAKING.ESameStaker, 5);
 
-  rec.amount = m.sub(rec.amount, amount, 2);
-  pool.total_staked = m.sub(pool.total_staked, amount, 3);
-  pool.balance = m.split(pool.balance, amount);
-  ctx.emit("staking", "StakeReduced", {
-    stake_id: rec.id, pool_id: pool.id, staker: rec.staker, node_id: rec.node_id, amount, remaining: rec.amount,
-  });
-  return ctx.create("Coin", "coin", { id: ctx.freshId(), balance: amount });
+  const from = rec.staker;
+  rec.staker = newStaker;
+  ctx.emit("staking", "StakeTransferred", { stake_id: rec.id, pool_id: pool.id, node_id: rec.node_id, from, to: newStaker });
 }
 
-/** staking::slash_stake(cap, pool, record, amount, reason, ctx) */
+/**
+ * staking::slash_stake(cap, pool, record, amount, reason, ctx): an active or leaving stake
+ * (slashable until claimed). A pending request becomes one for the whole remainder; a slash of
+ * the whole amount frees the node id at once.
+ */
 export function slashStake(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObject, recordObj: StoredObject, amount: bigint, reason: string) {
   const fn = "slash_stake";
   const pool = f<Pool>(poolObj);
   const rec = f<Record_>(recordObj);
   if (f<{ pool_id: string }>(cap).pool_id !== pool.id || rec.pool_id !== pool.id) throw new MoveAbort("staking", fn, STAKING.EWrongPool, 1);
-  if (rec.status !== STATUS_ACTIVE) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 2);
+  if (rec.status !== STATUS_ACTIVE && rec.status !== STATUS_LEAVING) throw new MoveAbort("staking", fn, STAKING.EStakeNotActive, 2);
   if (amount === 0n || amount > rec.amount) throw new MoveAbort("staking", fn, STAKING.EInvalidSlashAmount, 3);
 
   const m = u64("staking", fn);
@@ -261,11 +316,21 @@ export function slashStake(ctx: MoveCtx, cap: StoredObject, poolObj: StoredObjec
   pool.slashed = m.join(pool.slashed, amount);
   pool.total_staked = m.sub(pool.total_staked, amount, 1);
   pool.total_slashed = m.add(pool.total_slashed, amount, 2);
-  pool.active_stakes = m.sub(pool.active_stakes, 1n, 3);
+  if (rec.status === STATUS_ACTIVE) pool.active_stakes = m.sub(pool.active_stakes, 1n, 3);
   rec.amount = m.sub(rec.amount, amount, 4);
   rec.status = STATUS_SLASHED;
-  // The node id stays taken until the staker withdraws the remainder: a slashed node cannot
-  // rejoin under a fresh stake while its slashed record is still live.
+  if (rec.amount === 0n) {
+    // Nothing left to claim: the node id is free at once, and no request stays pending.
+    ctx.tableRemove(pool.node_stakes.id, rec.node_id);
+    pool.node_stakes.size -= 1n;
+    rec.withdrawal_requested = 0n;
+    rec.claimable_at = 0n;
+  } else if (rec.withdrawal_requested > 0n) {
+    // A pending request is now for the whole remainder (same claimable_at).
+    rec.withdrawal_requested = rec.amount;
+  }
+  // Otherwise the node id stays taken until the staker claims the remainder: a slashed node
+  // cannot rejoin under a fresh stake while its slashed record is still live.
   ctx.emit("staking", "StakeSlashed", {
     stake_id: rec.id, pool_id: pool.id, node_id: rec.node_id, amount: amount,
     remaining: rec.amount, reason,

@@ -35,6 +35,8 @@ export interface StartDevnetOptions {
   /** 0 picks a random free port. */
   port?: number;
   lockEpochs?: bigint | number;
+  /** Epochs between a withdrawal request and its claim. Default 0 (see ChainOptions). */
+  withdrawalCooldownEpochs?: bigint | number;
   minStakeMist?: bigint;
   faucetAmountMist?: bigint;
   /** If set, devnet.json is written here (0600). */
@@ -131,6 +133,7 @@ async function rpcOne(chain: Chain, msg: unknown): Promise<unknown> {
 export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet> {
   const chainOpts: ChainOptions = {
     lockEpochs: opts.lockEpochs === undefined ? undefined : BigInt(opts.lockEpochs),
+    withdrawalCooldownEpochs: opts.withdrawalCooldownEpochs === undefined ? undefined : BigInt(opts.withdrawalCooldownEpochs),
     minStakeMist: opts.minStakeMist,
     faucetAmountMist: opts.faucetAmountMist,
   };

@@ -19,6 +19,11 @@ import * as model from "./model.js";
 export interface ChainOptions {
   minStakeMist?: bigint;
   lockEpochs?: bigint;
+  /**
+   * Epochs between a withdrawal request and its claim (staking's withdrawal_cooldown_epochs).
+   * Default 0 on the devnet (request and claim in one go); tests of the cool-down pass 1 or more.
+   */
+  withdrawalCooldownEpochs?: bigint;
   /** SUI the faucet hands out per /v2/gas request. */
   faucetAmountMist?: bigint;
 }
@@ -122,7 +127,7 @@ export class Chain {
     };
     const { pool, cap } = model.stakingInit(ctx);
     const registry = model.gatewayInit(ctx);
-    model.setPoolParams(ctx, cap, pool, opts.minStakeMist ?? model.DEFAULT_MIN_NODE_STAKE, opts.lockEpochs ?? 1n);
+    model.setPoolParams(ctx, cap, pool, opts.minStakeMist ?? model.DEFAULT_MIN_NODE_STAKE, opts.lockEpochs ?? 1n, opts.withdrawalCooldownEpochs ?? 0n);
     // The package object holds the modules compiled from move/ (see PackageFields in objects.ts).
     const pkg: StoredObject = {
       id: this.packageId, version: 1n, digest: "", owner: { Immutable: true }, type: "package", layout: "package",

@@ -44,6 +44,8 @@ export interface FleetEnvOptions {
   namePrefix: string;
   subnet: string;
   lockEpochs?: number;
+  /** Epochs between a withdrawal request and its claim on the devnet. Default 0. */
+  withdrawalCooldownEpochs?: number;
   /** Ports on the bridge address; 0 (default) picks free ones. */
   devnetPort?: number;
   controlPlanePort?: number;
@@ -78,7 +80,7 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
     const certs = certDir ? makeCertificates(certDir, hosts.bridgeIp) : undefined;
     const caPem = certs ? readFileSync(certs.ca, "utf8") : undefined;
     devnet = await startDevnet({
-      host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, requireHeaders: [rpcHeaders, cpHeaders],
+      host: hosts.bridgeIp, port: opts.devnetPort ?? 0, lockEpochs: opts.lockEpochs ?? 1, withdrawalCooldownEpochs: opts.withdrawalCooldownEpochs ?? 0, requireHeaders: [rpcHeaders, cpHeaders],
       ...(certs ? { tls: { key: certs.key, cert: certs.cert } } : {}),
     });
     const images = await ensureImages();
@@ -133,6 +135,8 @@ export async function startFleetEnv(opts: FleetEnvOptions): Promise<FleetEnv> {
             images: (o.images ?? ["pause"]).map((i) => images[i].tarball),
           }),
           k3sToken: { value: kubernetes.k3sToken, secret: true },
+          // Pinned in every agent: the stand-in's key, as an operator pins their control plane's.
+          controlPlanePublicKey: { value: cp.publicKey },
           aptSource: { value: hosts.aptSourcesLine },
           heartbeatIntervalMs: json(o.heartbeatIntervalMs ?? 3000),
           allowUnreachableHost: json(o.allowUnreachableHost ?? false),

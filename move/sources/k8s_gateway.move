@@ -2,7 +2,10 @@
 /// naming the Nautilus control plane.
 ///
 /// `SealToken` has `key` only: it can be moved solely by this module, so it stays with the
-/// staker who minted it. It holds the worker's own ed25519 public key (generated on the host);
+/// staker who minted it. A token counts only while its owner is its stake's staker (every reader
+/// checks that): after `staking::transfer_stake` the old staker's tokens no longer count, and
+/// only the new staker can mint. A stake that is leaving (full withdrawal requested), slashed
+/// or withdrawn is not active and mints nothing. It holds the worker's own ed25519 public key (generated on the host);
 /// the control plane checks request signatures against it. Object data is public on chain, so
 /// nothing secret belongs in a token.
 ///
@@ -72,7 +75,8 @@ fun init(ctx: &mut TxContext) {
     });
 }
 
-/// Mint a seal token for the node of `record`, sent to the staker.
+/// Mint a seal token for the node of `record`, sent to the staker. The stake must be active
+/// (`staking::is_active`: not leaving, slashed or withdrawn).
 public fun create_worker_seal_token(
     record: &StakeRecord,
     worker_pubkey: vector<u8>,

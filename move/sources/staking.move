@@ -4,14 +4,30 @@
 /// both the staker, who withdraws, and the admin, who slashes, can use it in transactions).
 /// `node_stakes` maps a node id to its live record, so one node id cannot hold two live stakes.
 ///
-/// A slashed stake keeps its node id taken until the staker withdraws what is left: a node that
-/// was slashed cannot rejoin under a fresh stake while its slashed record is still live.
+/// Withdrawal takes two steps with a cool-down between them. `request_withdrawal` (after
+/// `locked_until`) names the amount; `claim_withdrawal` pays it out once
+/// `withdrawal_cooldown_epochs` have passed since the request. Until it is claimed the SUI stays
+/// in the pool and stays slashable: a full request turns an active stake LEAVING (the node no
+/// longer serves, it cannot mint seal tokens) and `slash_stake` still reaches it. Before this, a
+/// withdrawal was instant once the lock had passed, so slashing could be dodged once the lock
+/// had passed: a staker who expected a slash withdrew first.
 ///
-/// Accounting: `total_staked` is the MIST held by live stakes (active ones, and what is left of
-/// slashed ones until it is withdrawn), so it always equals `balance`: every function that moves
-/// SUI into or out of `balance` moves `total_staked` by the same amount. (Up to the first
-/// release it only grew, so a top-up and a partial withdrawal of the same coin, repeated, could
-/// push it to u64::MAX and make every later stake abort on overflow.)
+/// A slashed stake keeps its node id taken until the staker claims what is left: a node that
+/// was slashed cannot rejoin under a fresh stake while its slashed record is still live. A slash
+/// that takes the whole amount leaves nothing to claim, so it frees the node id at once (status
+/// SLASHED, amount 0).
+///
+/// `transfer_stake` hands a stake to another address in place (same record, amount, lock and
+/// node id), for a wallet migration: the node id is never free in between, as it would be
+/// between a withdrawal and a fresh stake from the new wallet. Seal tokens minted by the old
+/// staker stop counting, since every reader requires a token's owner to be its stake's staker.
+///
+/// Accounting: `total_staked` is the MIST held by live stakes (active and leaving ones, and what
+/// is left of slashed ones, until it is claimed), so it always equals `balance`: every function
+/// that moves SUI into or out of `balance` moves `total_staked` by the same amount (a request
+/// moves nothing; the claim does). (Up to the first release it only grew, so a top-up and a
+/// partial withdrawal of the same coin, repeated, could push it to u64::MAX and make every later
+/// stake abort on overflow.)
 ///
 /// The devnet executes a TypeScript model of this module (devnet/chain/model.ts); keep both in
 /// step, abort codes included (see move/README.md).
@@ -31,31 +47,43 @@ const EInvalidNodeId: u64 = 3;
 const ENotStaker: u64 = 4;
 const EStakeLocked: u64 = 5;
 const EStakeNotActive: u64 = 6;
+/// No function aborts with it since withdraw_stake was replaced by request/claim; kept so no
+/// code is ever reused with another meaning.
+#[allow(unused_const)]
 const EAlreadyWithdrawn: u64 = 7;
 const EInvalidSlashAmount: u64 = 8;
 const EWrongPool: u64 = 9;
 const EInvalidParams: u64 = 10;
 const EZeroAmount: u64 = 11;
 const ERemainderBelowMinimum: u64 = 12;
+const EWithdrawalPending: u64 = 13;
+const ENoWithdrawalRequested: u64 = 14;
+const EWithdrawalCoolingDown: u64 = 15;
+const ESameStaker: u64 = 16;
 
 // === Stake status ===
 const STATUS_ACTIVE: u8 = 1;
 const STATUS_SLASHED: u8 = 2;
 const STATUS_WITHDRAWN: u8 = 3;
+/// A full withdrawal was requested: the node no longer serves; still slashable until claimed.
+const STATUS_LEAVING: u8 = 4;
 
 const MAX_NODE_ID_BYTES: u64 = 64;
 /// Defaults at publish; the admin tunes them with `set_pool_params`.
 const DEFAULT_MIN_NODE_STAKE: u64 = 1_000_000_000; // 1 SUI
 const DEFAULT_LOCK_EPOCHS: u64 = 7; // a week on testnet/mainnet (24 h epochs)
+const DEFAULT_WITHDRAWAL_COOLDOWN_EPOCHS: u64 = 2;
 
 public struct StakingPool has key {
     id: UID,
-    /// Live stakes (active and the unslashed remainder of slashed ones).
+    /// Live stakes (active, leaving, and the unslashed remainder of slashed ones).
     balance: Balance<SUI>,
     /// Slashed funds; stay in the pool (no withdrawal path in this version).
     slashed: Balance<SUI>,
     min_node_stake: u64,
     lock_epochs: u64,
+    /// Epochs between a withdrawal request and the earliest claim.
+    withdrawal_cooldown_epochs: u64,
     node_stakes: Table<String, ID>,
     /// MIST in live stakes: always equal to `balance` (see the module's accounting note).
     total_staked: u64,
@@ -74,11 +102,15 @@ public struct StakeRecord has key {
     pool_id: ID,
     staker: address,
     node_id: String,
-    /// MIST still staked: reduced by slashing, 0 after withdrawal.
+    /// MIST still staked: reduced by slashing and by a claimed withdrawal, 0 once withdrawn.
     amount: u64,
     status: u8,
     staked_at: u64,
     locked_until: u64,
+    /// MIST requested out and not yet claimed; 0 when no request is pending.
+    withdrawal_requested: u64,
+    /// The epoch from which the pending request can be claimed; 0 when none is pending.
+    claimable_at: u64,
 }
 
 public struct StakeCreated has copy, drop {
@@ -127,10 +159,28 @@ public struct StakeReduced has copy, drop {
     remaining: u64,
 }
 
+public struct WithdrawalRequested has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    staker: address,
+    node_id: String,
+    amount: u64,
+    claimable_at: u64,
+}
+
+public struct StakeTransferred has copy, drop {
+    stake_id: ID,
+    pool_id: ID,
+    node_id: String,
+    from: address,
+    to: address,
+}
+
 public struct PoolParamsUpdated has copy, drop {
     pool_id: ID,
     min_node_stake: u64,
     lock_epochs: u64,
+    withdrawal_cooldown_epochs: u64,
 }
 
 fun init(ctx: &mut TxContext) {
@@ -146,6 +196,7 @@ fun new_pool(ctx: &mut TxContext): (StakingPool, AdminCap) {
         slashed: balance::zero(),
         min_node_stake: DEFAULT_MIN_NODE_STAKE,
         lock_epochs: DEFAULT_LOCK_EPOCHS,
+        withdrawal_cooldown_epochs: DEFAULT_WITHDRAWAL_COOLDOWN_EPOCHS,
         node_stakes: table::new(ctx),
         total_staked: 0,
         total_slashed: 0,
@@ -179,6 +230,8 @@ public fun stake_for_node(
         status: STATUS_ACTIVE,
         staked_at: epoch,
         locked_until,
+        withdrawal_requested: 0,
+        claimable_at: 0,
     };
     let stake_id = object::id(&record);
     pool.balance.join(payment.into_balance());
@@ -196,37 +249,10 @@ public fun stake_for_node(
     transfer::share_object(record);
 }
 
-/// Return what is left of a stake to its staker, once the lock has passed. Works for active
-/// and slashed stakes; frees the node id.
-public fun withdraw_stake(
-    pool: &mut StakingPool,
-    record: &mut StakeRecord,
-    ctx: &mut TxContext,
-): Coin<SUI> {
-    assert!(record.pool_id == object::id(pool), EWrongPool);
-    assert!(record.staker == ctx.sender(), ENotStaker);
-    assert!(record.status != STATUS_WITHDRAWN, EAlreadyWithdrawn);
-    assert!(ctx.epoch() >= record.locked_until, EStakeLocked);
-
-    let amount = record.amount;
-    if (record.status == STATUS_ACTIVE) pool.active_stakes = pool.active_stakes - 1;
-    pool.total_staked = pool.total_staked - amount;
-    record.amount = 0;
-    record.status = STATUS_WITHDRAWN;
-    pool.node_stakes.remove(record.node_id);
-    event::emit(StakeWithdrawn {
-        stake_id: object::id(record),
-        pool_id: object::id(pool),
-        staker: record.staker,
-        node_id: record.node_id,
-        amount,
-    });
-    coin::from_balance(pool.balance.split(amount), ctx)
-}
-
 /// Add `payment` to an active stake (staker only), in place: same record, same node id. The lock
-/// is not moved: once it has passed the whole stake can be withdrawn at any time anyway, so
-/// restarting it for a top-up would hold nothing more at risk.
+/// is not moved: once it has passed, the whole stake can be requested out at any time anyway
+/// (and stays slashable through the cool-down), so restarting it for a top-up would hold nothing
+/// more at risk.
 public fun add_stake(
     pool: &mut StakingPool,
     record: &mut StakeRecord,
@@ -252,37 +278,124 @@ public fun add_stake(
     });
 }
 
-/// Return `amount` of an active stake to its staker, once the lock has passed (the rule of
-/// `withdraw_stake`), keeping at least the pool's minimum staked: the record stays active and
-/// keeps its node id.
-public fun withdraw_partial(
+/// Ask for `amount` of a stake back (staker only), once the lock has passed. The SUI stays in
+/// the pool, slashable, until `claim_withdrawal` after the pool's cool-down. The whole amount: an
+/// active stake turns LEAVING (no longer active: the node stops serving), a slashed one stays
+/// slashed. A part (active stakes only): at least the pool's current minimum must stay staked,
+/// and the stake stays active. One request at a time.
+public fun request_withdrawal(
     pool: &mut StakingPool,
     record: &mut StakeRecord,
     amount: u64,
     ctx: &mut TxContext,
-): Coin<SUI> {
+) {
     assert!(record.pool_id == object::id(pool), EWrongPool);
     assert!(record.staker == ctx.sender(), ENotStaker);
-    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
-    assert!(ctx.epoch() >= record.locked_until, EStakeLocked);
+    assert!(record.status == STATUS_ACTIVE || record.status == STATUS_SLASHED, EStakeNotActive);
+    assert!(record.withdrawal_requested == 0, EWithdrawalPending);
+    let epoch = ctx.epoch();
+    assert!(epoch >= record.locked_until, EStakeLocked);
     assert!(amount > 0, EZeroAmount);
-    // `amount < record.amount` first, so the subtraction cannot underflow.
-    assert!(amount < record.amount && record.amount - amount >= pool.min_node_stake, ERemainderBelowMinimum);
 
-    record.amount = record.amount - amount;
-    pool.total_staked = pool.total_staked - amount;
-    event::emit(StakeReduced {
+    if (amount == record.amount) {
+        if (record.status == STATUS_ACTIVE) {
+            record.status = STATUS_LEAVING;
+            pool.active_stakes = pool.active_stakes - 1;
+        };
+    } else {
+        // A slashed stake can only ask for its whole remainder. `amount < record.amount` before
+        // the subtraction, so it cannot underflow.
+        assert!(
+            record.status == STATUS_ACTIVE && amount < record.amount && record.amount - amount >= pool.min_node_stake,
+            ERemainderBelowMinimum,
+        );
+    };
+    let claimable_at = epoch + pool.withdrawal_cooldown_epochs;
+    record.withdrawal_requested = amount;
+    record.claimable_at = claimable_at;
+    event::emit(WithdrawalRequested {
         stake_id: object::id(record),
         pool_id: object::id(pool),
         staker: record.staker,
         node_id: record.node_id,
         amount,
-        remaining: record.amount,
+        claimable_at,
     });
+}
+
+/// Pay out a pending withdrawal request (staker only) once its cool-down has passed. The whole
+/// amount (a leaving or slashed stake): the stake is withdrawn and frees its node id. A part: the
+/// stake stays active with the rest.
+public fun claim_withdrawal(
+    pool: &mut StakingPool,
+    record: &mut StakeRecord,
+    ctx: &mut TxContext,
+): Coin<SUI> {
+    assert!(record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.staker == ctx.sender(), ENotStaker);
+    assert!(record.withdrawal_requested > 0, ENoWithdrawalRequested);
+    assert!(ctx.epoch() >= record.claimable_at, EWithdrawalCoolingDown);
+
+    let amount = record.withdrawal_requested;
+    if (amount == record.amount) {
+        record.amount = 0;
+        record.status = STATUS_WITHDRAWN;
+        pool.node_stakes.remove(record.node_id);
+        event::emit(StakeWithdrawn {
+            stake_id: object::id(record),
+            pool_id: object::id(pool),
+            staker: record.staker,
+            node_id: record.node_id,
+            amount,
+        });
+    } else {
+        record.amount = record.amount - amount;
+        event::emit(StakeReduced {
+            stake_id: object::id(record),
+            pool_id: object::id(pool),
+            staker: record.staker,
+            node_id: record.node_id,
+            amount,
+            remaining: record.amount,
+        });
+    };
+    record.withdrawal_requested = 0;
+    record.claimable_at = 0;
+    pool.total_staked = pool.total_staked - amount;
     coin::from_balance(pool.balance.split(amount), ctx)
 }
 
-/// Admin: take `amount` of an active stake into the pool's slashed balance.
+/// Hand an active stake to `new_staker` (staker only), in place: the record, its amount, lock and
+/// node id stay as they are, so the node id is never free (a wallet migration without a gap).
+/// Not with a withdrawal pending. Seal tokens the old staker holds stop counting for the node:
+/// every reader requires a token's owner to be its stake's staker; the new staker mints its own.
+public fun transfer_stake(
+    pool: &StakingPool,
+    record: &mut StakeRecord,
+    new_staker: address,
+    ctx: &mut TxContext,
+) {
+    assert!(record.pool_id == object::id(pool), EWrongPool);
+    assert!(record.staker == ctx.sender(), ENotStaker);
+    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
+    assert!(record.withdrawal_requested == 0, EWithdrawalPending);
+    assert!(new_staker != record.staker, ESameStaker);
+
+    let from = record.staker;
+    record.staker = new_staker;
+    event::emit(StakeTransferred {
+        stake_id: object::id(record),
+        pool_id: object::id(pool),
+        node_id: record.node_id,
+        from,
+        to: new_staker,
+    });
+}
+
+/// Admin: take `amount` of an active or leaving stake (slashable until its withdrawal is
+/// claimed) into the pool's slashed balance. The stake turns SLASHED; a pending withdrawal
+/// request becomes one for the whole remainder (same `claimable_at`). A slash of the whole
+/// amount leaves nothing to claim: the node id is freed at once and no request stays pending.
 public fun slash_stake(
     cap: &AdminCap,
     pool: &mut StakingPool,
@@ -292,15 +405,22 @@ public fun slash_stake(
     _ctx: &mut TxContext,
 ) {
     assert!(cap.pool_id == object::id(pool) && record.pool_id == object::id(pool), EWrongPool);
-    assert!(record.status == STATUS_ACTIVE, EStakeNotActive);
+    assert!(record.status == STATUS_ACTIVE || record.status == STATUS_LEAVING, EStakeNotActive);
     assert!(amount > 0 && amount <= record.amount, EInvalidSlashAmount);
 
     pool.slashed.join(pool.balance.split(amount));
     pool.total_staked = pool.total_staked - amount;
     pool.total_slashed = pool.total_slashed + amount;
-    pool.active_stakes = pool.active_stakes - 1;
+    if (record.status == STATUS_ACTIVE) pool.active_stakes = pool.active_stakes - 1;
     record.amount = record.amount - amount;
     record.status = STATUS_SLASHED;
+    if (record.amount == 0) {
+        pool.node_stakes.remove(record.node_id);
+        record.withdrawal_requested = 0;
+        record.claimable_at = 0;
+    } else if (record.withdrawal_requested > 0) {
+        record.withdrawal_requested = record.amount;
+    };
     event::emit(StakeSlashed {
         stake_id: object::id(record),
         pool_id: object::id(pool),
@@ -311,19 +431,27 @@ public fun slash_stake(
     });
 }
 
-/// Admin: set the minimum stake and the lock (in epochs) for new stakes.
+/// Admin: set the minimum stake and the lock (in epochs) for new stakes, and the cool-down (in
+/// epochs) between a withdrawal request and its claim (for requests made from now on).
 public fun set_pool_params(
     cap: &AdminCap,
     pool: &mut StakingPool,
     min_node_stake: u64,
     lock_epochs: u64,
+    withdrawal_cooldown_epochs: u64,
     _ctx: &mut TxContext,
 ) {
     assert!(cap.pool_id == object::id(pool), EWrongPool);
     assert!(min_node_stake > 0, EInvalidParams);
     pool.min_node_stake = min_node_stake;
     pool.lock_epochs = lock_epochs;
-    event::emit(PoolParamsUpdated { pool_id: object::id(pool), min_node_stake, lock_epochs });
+    pool.withdrawal_cooldown_epochs = withdrawal_cooldown_epochs;
+    event::emit(PoolParamsUpdated {
+        pool_id: object::id(pool),
+        min_node_stake,
+        lock_epochs,
+        withdrawal_cooldown_epochs,
+    });
 }
 
 // === Read accessors (used by k8s_gateway and by other packages) ===
@@ -334,10 +462,13 @@ public fun amount(record: &StakeRecord): u64 { record.amount }
 public fun status(record: &StakeRecord): u8 { record.status }
 public fun is_active(record: &StakeRecord): bool { record.status == STATUS_ACTIVE }
 public fun locked_until(record: &StakeRecord): u64 { record.locked_until }
+public fun withdrawal_requested(record: &StakeRecord): u64 { record.withdrawal_requested }
+public fun claimable_at(record: &StakeRecord): u64 { record.claimable_at }
 public fun record_pool_id(record: &StakeRecord): ID { record.pool_id }
 public fun cap_pool_id(cap: &AdminCap): ID { cap.pool_id }
 public fun min_node_stake(pool: &StakingPool): u64 { pool.min_node_stake }
 public fun lock_epochs(pool: &StakingPool): u64 { pool.lock_epochs }
+public fun withdrawal_cooldown_epochs(pool: &StakingPool): u64 { pool.withdrawal_cooldown_epochs }
 public fun pool_balance(pool: &StakingPool): u64 { pool.balance.value() }
 public fun total_staked(pool: &StakingPool): u64 { pool.total_staked }
 public fun slashed_balance(pool: &StakingPool): u64 { pool.slashed.value() }
@@ -358,3 +489,5 @@ public fun status_active(): u8 { STATUS_ACTIVE }
 public fun status_slashed(): u8 { STATUS_SLASHED }
 #[test_only]
 public fun status_withdrawn(): u8 { STATUS_WITHDRAWN }
+#[test_only]
+public fun status_leaving(): u8 { STATUS_LEAVING }

@@ -21,7 +21,7 @@ fun setup(): Scenario {
     let mut s = ts::begin(ADMIN);
     {
         let (mut pool, cap) = staking::new_pool_for_testing(s.ctx());
-        staking::set_pool_params(&cap, &mut pool, 1000000000, 2, s.ctx());
+        staking::set_pool_params(&cap, &mut pool, 1000000000, 2, 1, s.ctx());
         staking::share_pool_for_testing(pool);
         transfer::public_transfer(cap, ADMIN);
         k8s_gateway::init_for_testing(s.ctx());
@@ -52,6 +52,8 @@ fun conformance_stake() {
             assert!(b.peel_u8() == 1); // status
             assert!(b.peel_u64() == 0); // staked_at
             assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
@@ -61,6 +63,7 @@ fun conformance_stake() {
             assert!(b.peel_u64() == 0); // slashed
             assert!(b.peel_u64() == 1000000000); // min_node_stake
             assert!(b.peel_u64() == 2); // lock_epochs
+            assert!(b.peel_u64() == 1); // withdrawal_cooldown_epochs
             b.peel_address();
             assert!(b.peel_u64() == 1);
             assert!(b.peel_u64() == 2000000000); // total_staked
@@ -118,7 +121,7 @@ fun conformance_empty_node_id() {
 }
 
 #[test, expected_failure(abort_code = staking::EStakeLocked, location = k3s_daas::staking)]
-fun conformance_withdraw_before_lock() {
+fun conformance_request_before_lock() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -131,8 +134,7 @@ fun conformance_withdraw_before_lock() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
-        transfer::public_transfer(c, ALICE);
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -140,7 +142,7 @@ fun conformance_withdraw_before_lock() {
 }
 
 #[test]
-fun conformance_withdraw_after_lock() {
+fun conformance_request_full() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -154,7 +156,106 @@ fun conformance_withdraw_after_lock() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 3000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 3000000000); // amount
+            assert!(b.peel_u8() == 4); // status
+            b.peel_u64();
+            assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.peel_u64() == 3000000000); // withdrawal_requested
+            assert!(b.peel_u64() == 3); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 3000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 3000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 0); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EWithdrawalCoolingDown, location = k3s_daas::staking)]
+fun conformance_claim_too_early() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_claim_after_cooldown() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 3000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -174,12 +275,15 @@ fun conformance_withdraw_after_lock() {
             assert!(b.peel_u8() == 3); // status
             b.peel_u64();
             assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
             let mut b = bcs::new(bcs::to_bytes(&pool));
             b.peel_address();
             assert!(b.peel_u64() == 0); // balance
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_u64();
@@ -199,8 +303,32 @@ fun conformance_withdraw_after_lock() {
     s.end();
 }
 
-#[test, expected_failure(abort_code = staking::EAlreadyWithdrawn, location = k3s_daas::staking)]
-fun conformance_withdraw_twice() {
+#[test, expected_failure(abort_code = staking::ENoWithdrawalRequested, location = k3s_daas::staking)]
+fun conformance_claim_without_request() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENoWithdrawalRequested, location = k3s_daas::staking)]
+fun conformance_claim_twice() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -214,7 +342,16 @@ fun conformance_withdraw_twice() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -223,8 +360,139 @@ fun conformance_withdraw_twice() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EWithdrawalPending, location = k3s_daas::staking)]
+fun conformance_request_twice() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_request_leaving() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_request_withdrawn() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(arithmetic_error, location = k3s_daas::staking)]
+fun conformance_request_cooldown_overflow() {
+    let mut s = setup();
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        staking::set_pool_params(&cap, &mut pool, 1000000000, 2, 18446744073709551615, s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -264,6 +532,8 @@ fun conformance_slash() {
             assert!(b.peel_u8() == 2); // status
             b.peel_u64();
             b.peel_u64();
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
@@ -271,6 +541,7 @@ fun conformance_slash() {
             b.peel_address();
             assert!(b.peel_u64() == 2000000000); // balance
             assert!(b.peel_u64() == 1000000000); // slashed
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_address();
@@ -341,8 +612,50 @@ fun conformance_slash_more_than_stake() {
     s.end();
 }
 
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_slash_withdrawn() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
 #[test]
-fun conformance_withdraw_after_slash() {
+fun conformance_claim_after_slash() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -366,7 +679,16 @@ fun conformance_withdraw_after_slash() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 2000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -386,6 +708,8 @@ fun conformance_withdraw_after_slash() {
             assert!(b.peel_u8() == 3); // status
             b.peel_u64();
             b.peel_u64();
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
@@ -393,6 +717,7 @@ fun conformance_withdraw_after_slash() {
             b.peel_address();
             assert!(b.peel_u64() == 0); // balance
             assert!(b.peel_u64() == 1000000000); // slashed
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_address();
@@ -405,6 +730,401 @@ fun conformance_withdraw_after_slash() {
         assert!(withdrawn.value() == 2000000000);
         assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")).is_none());
         s.return_to_sender(withdrawn);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_slash_during_cooldown() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 3000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 2000000000); // amount
+            assert!(b.peel_u8() == 2); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 2000000000); // withdrawal_requested
+            assert!(b.peel_u64() == 3); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 2000000000); // balance
+            assert!(b.peel_u64() == 1000000000); // slashed
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 2000000000); // total_staked
+            assert!(b.peel_u64() == 1000000000); // total_slashed
+            assert!(b.peel_u64() == 0); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_slash_during_cooldown_then_claim() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 3000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        let withdrawn = s.take_from_sender<Coin<SUI>>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 0); // amount
+            assert!(b.peel_u8() == 3); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 0); // balance
+            assert!(b.peel_u64() == 1000000000); // slashed
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 0);
+            assert!(b.peel_u64() == 0); // total_staked
+            assert!(b.peel_u64() == 1000000000); // total_slashed
+            assert!(b.peel_u64() == 0); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(withdrawn.value() == 2000000000);
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")).is_none());
+        s.return_to_sender(withdrawn);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_slash_during_partial_cooldown() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 2000000000); // amount
+            assert!(b.peel_u8() == 2); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 2000000000); // withdrawal_requested
+            assert!(b.peel_u64() == 3); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 2000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 2000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 0); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_slash_whole_amount() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 3000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 3000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 0); // amount
+            assert!(b.peel_u8() == 2); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 0); // balance
+            assert!(b.peel_u64() == 3000000000); // slashed
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 0);
+            assert!(b.peel_u64() == 0); // total_staked
+            assert!(b.peel_u64() == 3000000000); // total_slashed
+            assert!(b.peel_u64() == 0); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")).is_none());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_slash_whole_amount_frees_node() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 3000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            assert!(b.peel_address() == BOB); // staker
+            assert!(b.peel_vec_u8() == b"worker-1"); // node_id
+            assert!(b.peel_u64() == 1000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 1000000000); // balance
+            assert!(b.peel_u64() == 3000000000); // slashed
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 1000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENoWithdrawalRequested, location = k3s_daas::staking)]
+fun conformance_claim_after_whole_amount_slash() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
+        transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -443,6 +1163,8 @@ fun conformance_top_up() {
             assert!(b.peel_u8() == 1); // status
             assert!(b.peel_u64() == 0); // staked_at
             assert!(b.peel_u64() == 2); // locked_until
+            b.peel_u64();
+            b.peel_u64();
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
@@ -450,6 +1172,7 @@ fun conformance_top_up() {
             b.peel_address();
             assert!(b.peel_u64() == 3000000000); // balance
             assert!(b.peel_u64() == 0); // slashed
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_address();
@@ -517,6 +1240,36 @@ fun conformance_top_up_slashed() {
 }
 
 #[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_top_up_leaving() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(1000000000, s.ctx()), s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
 fun conformance_top_up_withdrawn() {
     let mut s = setup();
     s.next_tx(ALICE);
@@ -531,7 +1284,16 @@ fun conformance_top_up_withdrawn() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -547,8 +1309,8 @@ fun conformance_top_up_withdrawn() {
     s.end();
 }
 
-#[test, expected_failure(abort_code = staking::EStakeLocked, location = k3s_daas::staking)]
-fun conformance_reduce_before_lock() {
+#[test]
+fun conformance_request_partial() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -557,12 +1319,48 @@ fun conformance_reduce_before_lock() {
         ts::return_shared(pool);
     };
     s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
     s.next_tx(ALICE);
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
-        transfer::public_transfer(c, ALICE);
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            b.peel_address();
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 3000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.peel_u64() == 1000000000); // withdrawal_requested
+            assert!(b.peel_u64() == 3); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 3000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 3000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -570,7 +1368,7 @@ fun conformance_reduce_before_lock() {
 }
 
 #[test]
-fun conformance_reduce_after_lock() {
+fun conformance_partial_claim() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -584,7 +1382,16 @@ fun conformance_reduce_after_lock() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -604,12 +1411,15 @@ fun conformance_reduce_after_lock() {
             assert!(b.peel_u8() == 1); // status
             assert!(b.peel_u64() == 0); // staked_at
             assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
             let mut b = bcs::new(bcs::to_bytes(&pool));
             b.peel_address();
             assert!(b.peel_u64() == 2000000000); // balance
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_u64();
@@ -630,7 +1440,7 @@ fun conformance_reduce_after_lock() {
 }
 
 #[test]
-fun conformance_reduce_to_minimum() {
+fun conformance_partial_claim_to_minimum() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -644,7 +1454,16 @@ fun conformance_reduce_to_minimum() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 2000000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 2000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -664,12 +1483,15 @@ fun conformance_reduce_to_minimum() {
             assert!(b.peel_u8() == 1); // status
             b.peel_u64();
             b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
             let mut b = bcs::new(bcs::to_bytes(&pool));
             b.peel_address();
             assert!(b.peel_u64() == 1000000000); // balance
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_u64();
@@ -711,7 +1533,16 @@ fun conformance_top_up_reduce_cycle() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -728,7 +1559,16 @@ fun conformance_top_up_reduce_cycle() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -745,7 +1585,16 @@ fun conformance_top_up_reduce_cycle() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 7000000000000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -765,12 +1614,15 @@ fun conformance_top_up_reduce_cycle() {
             assert!(b.peel_u8() == 1); // status
             b.peel_u64();
             b.peel_u64();
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            b.peel_u64();
             assert!(b.into_remainder_bytes().is_empty());
         };
         {
             let mut b = bcs::new(bcs::to_bytes(&pool));
             b.peel_address();
             assert!(b.peel_u64() == 1000000000); // balance
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             b.peel_u64();
@@ -796,7 +1648,7 @@ fun conformance_stake_lock_overflow() {
     {
         let cap = s.take_from_sender<AdminCap>();
         let mut pool = s.take_shared<StakingPool>();
-        staking::set_pool_params(&cap, &mut pool, 1000000000, 18446744073709551615, s.ctx());
+        staking::set_pool_params(&cap, &mut pool, 1000000000, 18446744073709551615, 1, s.ctx());
         s.return_to_sender(cap);
         ts::return_shared(pool);
     };
@@ -811,7 +1663,7 @@ fun conformance_stake_lock_overflow() {
 }
 
 #[test, expected_failure(abort_code = staking::ERemainderBelowMinimum, location = k3s_daas::staking)]
-fun conformance_reduce_below_minimum() {
+fun conformance_request_below_minimum() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -825,8 +1677,7 @@ fun conformance_reduce_below_minimum() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 2000000001, s.ctx());
-        transfer::public_transfer(c, ALICE);
+        staking::request_withdrawal(&mut pool, &mut record, 2000000001, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -834,7 +1685,7 @@ fun conformance_reduce_below_minimum() {
 }
 
 #[test, expected_failure(abort_code = staking::ERemainderBelowMinimum, location = k3s_daas::staking)]
-fun conformance_reduce_more_than_stake() {
+fun conformance_request_more_than_stake() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -848,8 +1699,7 @@ fun conformance_reduce_more_than_stake() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 4000000000, s.ctx());
-        transfer::public_transfer(c, ALICE);
+        staking::request_withdrawal(&mut pool, &mut record, 4000000000, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -857,7 +1707,7 @@ fun conformance_reduce_more_than_stake() {
 }
 
 #[test, expected_failure(abort_code = staking::EZeroAmount, location = k3s_daas::staking)]
-fun conformance_reduce_zero() {
+fun conformance_request_zero() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -871,16 +1721,15 @@ fun conformance_reduce_zero() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 0, s.ctx());
-        transfer::public_transfer(c, ALICE);
+        staking::request_withdrawal(&mut pool, &mut record, 0, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
     s.end();
 }
 
-#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
-fun conformance_reduce_slashed() {
+#[test, expected_failure(abort_code = staking::ERemainderBelowMinimum, location = k3s_daas::staking)]
+fun conformance_request_slashed_part() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -904,8 +1753,281 @@ fun conformance_reduce_slashed() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 500000000, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 500000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_transfer() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            assert!(b.peel_address() == object::id(&pool).to_address()); // pool_id
+            assert!(b.peel_address() == BOB); // staker
+            assert!(b.peel_vec_u8() == b"worker-1"); // node_id
+            assert!(b.peel_u64() == 3000000000); // amount
+            assert!(b.peel_u8() == 1); // status
+            assert!(b.peel_u64() == 0); // staked_at
+            assert!(b.peel_u64() == 2); // locked_until
+            assert!(b.peel_u64() == 0); // withdrawal_requested
+            assert!(b.peel_u64() == 0); // claimable_at
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 3000000000); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 1);
+            assert!(b.peel_u64() == 3000000000); // total_staked
+            b.peel_u64();
+            assert!(b.peel_u64() == 1); // active_stakes
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")) == option::some(object::id(&record)));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENodeAlreadyStaked, location = k3s_daas::staking)]
+fun conformance_transfer_keeps_node_taken() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test]
+fun conformance_transfer_then_new_staker_withdraws() {
+    let mut s = setup();
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(2000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(BOB);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, ALICE, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 2000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, ALICE);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let record = s.take_shared<StakeRecord>();
+        let withdrawn = s.take_from_sender<Coin<SUI>>();
+        {
+            let mut b = bcs::new(bcs::to_bytes(&record));
+            b.peel_address();
+            b.peel_address();
+            assert!(b.peel_address() == ALICE); // staker
+            b.peel_vec_u8();
+            assert!(b.peel_u64() == 0); // amount
+            assert!(b.peel_u8() == 3); // status
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        {
+            let mut b = bcs::new(bcs::to_bytes(&pool));
+            b.peel_address();
+            assert!(b.peel_u64() == 0); // balance
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
+            b.peel_address();
+            assert!(b.peel_u64() == 0);
+            assert!(b.peel_u64() == 0); // total_staked
+            b.peel_u64();
+            b.peel_u64();
+            assert!(b.into_remainder_bytes().is_empty());
+        };
+        assert!(withdrawn.value() == 2000000000);
+        assert!(staking::stake_id_for_node(&pool, utf8(b"worker-1")).is_none());
+        s.return_to_sender(withdrawn);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
+fun conformance_transfer_old_staker_requests() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ESameStaker, location = k3s_daas::staking)]
+fun conformance_transfer_to_self() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, ALICE, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EWithdrawalPending, location = k3s_daas::staking)]
+fun conformance_transfer_pending() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::EStakeNotActive, location = k3s_daas::staking)]
+fun conformance_transfer_slashed() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ADMIN);
+    {
+        let cap = s.take_from_sender<AdminCap>();
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::slash_stake(&cap, &mut pool, &mut record, 1000000000, utf8(b"missed heartbeats"), s.ctx());
+        s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -940,6 +2062,8 @@ fun conformance_mint_active() {
             b.peel_vec_u8();
             b.peel_u64();
             assert!(b.peel_u8() == 1); // status
+            b.peel_u64();
+            b.peel_u64();
             b.peel_u64();
             b.peel_u64();
             assert!(b.into_remainder_bytes().is_empty());
@@ -980,6 +2104,60 @@ fun conformance_mint_slashed() {
         let mut record = s.take_shared<StakeRecord>();
         staking::slash_stake(&cap, &mut pool, &mut record, 1, utf8(b"missed heartbeats"), s.ctx());
         s.return_to_sender(cap);
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let record = s.take_shared<StakeRecord>();
+        k8s_gateway::create_worker_seal_token(&record, x"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", s.ctx());
+        ts::return_shared(record);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = k8s_gateway::EStakeNotActive, location = k3s_daas::k8s_gateway)]
+fun conformance_mint_leaving() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let record = s.take_shared<StakeRecord>();
+        k8s_gateway::create_worker_seal_token(&record, x"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", s.ctx());
+        ts::return_shared(record);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = k8s_gateway::ENotStaker, location = k3s_daas::k8s_gateway)]
+fun conformance_mint_after_transfer_old_staker() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_tx(ALICE);
+    {
+        let pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };
@@ -1044,6 +2222,8 @@ fun conformance_revoke() {
             assert!(b.peel_u8() == 1); // status
             b.peel_u64();
             b.peel_u64();
+            b.peel_u64();
+            b.peel_u64();
             assert!(b.into_remainder_bytes().is_empty());
         };
         assert!(!ts::has_most_recent_for_sender<SealToken>(&s));
@@ -1060,7 +2240,7 @@ fun conformance_set_pool_params() {
     {
         let cap = s.take_from_sender<AdminCap>();
         let mut pool = s.take_shared<StakingPool>();
-        staking::set_pool_params(&cap, &mut pool, 5000000000, 9, s.ctx());
+        staking::set_pool_params(&cap, &mut pool, 5000000000, 9, 4, s.ctx());
         s.return_to_sender(cap);
         ts::return_shared(pool);
     };
@@ -1074,6 +2254,7 @@ fun conformance_set_pool_params() {
             b.peel_u64();
             assert!(b.peel_u64() == 5000000000); // min_node_stake
             assert!(b.peel_u64() == 9); // lock_epochs
+            assert!(b.peel_u64() == 4); // withdrawal_cooldown_epochs
             b.peel_address();
             b.peel_u64();
             b.peel_u64();
@@ -1134,7 +2315,7 @@ fun conformance_set_registry_bad_key() {
 }
 
 #[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
-fun conformance_wrong_sender_withdraw() {
+fun conformance_wrong_sender_request() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
@@ -1148,7 +2329,38 @@ fun conformance_wrong_sender_withdraw() {
     {
         let mut pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.end();
+}
+
+#[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
+fun conformance_wrong_sender_claim() {
+    let mut s = setup();
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_epoch(ADMIN);
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, 1000000000, s.ctx());
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    s.next_epoch(ADMIN);
+    s.next_tx(BOB);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());
         transfer::public_transfer(c, BOB);
         ts::return_shared(record);
         ts::return_shared(pool);
@@ -1177,22 +2389,19 @@ fun conformance_wrong_sender_top_up() {
 }
 
 #[test, expected_failure(abort_code = staking::ENotStaker, location = k3s_daas::staking)]
-fun conformance_wrong_sender_reduce() {
+fun conformance_wrong_sender_transfer() {
     let mut s = setup();
     s.next_tx(ALICE);
     {
         let mut pool = s.take_shared<StakingPool>();
-        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(3000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
+        staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(1000000000, s.ctx()), utf8(b"worker-1"), s.ctx());
         ts::return_shared(pool);
     };
-    s.next_epoch(ADMIN);
-    s.next_epoch(ADMIN);
     s.next_tx(BOB);
     {
-        let mut pool = s.take_shared<StakingPool>();
+        let pool = s.take_shared<StakingPool>();
         let mut record = s.take_shared<StakeRecord>();
-        let c = staking::withdraw_partial(&mut pool, &mut record, 1000000000, s.ctx());
-        transfer::public_transfer(c, BOB);
+        staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
         ts::return_shared(record);
         ts::return_shared(pool);
     };

@@ -90,6 +90,64 @@ fun slashed_stake_cannot_mint() {
     s.end();
 }
 
+#[test, expected_failure(abort_code = k8s_gateway::EStakeNotActive)]
+/// A full withdrawal request turns the stake LEAVING: not active, so no seal token.
+fun leaving_stake_cannot_mint() {
+    let mut s = setup();
+    // Past the publish default lock (7 epochs).
+    let mut i: u64 = 0;
+    while (i < 7) { s.next_epoch(ADMIN); i = i + 1; };
+    s.next_tx(ALICE);
+    {
+        let mut pool = s.take_shared<StakingPool>();
+        let mut record = s.take_shared<StakeRecord>();
+        staking::request_withdrawal(&mut pool, &mut record, SUI_1, s.ctx());
+        assert!(staking::status(&record) == staking::status_leaving());
+        assert!(!staking::is_active(&record));
+        ts::return_shared(record);
+        ts::return_shared(pool);
+    };
+    mint(&mut s, ALICE, key32());
+    s.end();
+}
+
+fun transfer_to_bob(s: &mut Scenario) {
+    s.next_tx(ALICE);
+    let pool = s.take_shared<StakingPool>();
+    let mut record = s.take_shared<StakeRecord>();
+    staking::transfer_stake(&pool, &mut record, BOB, s.ctx());
+    ts::return_shared(record);
+    ts::return_shared(pool);
+}
+
+#[test]
+/// After a transfer the new staker mints; the old staker's token stays with the old staker,
+/// who is no longer the stake's staker (every reader refuses such a token).
+fun after_a_transfer_the_new_staker_mints() {
+    let mut s = setup();
+    mint(&mut s, ALICE, key32());
+    transfer_to_bob(&mut s);
+    mint(&mut s, BOB, key32());
+    s.next_tx(BOB);
+    let record = s.take_shared<StakeRecord>();
+    let token = s.take_from_sender<SealToken>();
+    assert!(k8s_gateway::token_stake_id(&token) == object::id(&record));
+    assert!(staking::staker(&record) == BOB);
+    ts::return_shared(record);
+    s.return_to_sender(token);
+    s.next_tx(ALICE);
+    assert!(ts::has_most_recent_for_sender<SealToken>(&s));
+    s.end();
+}
+
+#[test, expected_failure(abort_code = k8s_gateway::ENotStaker)]
+fun after_a_transfer_the_old_staker_cannot_mint() {
+    let mut s = setup();
+    transfer_to_bob(&mut s);
+    mint(&mut s, ALICE, key32());
+    s.end();
+}
+
 #[test]
 fun admin_sets_registry() {
     let mut s = setup();

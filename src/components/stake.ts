@@ -52,17 +52,23 @@ export interface StakeArgs extends ChainArgs {
 /**
  * SUI staked for one node from the operator's wallet. Create adopts a live stake this wallet
  * already holds for the node (a crashed `up`); refresh reads status and amount from chain (a
- * slash shows as drift); delete withdraws back to the wallet once the lock has passed.
- * A new `amountMist` updates the same stake in place: a top-up, or a partial withdrawal once
- * the lock has passed (inside it, the update fails naming the epoch and changes nothing). A
- * new node id, pool or package is a new stake, created before the old one is withdrawn.
+ * slash shows as drift); delete withdraws back to the wallet through the pool's cool-down: once
+ * the lock has passed the whole stake is requested out, and claimed once the cool-down has passed
+ * (until then delete fails naming the epoch to run it again; the stake stays slashable).
+ * A new `amountMist` updates the same stake in place: a top-up, or a partial withdrawal through
+ * the same cool-down once the lock has passed (inside it, the update fails naming the epoch and
+ * changes nothing). A new wallet (allowWalletMigration) moves the record to it in place. A new
+ * node id, pool or package is a new stake, created before the old one is withdrawn.
  */
 export class Stake extends pulumi.dynamic.Resource {
   declare readonly stakeId: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<"active" | "slashed" | "withdrawn">;
+  declare readonly status: pulumi.Output<"active" | "slashed" | "leaving" | "withdrawn">;
   declare readonly stakedMist: pulumi.Output<string>;
   declare readonly staker: pulumi.Output<string>;
   declare readonly lockedUntilEpoch: pulumi.Output<string>;
+  /** MIST requested out and cooling down ("0": none), claimable from `claimableAtEpoch`. */
+  declare readonly withdrawalRequestedMist: pulumi.Output<string | undefined>;
+  declare readonly claimableAtEpoch: pulumi.Output<string | undefined>;
   declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: StakeArgs, opts?: pulumi.CustomResourceOptions) {
@@ -79,6 +85,8 @@ export class Stake extends pulumi.dynamic.Resource {
         stakedMist: undefined,
         staker: undefined,
         lockedUntilEpoch: undefined,
+        withdrawalRequestedMist: undefined,
+        claimableAtEpoch: undefined,
         adopted: undefined,
       },
       { ...opts, additionalSecretOutputs: secrets.secretOutputs },

@@ -33,6 +33,10 @@ export const STAKING_ABORTS = {
   EInvalidParams: 10,
   EZeroAmount: 11,
   ERemainderBelowMinimum: 12,
+  EWithdrawalPending: 13,
+  ENoWithdrawalRequested: 14,
+  EWithdrawalCoolingDown: 15,
+  ESameStaker: 16,
 } as const;
 export const GATEWAY_ABORTS = {
   ENotStaker: 1,
@@ -43,8 +47,12 @@ export const GATEWAY_ABORTS = {
   EWrongPool: 6,
 } as const;
 
-/** The change to a stake a transaction makes; the same abort code reads differently for each. */
-export type StakeOperation = "stake" | "withdraw" | "top-up" | "reduction" | "slash";
+/**
+ * The change to a stake a transaction makes; the same abort code reads differently for each.
+ * "withdraw" and "reduction" are the request of a full and of a partial withdrawal; "claim" pays
+ * out a pending request; "transfer" hands the stake to another address.
+ */
+export type StakeOperation = "stake" | "withdraw" | "top-up" | "reduction" | "claim" | "transfer" | "slash";
 
 /** What the caller knew when it sent the transaction; used to word the message. */
 export interface AbortContext {
@@ -59,6 +67,12 @@ export interface AbortContext {
   staker?: string;
   /** MIST the stake held before the change (a reduction's wording). */
   stakedMist?: bigint;
+  /** MIST of a pending withdrawal request (0 or absent: none). */
+  withdrawalRequestedMist?: bigint;
+  /** The epoch from which the pending withdrawal can be claimed. */
+  claimableAtEpoch?: bigint;
+  /** The address a transfer was to hand the stake to. */
+  newStaker?: string;
 }
 
 /**
@@ -81,7 +95,42 @@ export function belowMinimumMessage(c: { nodeId?: string; amountMist?: bigint; s
     `below the pool minimum ${sui(c.minStakeMist)} (the stake holds ${sui(c.stakedMist)}; at most ${formatSui(most)} can be withdrawn while it stays staked)`;
 }
 
-const VERB: Record<StakeOperation, string> = { stake: "stake", withdraw: "withdraw", "top-up": "top up", reduction: "reduce", slash: "slash" };
+/**
+ * A withdrawal requested and still cooling down. Also for callers that check before sending (the
+ * Stake provider), so the operator reads the same sentence either way.
+ */
+export function coolingDownMessage(c: { nodeId?: string; withdrawalRequestedMist?: bigint; claimableAtEpoch?: bigint; currentEpoch?: bigint }): string {
+  const amount = c.withdrawalRequestedMist !== undefined ? formatSui(c.withdrawalRequestedMist) : "?";
+  return `withdrawal of ${amount} for node ${c.nodeId ?? "(unknown node)"} was requested; it can be claimed from epoch ${c.claimableAtEpoch ?? "?"} ` +
+    `(current epoch ${c.currentEpoch ?? "?"})`;
+}
+
+/** A withdrawal request that is already pending, as the refusal of another change names it. */
+function pendingMessage(c: AbortContext): string {
+  const amount = c.withdrawalRequestedMist ? `a withdrawal of ${formatSui(c.withdrawalRequestedMist)}` : "a withdrawal";
+  const when = c.claimableAtEpoch !== undefined ? ` (claimable from epoch ${c.claimableAtEpoch})` : "";
+  return `${amount} from the stake for node ${c.nodeId ?? "(unknown node)"} is already pending${when}`;
+}
+
+const VERB: Record<StakeOperation, string> = {
+  stake: "stake", withdraw: "withdraw", "top-up": "top up", reduction: "reduce", claim: "claim a withdrawal from", transfer: "transfer", slash: "slash",
+};
+
+/** Why a stake that is not active cannot take the operation. */
+function notActiveMessage(c: AbortContext): string {
+  const node = c.nodeId ?? "(unknown node)";
+  if ((c.operation === "withdraw" || c.operation === "reduction") && c.status === "leaving") {
+    const amount = c.withdrawalRequestedMist ? ` of ${formatSui(c.withdrawalRequestedMist)}` : "";
+    const when = c.claimableAtEpoch !== undefined ? ` (claimable from epoch ${c.claimableAtEpoch})` : "";
+    return `stake for node ${node} is leaving: its full withdrawal${amount} was already requested${when}; claim it (claimWithdrawal) once the cool-down has passed`;
+  }
+  if ((c.operation === "withdraw" || c.operation === "reduction") && c.status === "withdrawn") return `stake for node ${node} was already withdrawn`;
+  const what = c.operation === "top-up" ? "it cannot be topped up"
+    : c.operation === "reduction" || c.operation === "withdraw" ? "no withdrawal can be requested from it"
+    : c.operation === "transfer" ? "it cannot be transferred"
+    : "it cannot be slashed";
+  return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}, so ${what}`;
+}
 
 function describeAbort(module: string, code: number, c: AbortContext): string {
   const node = c.nodeId ?? "(unknown node)";
@@ -90,7 +139,7 @@ function describeAbort(module: string, code: number, c: AbortContext): string {
       case STAKING_ABORTS.EInsufficientStake:
         return `stake ${c.amountMist !== undefined ? formatSui(c.amountMist) : "amount"} is below the minimum ${c.minStakeMist !== undefined ? formatSui(c.minStakeMist) : "stake"} for node ${node}`;
       case STAKING_ABORTS.ENodeAlreadyStaked:
-        return `node ${node} already has a live stake in this pool; adopt it (findLiveStake) or withdraw it before staking again`;
+        return `node ${node} already has a live stake in this pool; adopt it (findLiveStake), move it to another wallet in place (transferStake) or withdraw it before staking again`;
       case STAKING_ABORTS.EInvalidNodeId:
         return `node id "${node}" is invalid: it must be 1 to 64 bytes`;
       case STAKING_ABORTS.ENotStaker:
@@ -98,7 +147,7 @@ function describeAbort(module: string, code: number, c: AbortContext): string {
       case STAKING_ABORTS.EStakeLocked:
         return lockedMessage(c);
       case STAKING_ABORTS.EStakeNotActive:
-        return `stake for node ${node} is not active${c.status ? ` (it is ${c.status})` : ""}, so it cannot be ${c.operation === "top-up" ? "topped up" : c.operation === "reduction" ? "reduced" : "slashed"}`;
+        return notActiveMessage(c);
       case STAKING_ABORTS.EAlreadyWithdrawn:
         return `stake for node ${node} was already withdrawn`;
       case STAKING_ABORTS.EInvalidSlashAmount:
@@ -110,7 +159,21 @@ function describeAbort(module: string, code: number, c: AbortContext): string {
       case STAKING_ABORTS.EZeroAmount:
         return `a ${c.operation ?? "change"} of the stake for node ${node} must be more than 0 MIST`;
       case STAKING_ABORTS.ERemainderBelowMinimum:
+        if (c.status === "slashed") {
+          return `the stake for node ${node} was slashed, so only all of what is left (${c.stakedMist !== undefined ? formatSui(c.stakedMist) : "its remainder"}) can be withdrawn, ` +
+            `not ${c.amountMist !== undefined ? formatSui(c.amountMist) : "a part"}`;
+        }
         return belowMinimumMessage(c);
+      case STAKING_ABORTS.EWithdrawalPending:
+        return c.operation === "transfer"
+          ? `${pendingMessage(c)}; the stake cannot be transferred until it is claimed`
+          : `${pendingMessage(c)}; claim it (claimWithdrawal) before requesting another`;
+      case STAKING_ABORTS.ENoWithdrawalRequested:
+        return `no withdrawal is pending for the stake for node ${node}${c.status === "withdrawn" ? " (it was already withdrawn)" : ""}: request one first (requestWithdrawal)`;
+      case STAKING_ABORTS.EWithdrawalCoolingDown:
+        return coolingDownMessage(c);
+      case STAKING_ABORTS.ESameStaker:
+        return `the stake for node ${node} is already held by ${c.newStaker ?? c.staker ?? "that address"}: a transfer needs another address`;
     }
   }
   if (module === "k8s_gateway") {

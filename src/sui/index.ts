@@ -3,7 +3,9 @@
 export * from "./types.js";
 export { createSuiClient, keypairFromSecret, SUI_TRANSPORTS, type CreateSuiClientOptions, type SuiTransport } from "./client.js";
 export { ChainSession, type ChainSessionOptions, type TxOutcome } from "./session.js";
-export { ChainError, STAKING_ABORTS, GATEWAY_ABORTS, lockedMessage, belowMinimumMessage, type ChainErrorKind, type StakeOperation } from "./errors.js";
+export {
+  ChainError, STAKING_ABORTS, GATEWAY_ABORTS, lockedMessage, belowMinimumMessage, coolingDownMessage, type ChainErrorKind, type StakeOperation,
+} from "./errors.js";
 export { readStakeRecord, readSealToken, readRegistry, readPool, findLiveStake, stakeIdForNode, currentEpoch } from "./read.js";
 export { formatSui } from "./format.js";
 export type { ClientWithCoreApi } from "@mysten/sui/client";

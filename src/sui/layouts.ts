@@ -11,6 +11,7 @@ export const StakingPoolBcs = bcs.struct("StakingPool", {
   slashed: bcs.u64(),
   min_node_stake: bcs.u64(),
   lock_epochs: bcs.u64(),
+  withdrawal_cooldown_epochs: bcs.u64(),
   node_stakes: Table,
   total_staked: bcs.u64(),
   total_slashed: bcs.u64(),
@@ -26,6 +27,8 @@ export const StakeRecordBcs = bcs.struct("StakeRecord", {
   status: bcs.u8(),
   staked_at: bcs.u64(),
   locked_until: bcs.u64(),
+  withdrawal_requested: bcs.u64(),
+  claimable_at: bcs.u64(),
 });
 
 export const SealTokenBcs = bcs.struct("SealToken", {
@@ -65,4 +68,29 @@ export const StakeReducedBcs = bcs.struct("StakeReduced", {
   remaining: bcs.u64(),
 });
 
-export const STATUS_BY_CODE = { 1: "active", 2: "slashed", 3: "withdrawn" } as const;
+export const WithdrawalRequestedBcs = bcs.struct("WithdrawalRequested", {
+  stake_id: bcs.Address,
+  pool_id: bcs.Address,
+  staker: bcs.Address,
+  node_id: bcs.string(),
+  amount: bcs.u64(),
+  claimable_at: bcs.u64(),
+});
+
+export const StakeWithdrawnBcs = bcs.struct("StakeWithdrawn", {
+  stake_id: bcs.Address,
+  pool_id: bcs.Address,
+  staker: bcs.Address,
+  node_id: bcs.string(),
+  amount: bcs.u64(),
+});
+
+export const StakeTransferredBcs = bcs.struct("StakeTransferred", {
+  stake_id: bcs.Address,
+  pool_id: bcs.Address,
+  node_id: bcs.string(),
+  from: bcs.Address,
+  to: bcs.Address,
+});
+
+export const STATUS_BY_CODE = { 1: "active", 2: "slashed", 3: "withdrawn", 4: "leaving" } as const;

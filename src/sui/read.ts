@@ -84,12 +84,13 @@ export async function readStakeRecord(client: ClientWithCoreApi, stakeId: string
 function parseStakeRecord(obj: RawObject, stakeId: string, packageId: string): StakeRecord {
   expectType(obj, "::staking::StakeRecord", packageId);
   const r = StakeRecordBcs.parse(obj.content);
-  const status = STATUS_BY_CODE[r.status as 1 | 2 | 3];
+  const status = STATUS_BY_CODE[r.status as keyof typeof STATUS_BY_CODE];
   if (!status) throw new Error(`stake ${stakeId} has unknown status code ${r.status}`);
   return {
     id: normalizeSuiAddress(r.id), version: obj.version, poolId: normalizeSuiAddress(r.pool_id),
     staker: normalizeSuiAddress(r.staker), nodeId: r.node_id, amountMist: BigInt(r.amount), status,
     stakedAtEpoch: BigInt(r.staked_at), lockedUntilEpoch: BigInt(r.locked_until),
+    withdrawalRequestedMist: BigInt(r.withdrawal_requested), claimableAtEpoch: BigInt(r.claimable_at),
   };
 }
 
@@ -134,7 +135,7 @@ export async function readPool(client: ClientWithCoreApi, poolId: string, packag
   const p = StakingPoolBcs.parse(obj.content);
   return {
     id: normalizeSuiAddress(p.id), balanceMist: BigInt(p.balance), slashedMist: BigInt(p.slashed),
-    minNodeStakeMist: BigInt(p.min_node_stake), lockEpochs: BigInt(p.lock_epochs),
+    minNodeStakeMist: BigInt(p.min_node_stake), lockEpochs: BigInt(p.lock_epochs), withdrawalCooldownEpochs: BigInt(p.withdrawal_cooldown_epochs),
     nodeStakesTableId: normalizeSuiAddress(p.node_stakes.id), nodeStakesCount: BigInt(p.node_stakes.size),
     totalStakedMist: BigInt(p.total_staked), totalSlashedMist: BigInt(p.total_slashed), activeStakes: BigInt(p.active_stakes),
   };
@@ -156,8 +157,8 @@ export async function stakeIdForNode(client: ClientWithCoreApi, ids: ChainIds, n
 }
 
 /**
- * The live (active or slashed, not yet withdrawn) stake for `nodeId` placed by `staker`, or
- * null. A deploy that crashed after staking uses this to adopt its stake instead of staking
+ * The live (active, leaving or slashed, not yet withdrawn) stake for `nodeId` held by `staker`,
+ * or null. A deploy that crashed after staking uses this to adopt its stake instead of staking
  * twice (which the pool would refuse anyway: one live stake per node id).
  */
 export async function findLiveStake(client: ClientWithCoreApi, ids: ChainIds, q: { nodeId: string; staker: string }): Promise<StakeRecord | null> {

@@ -20,10 +20,10 @@
 import type { ClientWithCoreApi, SuiClientTypes } from "@mysten/sui/client";
 import type { Signer } from "@mysten/sui/cryptography";
 import { ParallelTransactionExecutor, Transaction } from "@mysten/sui/transactions";
-import { fromBase64, normalizeSuiAddress } from "@mysten/sui/utils";
+import { fromBase64, isValidSuiAddress, normalizeSuiAddress } from "@mysten/sui/utils";
 import { ChainError, failedTransactionError, rejectedError, type AbortContext } from "./errors.js";
 import { formatSui } from "./format.js";
-import { StakeAddedBcs, StakeReducedBcs } from "./layouts.js";
+import { StakeAddedBcs, StakeReducedBcs, StakeTransferredBcs, StakeWithdrawnBcs, WithdrawalRequestedBcs } from "./layouts.js";
 import { currentEpoch, readPool, readStakeRecord } from "./read.js";
 import type { ChainIds, GasUsed } from "./types.js";
 
@@ -95,24 +95,6 @@ export class ChainSession {
     return { stakeId: created.objectId, digest: res.digest, gasUsed: gasOf(res) };
   }
 
-  /** Withdraw a stake (staker only, after its lock); the coin goes back to this wallet. */
-  async withdrawStake(stakeId: string): Promise<TxOutcome & { amountMist: bigint }> {
-    const rec = await readStakeRecord(this.client, stakeId, this.ids.packageId);
-    if (!rec) throw new ChainError(`stake ${stakeId} does not exist`, "NotFound");
-    await this.ensureCoinSize(this.budget);
-    const tx = new Transaction();
-    const [coin] = tx.moveCall({
-      target: `${this.ids.packageId}::staking::withdraw_stake`,
-      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, stakeId, true)],
-    });
-    tx.transferObjects([coin!], tx.pure.address(this.address));
-    const res = await this.run(tx, "withdraw", rec.nodeId, async () => ({
-      nodeId: rec.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: await currentEpoch(this.client),
-      staker: rec.staker, status: rec.status,
-    }));
-    return { digest: res.digest, amountMist: rec.amountMist, gasUsed: gasOf(res) };
-  }
-
   /**
    * Top up an active stake with `amountMist` from this wallet (staker only), in place: same
    * record, same node id, same lock. Returns the stake's new amount.
@@ -141,30 +123,101 @@ export class ChainSession {
   }
 
   /**
-   * Withdraw `amountMist` of an active stake back to this wallet (staker only, after its lock),
-   * keeping at least the pool minimum staked: the record stays live under the same node id.
-   * Returns what is left staked.
+   * Ask for `amountMist` of a stake back (staker only, once its lock has passed). The whole
+   * amount: an active stake turns "leaving" (no longer active: its node stops serving and it
+   * mints no seal token); a slashed one can only ask for its whole remainder. A part (active
+   * stakes only) keeps at least the pool minimum staked and the stake active. Nothing moves yet:
+   * the SUI stays staked, and slashable, until `claimWithdrawal` from `claimableAtEpoch` (the
+   * pool's cool-down after this epoch). One request at a time.
    */
-  async withdrawPartial(p: { stakeId: string; amountMist: bigint }): Promise<TxOutcome & { stakedMist: bigint }> {
+  async requestWithdrawal(p: { stakeId: string; amountMist: bigint }): Promise<TxOutcome & { amountMist: bigint; claimableAtEpoch: bigint }> {
     const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
     if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
-    if (p.amountMist <= 0n) throw new ChainError(`a reduction of the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
+    if (p.amountMist <= 0n) throw new ChainError(`a withdrawal from the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
+    const operation = p.amountMist === rec.amountMist ? "withdraw" : "reduction";
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({
+      target: `${this.ids.packageId}::staking::request_withdrawal`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, p.stakeId, true), tx.pure.u64(p.amountMist)],
+    });
+    const res = await this.run(tx, "withdrawal request", rec.nodeId, async () => {
+      const [now, pool, epoch] = await Promise.all([
+        readStakeRecord(this.client, p.stakeId, this.ids.packageId), readPool(this.client, this.ids.poolId, this.ids.packageId), currentEpoch(this.client),
+      ]);
+      const r = now ?? rec;
+      return {
+        operation, nodeId: r.nodeId, amountMist: p.amountMist, stakedMist: r.amountMist, minStakeMist: pool.minNodeStakeMist,
+        lockedUntilEpoch: r.lockedUntilEpoch, currentEpoch: epoch, staker: r.staker, status: r.status,
+        withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
+      };
+    });
+    const ev = WithdrawalRequestedBcs.parse(this.eventOf(res, "::staking::WithdrawalRequested"));
+    return { amountMist: BigInt(ev.amount), claimableAtEpoch: BigInt(ev.claimable_at), digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /**
+   * Pay out the stake's pending withdrawal request to this wallet (staker only), once its
+   * cool-down has passed. A full request (a leaving or slashed stake; a slash inside the
+   * cool-down leaves it a request for what the slash left) withdraws the stake and frees its
+   * node id (`withdrawn`); a partial one leaves `stakedMist` staked. Returns the MIST paid out.
+   */
+  async claimWithdrawal(stakeId: string): Promise<TxOutcome & { amountMist: bigint; stakedMist: bigint; withdrawn: boolean }> {
+    const rec = await readStakeRecord(this.client, stakeId, this.ids.packageId);
+    if (!rec) throw new ChainError(`stake ${stakeId} does not exist`, "NotFound");
     await this.ensureCoinSize(this.budget);
     const tx = new Transaction();
     const [coin] = tx.moveCall({
-      target: `${this.ids.packageId}::staking::withdraw_partial`,
-      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, p.stakeId, true), tx.pure.u64(p.amountMist)],
+      target: `${this.ids.packageId}::staking::claim_withdrawal`,
+      arguments: [await this.shared(tx, this.ids.poolId, true), await this.shared(tx, stakeId, true)],
     });
     tx.transferObjects([coin!], tx.pure.address(this.address));
-    const res = await this.run(tx, "stake reduction", rec.nodeId, async () => {
-      const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
+    const res = await this.run(tx, "withdrawal claim", rec.nodeId, async () => {
+      const [now, epoch] = await Promise.all([readStakeRecord(this.client, stakeId, this.ids.packageId), currentEpoch(this.client)]);
+      const r = now ?? rec;
       return {
-        operation: "reduction", nodeId: rec.nodeId, amountMist: p.amountMist, stakedMist: rec.amountMist, minStakeMist: pool.minNodeStakeMist,
-        lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: await currentEpoch(this.client), staker: rec.staker, status: rec.status,
+        operation: "claim", nodeId: r.nodeId, staker: r.staker, status: r.status, currentEpoch: epoch,
+        withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
       };
     });
+    const pkg = normalizeSuiAddress(this.ids.packageId);
+    const full = (res.events ?? []).some((e) => normalizeType(e.eventType) === `${pkg}::staking::StakeWithdrawn`);
+    if (full) {
+      const ev = StakeWithdrawnBcs.parse(this.eventOf(res, "::staking::StakeWithdrawn"));
+      return { amountMist: BigInt(ev.amount), stakedMist: 0n, withdrawn: true, digest: res.digest, gasUsed: gasOf(res) };
+    }
     const ev = StakeReducedBcs.parse(this.eventOf(res, "::staking::StakeReduced"));
-    return { stakedMist: BigInt(ev.remaining), digest: res.digest, gasUsed: gasOf(res) };
+    return { amountMist: BigInt(ev.amount), stakedMist: BigInt(ev.remaining), withdrawn: false, digest: res.digest, gasUsed: gasOf(res) };
+  }
+
+  /**
+   * Hand an active stake to `newStaker` in place (staker only, no withdrawal pending): the
+   * record, its amount, lock and node id stay, so the node id is never free (a wallet migration
+   * without the gap a withdrawal and a fresh stake would leave). Seal tokens this wallet holds
+   * for the stake stop counting; the new staker mints its own. Returns the new staker.
+   */
+  async transferStake(p: { stakeId: string; newStaker: string }): Promise<TxOutcome & { staker: string }> {
+    const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
+    if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
+    if (typeof p.newStaker !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(p.newStaker) || !isValidSuiAddress(normalizeSuiAddress(p.newStaker))) {
+      throw new ChainError(`cannot transfer the stake for node ${rec.nodeId} to ${String(p.newStaker)}: not a Sui address`, "Rejected", { nodeId: rec.nodeId });
+    }
+    const to = normalizeSuiAddress(p.newStaker);
+    await this.ensureCoinSize(this.budget);
+    const tx = new Transaction();
+    tx.moveCall({
+      target: `${this.ids.packageId}::staking::transfer_stake`,
+      arguments: [await this.shared(tx, this.ids.poolId, false), await this.shared(tx, p.stakeId, true), tx.pure.address(to)],
+    });
+    const res = await this.run(tx, "stake transfer", rec.nodeId, async () => {
+      const r = (await readStakeRecord(this.client, p.stakeId, this.ids.packageId)) ?? rec;
+      return {
+        operation: "transfer", nodeId: r.nodeId, staker: r.staker, status: r.status, newStaker: to,
+        withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
+      };
+    });
+    const ev = StakeTransferredBcs.parse(this.eventOf(res, "::staking::StakeTransferred"));
+    return { staker: normalizeSuiAddress(ev.to), digest: res.digest, gasUsed: gasOf(res) };
   }
 
   /** Mint a seal token for the worker key (32-byte ed25519, base64 or bytes); owned by this wallet. */
@@ -193,7 +246,10 @@ export class ChainSession {
     return { digest: res.digest, gasUsed: gasOf(res) };
   }
 
-  /** Admin: slash part of an active stake. This wallet must own the AdminCap. */
+  /**
+   * Admin: slash part of an active or leaving stake (a stake stays slashable until its
+   * withdrawal is claimed). This wallet must own the AdminCap.
+   */
   async slashStake(p: { stakeId: string; amountMist: bigint; reason: string }): Promise<TxOutcome> {
     await this.ensureCoinSize(this.budget);
     const tx = new Transaction();
@@ -206,7 +262,7 @@ export class ChainSession {
     });
     const res = await this.run(tx, "slash", undefined, async () => {
       const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
-      return { nodeId: rec?.nodeId ?? `(stake ${p.stakeId})`, amountMist: p.amountMist, status: rec?.status };
+      return { operation: "slash", nodeId: rec?.nodeId ?? `(stake ${p.stakeId})`, amountMist: p.amountMist, status: rec?.status };
     });
     return { digest: res.digest, gasUsed: gasOf(res) };
   }

@@ -8,7 +8,11 @@ export interface ChainIds {
   registryId: string;
 }
 
-export type StakeStatus = "active" | "slashed" | "withdrawn";
+/**
+ * "leaving": the staker requested a full withdrawal; the node no longer serves, the SUI is still
+ * staked (and slashable) until the request is claimed after the pool's cool-down.
+ */
+export type StakeStatus = "active" | "slashed" | "withdrawn" | "leaving";
 
 export interface StakeRecord {
   id: string;
@@ -16,11 +20,15 @@ export interface StakeRecord {
   poolId: string;
   staker: string;
   nodeId: string;
-  /** MIST still staked (0 after withdrawal; reduced by slashing). */
+  /** MIST still staked (0 after withdrawal; reduced by slashing and by a claimed partial withdrawal). */
   amountMist: bigint;
   status: StakeStatus;
   stakedAtEpoch: bigint;
   lockedUntilEpoch: bigint;
+  /** MIST requested out and not yet claimed; 0n when no withdrawal is pending. */
+  withdrawalRequestedMist: bigint;
+  /** The epoch from which the pending withdrawal can be claimed; 0n when none is pending. */
+  claimableAtEpoch: bigint;
 }
 
 export interface SealToken {
@@ -50,6 +58,8 @@ export interface StakingPool {
   slashedMist: bigint;
   minNodeStakeMist: bigint;
   lockEpochs: bigint;
+  /** Epochs between a withdrawal request and its claim. */
+  withdrawalCooldownEpochs: bigint;
   nodeStakesTableId: string;
   nodeStakesCount: bigint;
   totalStakedMist: bigint;

@@ -43,7 +43,7 @@ function forgeStake(packageId: string, o: { staker: string; nodeId: string }): s
     packageId, layout: "StakeRecord", owner: "shared",
     fields: {
       pool_id: chain.ids.poolId, staker: normalizeSuiAddress(o.staker), node_id: o.nodeId, amount: 5n * ONE_SUI,
-      status: 1, staked_at: 0n, locked_until: 1n,
+      status: 1, staked_at: 0n, locked_until: 1n, withdrawal_requested: 0n, claimable_at: 0n,
     },
   });
 }

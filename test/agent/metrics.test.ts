@@ -107,7 +107,7 @@ test("running: phase, stake, lock, epoch and seal token as the chain has them", 
   const { text } = await scrape();
   for (const phase of ["starting", "blocked", "stopped", "shutting-down"]) assert.equal(value(s, "k3s_daas_agent_phase", { phase }), 0, phase);
   assert.equal(value(s, "k3s_daas_stake_status", { status: "active" }), 1);
-  for (const status of ["slashed", "withdrawn", "missing", "unknown"]) assert.equal(value(s, "k3s_daas_stake_status", { status }), 0, status);
+  for (const status of ["slashed", "leaving", "withdrawn", "missing", "unknown"]) assert.equal(value(s, "k3s_daas_stake_status", { status }), 0, status);
   assert.equal(one(s, "k3s_daas_stake_status", { status: "active" })!.labels.node_id, NODE, "every series names the worker");
   assert.equal(value(s, "k3s_daas_stake_amount_mist"), Number(2n * ONE_SUI));
   assert.equal(value(s, "k3s_daas_stake_locked_until_epoch"), Number(stake.lockedUntilEpoch));

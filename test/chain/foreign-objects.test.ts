@@ -28,7 +28,8 @@ before(async () => {
   const staker = kp.toSuiAddress();
   forged.stake = chain.forgeObject({
     packageId: copy, layout: "StakeRecord", owner: "shared",
-    fields: { pool_id: env.devnet.ids.poolId, staker, node_id: "worker-real", amount: 9_000_000_000n, status: 1, staked_at: 0n, locked_until: 1n },
+    fields: { pool_id: env.devnet.ids.poolId, staker, node_id: "worker-real", amount: 9_000_000_000n, status: 1, staked_at: 0n, locked_until: 1n,
+      withdrawal_requested: 0n, claimable_at: 0n },
   });
   forged.token = chain.forgeObject({
     packageId: copy, layout: "SealToken", owner: { address: staker },
@@ -41,7 +42,7 @@ before(async () => {
   forged.pool = chain.forgeObject({
     packageId: copy, layout: "StakingPool", owner: "shared",
     fields: {
-      balance: 0n, slashed: 0n, min_node_stake: 1n, lock_epochs: 0n, node_stakes: { id: normalizeSuiAddress("0x77"), size: 0n },
+      balance: 0n, slashed: 0n, min_node_stake: 1n, lock_epochs: 0n, withdrawal_cooldown_epochs: 0n, node_stakes: { id: normalizeSuiAddress("0x77"), size: 0n },
       total_staked: 0n, total_slashed: 0n, active_stakes: 0n,
     },
   });

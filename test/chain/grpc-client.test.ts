@@ -17,7 +17,7 @@ import { httpFetch } from "../../src/sui/node-http-fetch.js";
 const ONE_SUI = 1_000_000_000n;
 // The test's own reading of the pool (field order of move/sources/staking.move).
 const PoolLayout = bcs.struct("StakingPool", {
-  id: bcs.Address, balance: bcs.u64(), slashed: bcs.u64(), min_node_stake: bcs.u64(), lock_epochs: bcs.u64(),
+  id: bcs.Address, balance: bcs.u64(), slashed: bcs.u64(), min_node_stake: bcs.u64(), lock_epochs: bcs.u64(), withdrawal_cooldown_epochs: bcs.u64(),
   node_stakes: bcs.struct("Table", { id: bcs.Address, size: bcs.u64() }), total_staked: bcs.u64(), total_slashed: bcs.u64(), active_stakes: bcs.u64(),
 });
 

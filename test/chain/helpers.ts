@@ -16,8 +16,12 @@ export interface Env {
  * The chain tests run once per front the devnet serves: gRPC (what every real network serves)
  * and the legacy JSON-RPC (still served for old tooling). Both are views of the same chain.
  */
-export async function startEnv(opts: { lockEpochs?: number; minStakeMist?: bigint; transport?: SuiTransport } = {}): Promise<Env> {
-  const devnet = await startDevnet({ host: "127.0.0.1", port: 0, lockEpochs: opts.lockEpochs ?? 1, minStakeMist: opts.minStakeMist });
+export async function startEnv(
+  opts: { lockEpochs?: number; withdrawalCooldownEpochs?: number; minStakeMist?: bigint; transport?: SuiTransport } = {},
+): Promise<Env> {
+  const devnet = await startDevnet({
+    host: "127.0.0.1", port: 0, lockEpochs: opts.lockEpochs ?? 1, withdrawalCooldownEpochs: opts.withdrawalCooldownEpochs, minStakeMist: opts.minStakeMist,
+  });
   const transport = opts.transport ?? "grpc";
   return { devnet, client: createSuiClient(devnet.url, { transport }), transport };
 }

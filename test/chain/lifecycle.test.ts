@@ -1,5 +1,7 @@
 // The stake lifecycle through src/sui against the devnet: stake, duplicate stake, seal token,
-// slash, withdraw before/after the lock (balance to the MIST), revoke, crash adoption.
+// slash, withdrawal (request, then claim) before/after the lock (balance to the MIST), revoke,
+// crash adoption. The devnet's default cool-down is 0 epochs, so a request can be claimed at once
+// here; test/chain/withdrawal.test.ts runs with a cool-down.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
@@ -101,32 +103,52 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     await assert.rejects(s.slashStake({ stakeId, amountMist: 1n, reason: "x" }), (e: unknown) => e instanceof ChainError && e.kind === "Rejected");
   });
 
-  test("withdraw: locked until lock_epochs pass, then the coin returns (balance to the MIST)", async () => {
+  test("withdraw: locked until lock_epochs pass, then requested and claimed (no cool-down on this devnet); the coin returns (balance to the MIST)", async () => {
     const kp = await fundedWallet(env);
     const s = session(env, kp);
     const stake = 5n * ONE_SUI;
     const { stakeId } = await s.stakeForNode({ nodeId: "worker-wd", amountMist: stake });
     const epoch = await currentEpoch(env.client);
-    await assert.rejects(s.withdrawStake(stakeId), (e: unknown) => {
+    await assert.rejects(s.requestWithdrawal({ stakeId, amountMist: stake }), (e: unknown) => {
       assert.ok(e instanceof ChainError);
       assert.equal(e.details.abortCode, 5);
       assert.equal(e.message, `stake for node worker-wd is locked until epoch ${epoch + 2n} (current epoch ${epoch})`);
       return true;
     });
+    await assert.rejects(s.claimWithdrawal(stakeId), (e: unknown) => {
+      assert.ok(e instanceof ChainError);
+      assert.equal(e.details.abortCode, 14);
+      assert.equal(e.message, "no withdrawal is pending for the stake for node worker-wd: request one first (requestWithdrawal)");
+      return true;
+    });
     env.devnet.advanceEpoch(2);
     await s.flush();
     const before = await balanceOf(env, kp.toSuiAddress());
-    const w = await s.withdrawStake(stakeId);
+    const r = await s.requestWithdrawal({ stakeId, amountMist: stake });
+    assert.equal(r.amountMist, stake);
+    assert.equal(r.claimableAtEpoch, epoch + 2n, "a cool-down of 0 epochs: claimable at once");
+    const leaving = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
+    assert.equal(leaving.status, "leaving");
+    assert.equal(leaving.amountMist, stake, "a request moves nothing");
+    assert.equal(leaving.withdrawalRequestedMist, stake);
+    assert.equal(leaving.claimableAtEpoch, epoch + 2n);
+    const w = await s.claimWithdrawal(stakeId);
     assert.equal(w.amountMist, stake);
+    assert.equal(w.stakedMist, 0n);
+    assert.equal(w.withdrawn, true);
+    await s.flush();
     const afterBal = await balanceOf(env, kp.toSuiAddress());
-    assert.equal(afterBal, before + stake - w.gasUsed.netMist);
+    assert.equal(afterBal, before + stake - r.gasUsed.netMist - w.gasUsed.netMist);
     assert.ok(w.gasUsed.computationCost > 0n && w.gasUsed.storageCost > 0n);
     const rec = await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId);
     assert.equal(rec?.status, "withdrawn");
     assert.equal(rec?.amountMist, 0n);
+    assert.equal(rec?.withdrawalRequestedMist, 0n);
+    assert.equal(rec?.claimableAtEpoch, 0n);
     // The node id is free again.
     assert.equal(await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-wd", staker: kp.toSuiAddress() }), null);
-    await assert.rejects(s.withdrawStake(stakeId), /already withdrawn/);
+    await assert.rejects(s.claimWithdrawal(stakeId), /no withdrawal is pending for the stake for node worker-wd \(it was already withdrawn\)/);
+    await assert.rejects(s.requestWithdrawal({ stakeId, amountMist: stake }), /stake for node worker-wd was already withdrawn/);
     const again = await s.stakeForNode({ nodeId: "worker-wd", amountMist: stake });
     assert.notEqual(again.stakeId, stakeId);
   });
@@ -166,19 +188,19 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
     await assert.rejects(s.addStake({ stakeId, amountMist: 0n }), /top-up of the stake for node worker-up must be a positive amount/);
   });
 
-  test("reduction: refused inside the lock naming the epoch it can run at, and below the minimum naming both amounts; then withdrawn to the MIST", async () => {
+  test("reduction: refused inside the lock naming the epoch it can run at, and below the minimum naming both amounts; then requested and claimed to the MIST", async () => {
     const kp = await fundedWallet(env);
     const s = session(env, kp);
     const { stakeId } = await s.stakeForNode({ nodeId: "worker-down", amountMist: 3n * ONE_SUI });
     const epoch = await currentEpoch(env.client);
-    await assert.rejects(s.withdrawPartial({ stakeId, amountMist: ONE_SUI }), (e: unknown) => {
+    await assert.rejects(s.requestWithdrawal({ stakeId, amountMist: ONE_SUI }), (e: unknown) => {
       assert.ok(e instanceof ChainError);
       assert.equal(e.details.abortCode, 5);
       assert.equal(e.message, `stake for node worker-down is locked until epoch ${epoch + 2n} (current epoch ${epoch}); the reduction can run at epoch ${epoch + 2n}`);
       return true;
     });
     env.devnet.advanceEpoch(2);
-    await assert.rejects(s.withdrawPartial({ stakeId, amountMist: 2n * ONE_SUI + ONE_SUI / 2n }), (e: unknown) => {
+    await assert.rejects(s.requestWithdrawal({ stakeId, amountMist: 2n * ONE_SUI + ONE_SUI / 2n }), (e: unknown) => {
       assert.ok(e instanceof ChainError);
       assert.equal(e.details.abortCode, 12);
       assert.equal(e.message, "withdrawing 2.5 SUI from the stake for node worker-down would leave 0.5 SUI, below the pool minimum 1 SUI " +
@@ -186,20 +208,26 @@ for (const transport of SUI_TRANSPORTS) describe(`stake lifecycle over ${transpo
       return true;
     });
     const other = session(env, await fundedWallet(env));
-    await assert.rejects(other.withdrawPartial({ stakeId, amountMist: ONE_SUI }), new RegExp(`only the staker ${kp.toSuiAddress()} can reduce the stake for node worker-down`));
+    await assert.rejects(other.requestWithdrawal({ stakeId, amountMist: ONE_SUI }), new RegExp(`only the staker ${kp.toSuiAddress()} can reduce the stake for node worker-down`));
 
     await s.flush();
     const poolBefore = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     const before = await balanceOf(env, kp.toSuiAddress());
-    const down = await s.withdrawPartial({ stakeId, amountMist: ONE_SUI + 3n });
+    const req = await s.requestWithdrawal({ stakeId, amountMist: ONE_SUI + 3n });
+    assert.equal((await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))?.status, "active", "a partial request keeps the stake active");
+    const down = await s.claimWithdrawal(stakeId);
+    assert.equal(down.amountMist, ONE_SUI + 3n);
     assert.equal(down.stakedMist, 2n * ONE_SUI - 3n);
+    assert.equal(down.withdrawn, false);
     await s.flush();
-    assert.equal(await balanceOf(env, kp.toSuiAddress()), before + ONE_SUI + 3n - down.gasUsed.netMist);
+    assert.equal(await balanceOf(env, kp.toSuiAddress()), before + ONE_SUI + 3n - req.gasUsed.netMist - down.gasUsed.netMist);
     const rec = (await readStakeRecord(env.client, stakeId, env.devnet.ids.packageId))!;
     assert.equal(rec.amountMist, 2n * ONE_SUI - 3n);
     assert.equal(rec.status, "active", "a reduced stake stays live");
+    assert.equal(rec.withdrawalRequestedMist, 0n);
     const pool = await readPool(env.client, env.devnet.ids.poolId, env.devnet.ids.packageId);
     assert.equal(pool.balanceMist, poolBefore.balanceMist - ONE_SUI - 3n);
+    assert.equal(pool.totalStakedMist, pool.balanceMist);
     assert.equal((await findLiveStake(env.client, env.devnet.ids, { nodeId: "worker-down", staker: kp.toSuiAddress() }))?.id, stakeId);
   });
 

@@ -53,7 +53,7 @@ export const hostKeyFor = (host: string) =>
   "ssh-ed25519 " + Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), createHash("sha256").update(`hostkey:${host}`).digest()]).toString("base64");
 
 /** Per node id: what the mock chain reports for its stake (default active, full amount). */
-export const stakeOverrides = new Map<string, { status: "active" | "slashed" | "withdrawn"; stakedMist?: string }>();
+export const stakeOverrides = new Map<string, { status: "active" | "slashed" | "leaving" | "withdrawn"; stakedMist?: string }>();
 
 // --- recording ----------------------------------------------------------------------------------
 export interface Registration {

@@ -13,7 +13,10 @@ import { LAYOUTS, computeObjectDigest, encodeEvent, type PackageFields, type Sto
 import { K3S_FUNCTIONS } from "../../devnet/chain/signatures.js";
 import { PACKAGE_CALLS } from "../../devnet/chain/execute.js";
 import { GATEWAY_ABORTS, STAKING_ABORTS } from "../../src/sui/index.js";
-import { NautilusRegistryBcs, SealTokenBcs, StakeAddedBcs, StakeRecordBcs, StakeReducedBcs, StakingPoolBcs } from "../../src/sui/layouts.js";
+import {
+  NautilusRegistryBcs, SealTokenBcs, StakeAddedBcs, StakeRecordBcs, StakeReducedBcs, StakeTransferredBcs, StakeWithdrawnBcs, StakingPoolBcs,
+  WithdrawalRequestedBcs,
+} from "../../src/sui/layouts.js";
 import { startEnv, type Env } from "../chain/helpers.js";
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -118,6 +121,8 @@ describe("the devnet publishes the compiled package", () => {
     ];
     const events: [string, string, BcsType<Record<string, unknown>>][] = [
       ["StakeAdded", "staking", StakeAddedBcs as never], ["StakeReduced", "staking", StakeReducedBcs as never],
+      ["StakeWithdrawn", "staking", StakeWithdrawnBcs as never], ["WithdrawalRequested", "staking", WithdrawalRequestedBcs as never],
+      ["StakeTransferred", "staking", StakeTransferredBcs as never],
     ];
     for (const [name, module, src] of [...pairs, ...events]) {
       const s = compiledModule(module).structs.find((x) => x.name === name)!;

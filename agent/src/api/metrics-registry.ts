@@ -71,7 +71,7 @@ function build({ nodeId, nodeReadyCheck, agent, telemetry }: Sources): Prom.Regi
   // Stake: as of the last chain read (start-up check, the watch's pushed change or re-read).
   gauge("k3s_daas_stake_active", "1 when the stake on chain is active", () => (s.stake.status === "active" ? 1 : 0));
   stateSet("k3s_daas_stake_status", "The stake's status on chain: 1 for the current one (active, slashed, withdrawn; missing or unknown before it could be read)", "status",
-    ["active", "slashed", "withdrawn", "missing", "unknown"], () => s.stake.status);
+    ["active", "slashed", "leaving", "withdrawn", "missing", "unknown"], () => s.stake.status);
   gauge("k3s_daas_stake_amount_mist", "Stake amount on chain in MIST", () => Number(s.stake.amountMist ?? 0n));
   optionalGauge("k3s_daas_stake_locked_until_epoch", "The epoch until which the stake cannot be withdrawn", () => (s.stake.lockedUntilEpoch === null ? null : Number(s.stake.lockedUntilEpoch)));
   optionalGauge("k3s_daas_chain_epoch", "The chain's current epoch, as of the agent's last chain read", () => { const e = epoch(); return e === null ? null : Number(e); });

@@ -2,7 +2,7 @@
 // Loaded by the dynamic provider through the bundled runtime (see ../stake.ts for why).
 import { z } from "zod";
 import {
-  findLiveStake, readStakeRecord, readPool, ChainError, formatSui, currentEpoch, lockedMessage, belowMinimumMessage, keypairFromSecret,
+  findLiveStake, readStakeRecord, readPool, stakeIdForNode, ChainError, formatSui, currentEpoch, lockedMessage, belowMinimumMessage, coolingDownMessage, keypairFromSecret,
   type StakeRecord,
 } from "../../sui";
 import { chainInputsShape, checkInputs, headersChanged, nodeIdSchema, UNKNOWN, type ChainInputs } from "./chain-inputs";
@@ -39,6 +39,9 @@ export interface StakeOutputs extends StakeInputs {
   status: string;
   stakedMist: string;
   lockedUntilEpoch: string;
+  /** MIST requested out and cooling down ("0": none); claimable from `claimableAtEpoch`. */
+  withdrawalRequestedMist?: string;
+  claimableAtEpoch?: string;
   adopted: boolean;
 }
 
@@ -116,8 +119,16 @@ function outputsFrom(inputs: StakeInputs, rec: StakeRecord, adopted: boolean): S
     status: rec.status,
     stakedMist: rec.amountMist.toString(),
     lockedUntilEpoch: rec.lockedUntilEpoch.toString(),
+    withdrawalRequestedMist: rec.withdrawalRequestedMist.toString(),
+    claimableAtEpoch: rec.claimableAtEpoch.toString(),
     adopted,
   };
+}
+
+/** A withdrawal still cooling down: how much, from which epoch, and what to run then. */
+function pendingMessage(rec: StakeRecord, epoch: bigint, note: string): string {
+  return `${coolingDownMessage({ nodeId: rec.nodeId, withdrawalRequestedMist: rec.withdrawalRequestedMist, claimableAtEpoch: rec.claimableAtEpoch, currentEpoch: epoch })}; ` +
+    `run \`pulumi destroy\` (or \`pulumi up\` for a scale-in) again from that epoch to claim it (${note})`;
 }
 
 /** The stake record: the resource id, unless a wallet migration staked a new record since. */
@@ -127,48 +138,102 @@ function recordId(resourceId: string, state: Partial<StakeOutputs>): string {
 
 /**
  * A new wallet for a live worker, with allowWalletMigration: within the worker's rollout slot,
- * withdraw the old stake to the old wallet and stake the same amount for the node from the new
- * one. The worker is out of service from the withdrawal until its agent runs on the new stake
- * and token (HostState gives the slot back then). Everything that can be checked is checked
- * before the slot and the withdrawal: the old stake's lock, the new wallet's balance. A re-run
- * after a failure adopts the new wallet's stake if it was made.
+ * the old wallet hands the stake record to the new one in place (`transfer_stake`): same record,
+ * amount, lock and node id, nothing withdrawn, so there is no moment at which the node id is free
+ * for anyone else to take. The worker is out of service from the transfer (its seal token, owned by
+ * the old wallet, no longer speaks for the stake) until its agent runs on a token the new wallet
+ * mints (the SealToken is replaced; HostState gives the slot back then). A re-run after a failure
+ * finds the record already the new wallet's and carries on.
  */
 async function migrateWallet(id: string, olds: StakeOutputs, news: StakeInputs): Promise<{ outs: StakeOutputs }> {
   const from = keypairFromSecret(olds.walletKey).toSuiAddress();
-  const amount = BigInt(news.amountMist);
-  return withSession(news, { gasCoinMist: amount + GAS_MARGIN_MIST }, async ({ client, session }) => {
+  return withSession(news, {}, async ({ client, session }) => {
     const to = session.address;
-    const done = await findLiveStake(client, chainIds(news), { nodeId: news.nodeId, staker: to });
-    if (done && done.status === "active") return { outs: outputsFrom(news, done, true) };
     const rec = await readStakeRecord(client, id, news.packageId);
-    const live = rec !== null && rec.status === "active";
-    const epoch = await currentEpoch(client);
-    if (live && epoch < rec.lockedUntilEpoch) {
-      throw new ChainError(`wallet migration: ${lockedMessage({ nodeId: news.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: epoch })}; it can be withdrawn to ${from} at epoch ${rec.lockedUntilEpoch}. Nothing was changed`, "MoveAbort", { nodeId: news.nodeId });
+    if (!rec) throw new ChainError(`wallet migration: stake ${id} for node ${news.nodeId} no longer exists on chain; run \`pulumi refresh\``, "NotFound", { nodeId: news.nodeId });
+    if (rec.staker === to) return changeAmount(id, news, rec, session, client, olds.adopted); // transferred by an earlier run
+    if (rec.staker !== from) throw new ChainError(`wallet migration: stake ${id} for node ${news.nodeId} belongs to ${rec.staker}, neither the old wallet ${from} nor the new ${to}`, "Rejected", { nodeId: news.nodeId });
+    if (rec.status !== "active") {
+      throw new ChainError(`wallet migration: the stake for node ${news.nodeId} is ${rec.status}; only an active stake moves to a new wallet (replace the worker to stake anew from ${to}). Nothing was changed`, "Rejected", { nodeId: news.nodeId });
     }
-    const { balance } = await client.core.getBalance({ owner: to });
-    if (BigInt(balance.balance) < amount + GAS_MARGIN_MIST) {
-      throw new ChainError(`wallet migration: the new wallet ${to} holds ${formatSui(BigInt(balance.balance))}; node ${news.nodeId} needs ${formatSui(amount)} staked plus ${formatSui(GAS_MARGIN_MIST)} for gas. Nothing was changed`, "Rejected", { nodeId: news.nodeId });
+    if (rec.withdrawalRequestedMist > 0n) {
+      const epoch = await currentEpoch(client);
+      throw new ChainError(`wallet migration: ${coolingDownMessage({ nodeId: news.nodeId, withdrawalRequestedMist: rec.withdrawalRequestedMist, claimableAtEpoch: rec.claimableAtEpoch, currentEpoch: epoch })}; ` +
+        `a stake with a pending withdrawal cannot move: run \`pulumi up\` with the old wallet from that epoch to claim it, then migrate. Nothing was changed`, "Rejected", { nodeId: news.nodeId });
     }
     if (news.rolloutFleet) await acquireSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable ?? 1, (news.rolloutTimeoutSeconds ?? 480) * 1000);
-    let withdrawn = false;
     try {
-      if (live) {
-        if (rec.staker !== from) throw new ChainError(`stake ${id} for node ${news.nodeId} belongs to ${rec.staker}, not the old wallet ${from}`, "Rejected");
-        await withSession(olds, {}, ({ session: old }) => old.withdrawStake(id));
-        withdrawn = true;
-      }
-      const { stakeId } = await session.stakeForNode({ nodeId: news.nodeId, amountMist: amount });
-      const fresh = await readStakeRecord(client, stakeId, news.packageId);
-      if (!fresh) throw new ChainError(`stake ${stakeId} for node ${news.nodeId} was created but cannot be read back`, "NotFound");
-      return { outs: outputsFrom(news, fresh, false) };
+      await withSession(olds, {}, ({ session: old }) => old.transferStake({ stakeId: id, newStaker: to }));
+      const moved = await readStakeRecord(client, id, news.packageId);
+      if (!moved) throw new ChainError(`stake ${id} for node ${news.nodeId} was transferred but cannot be read back`, "NotFound");
+      return await changeAmount(id, news, moved, session, client, olds.adopted);
     } catch (err) {
-      const message = `wallet migration of node ${news.nodeId} failed: ${(err as Error).message}` +
-        (withdrawn ? `. The old stake was withdrawn to ${from}; run \`pulumi up\` again to stake from ${to}` : "");
+      const message = `wallet migration of node ${news.nodeId} failed: ${(err as Error).message}`;
       if (news.rolloutFleet && holdsSlot(news.rolloutFleet, news.nodeId)) failRollout(news.rolloutFleet, news.nodeId, message);
       throw new ChainError(message, err instanceof ChainError ? err.kind : "Rejected", { nodeId: news.nodeId });
     }
   });
+}
+
+type Session = Parameters<Parameters<typeof withSession>[2]>[0]["session"];
+type Client = Parameters<Parameters<typeof withSession>[2]>[0]["client"];
+
+/**
+ * A withdrawal requested earlier whose cool-down has passed is claimed (the SUI goes back to the
+ * wallet); one still cooling down is left as it is. Returns the record as it is now.
+ */
+async function claimIfDue(id: string, rec: StakeRecord, session: Session, client: Client, packageId: string): Promise<StakeRecord> {
+  if (rec.withdrawalRequestedMist === 0n) return rec;
+  if ((await currentEpoch(client)) < rec.claimableAtEpoch) return rec;
+  await session.claimWithdrawal(id);
+  return (await readStakeRecord(client, id, packageId)) ?? rec;
+}
+
+/**
+ * Bring an active stake to the amount asked for, in place: a top-up at once; a reduction through
+ * the cool-down (requested once the lock has passed, claimed once `withdrawal_cooldown_epochs`
+ * have gone by, at once when the pool has none). While a reduction cools down every `up` shows the
+ * stake as an update and leaves it be (the outputs say how much is pending and from when it can
+ * be claimed); the first `up` after that claims it. A reduction the chain would refuse is refused
+ * here, before any transaction.
+ */
+async function changeAmount(id: string, news: StakeInputs, current: StakeRecord, session: Session, client: Client, adopted: boolean): Promise<{ outs: StakeOutputs }> {
+  let rec = await claimIfDue(id, current, session, client, news.packageId);
+  const want = BigInt(news.amountMist);
+  // One withdrawal request at a time (the Move rule), and none can be cancelled: while one cools
+  // down, any other change waits for its claim (a later `up`).
+  if (rec.withdrawalRequestedMist > 0n) return { outs: outputsFrom(news, rec, adopted) };
+  if (want > rec.amountMist) {
+    await session.addStake({ stakeId: id, amountMist: want - rec.amountMist });
+    rec = (await readStakeRecord(client, id, news.packageId)) ?? rec;
+  } else if (want < rec.amountMist) {
+    const epoch = await currentEpoch(client);
+    if (epoch < rec.lockedUntilEpoch) {
+      throw new ChainError(lockedMessage({ nodeId: rec.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: epoch, operation: "reduction" }), "MoveAbort", { nodeId: rec.nodeId });
+    }
+    const pool = await readPool(client, news.poolId, news.packageId);
+    if (want < pool.minNodeStakeMist) {
+      throw new ChainError(belowMinimumMessage({ nodeId: rec.nodeId, amountMist: rec.amountMist - want, stakedMist: rec.amountMist, minStakeMist: pool.minNodeStakeMist }), "MoveAbort", { nodeId: rec.nodeId });
+    }
+    await session.requestWithdrawal({ stakeId: id, amountMist: rec.amountMist - want });
+    rec = (await readStakeRecord(client, id, news.packageId)) ?? rec;
+    rec = await claimIfDue(id, rec, session, client, news.packageId); // no cool-down: at once
+  }
+  return { outs: outputsFrom(news, rec, adopted) };
+}
+
+/**
+ * Who holds the node id in this pool, when it is not this wallet: named, with what to do, so an
+ * `up` blocked by someone else's stake says so instead of a bare abort.
+ */
+async function nodeIdTakenMessage(client: Client, inputs: StakeInputs, staker: string): Promise<string | undefined> {
+  const stakeId = await stakeIdForNode(client, chainIds(inputs), inputs.nodeId);
+  if (!stakeId) return undefined;
+  const rec = await readStakeRecord(client, stakeId, inputs.packageId);
+  if (!rec || rec.staker === staker) return undefined;
+  return `node id ${inputs.nodeId} is already staked in this pool by ${rec.staker} (stake ${stakeId}, ${rec.status}, ${formatSui(rec.amountMist)}), not by this stack's wallet ${staker}. ` +
+    `A node id belongs to whoever staked it first until they withdraw it: give this host another name (hosts[].name), ` +
+    `or, if ${rec.staker} is yours, migrate it (allowWalletMigration with its key) or have it transfer the stake (transfer_stake) or withdraw it. Nothing was staked`;
 }
 
 export const stakeProvider = explainingAuthRefusals({
@@ -214,6 +279,8 @@ export const stakeProvider = explainingAuthRefusals({
       if (existing && existing.status === "active") {
         return { id: existing.id, outs: outputsFrom(inputs, existing, true) };
       }
+      const taken = await nodeIdTakenMessage(client, inputs, session.address);
+      if (taken) throw new ChainError(taken, "Rejected", { nodeId: inputs.nodeId });
       const { stakeId } = await session.stakeForNode({ nodeId: inputs.nodeId, amountMist: BigInt(inputs.amountMist) });
       const rec = await readStakeRecord(client, stakeId, inputs.packageId);
       if (!rec) throw new ChainError(`stake ${stakeId} for node ${inputs.nodeId} was created but cannot be read back`, "NotFound");
@@ -239,7 +306,6 @@ export const stakeProvider = explainingAuthRefusals({
     return withSession(news, { gasCoinMist: BigInt(news.amountMist) + GAS_MARGIN_MIST }, async ({ client, session }) => {
       const rec = await readStakeRecord(client, id, news.packageId);
       if (!rec) throw new ChainError(`stake ${id} for node ${olds.nodeId} no longer exists on chain; run \`pulumi refresh\``, "NotFound", { nodeId: olds.nodeId });
-      const want = BigInt(news.amountMist);
       if (rec.status !== "active") {
         if (news.amountMist !== olds.amountMist) {
           throw new ChainError(
@@ -252,43 +318,46 @@ export const stakeProvider = explainingAuthRefusals({
       if (rec.staker !== session.address) {
         throw new ChainError(`stake ${id} for node ${rec.nodeId} belongs to ${rec.staker}, not this stack's wallet ${session.address}`, "Rejected", { nodeId: rec.nodeId });
       }
-      let staked = rec.amountMist;
-      if (want > rec.amountMist) {
-        staked = (await session.addStake({ stakeId: id, amountMist: want - rec.amountMist })).stakedMist;
-      } else if (want < rec.amountMist) {
-        const epoch = await currentEpoch(client);
-        if (epoch < rec.lockedUntilEpoch) {
-          throw new ChainError(lockedMessage({ nodeId: rec.nodeId, lockedUntilEpoch: rec.lockedUntilEpoch, currentEpoch: epoch, operation: "reduction" }), "MoveAbort", { nodeId: rec.nodeId });
-        }
-        const pool = await readPool(client, news.poolId, news.packageId);
-        if (want < pool.minNodeStakeMist) {
-          throw new ChainError(belowMinimumMessage({ nodeId: rec.nodeId, amountMist: rec.amountMist - want, stakedMist: rec.amountMist, minStakeMist: pool.minNodeStakeMist }), "MoveAbort", { nodeId: rec.nodeId });
-        }
-        staked = (await session.withdrawPartial({ stakeId: id, amountMist: rec.amountMist - want })).stakedMist;
-      }
-      return { outs: outputsFrom(news, { ...rec, amountMist: staked }, olds.adopted) };
+      return changeAmount(id, news, rec, session, client, olds.adopted);
     });
   },
 
-  /** Withdraw the stake back to the wallet; a clear error while it is still locked. */
+  /**
+   * Withdraw the stake back to the wallet, through the pool's cool-down: once the lock has passed
+   * the whole stake is requested out (the worker is already torn down; the stake stays slashable
+   * until claimed), and claimed once `withdrawal_cooldown_epochs` have passed, at once when there
+   * are none. Until then the delete fails saying from which epoch to run `pulumi destroy` (or, for
+   * a scale-in, `pulumi up`) again; the resource stays in the state, so nothing is left behind.
+   */
   async delete(resourceId: string, props: StakeOutputs) {
     const id = recordId(resourceId, props);
     await withSession(props, {}, async ({ client, session }) => {
-    const rec = await readStakeRecord(client, id, props.packageId);
-    if (!rec || rec.status === "withdrawn") return;
-    if (rec.staker !== session.address) {
-      throw new ChainError(`stake ${id} for node ${rec.nodeId} belongs to ${rec.staker}, not this stack's wallet ${session.address}`, "Rejected");
-    }
-    const epoch = await currentEpoch(client);
-    if (epoch < rec.lockedUntilEpoch) {
-      throw new ChainError(
-        `stake of ${formatSui(rec.amountMist)} for node ${rec.nodeId} is locked until epoch ${rec.lockedUntilEpoch} (now ${epoch}); ` +
-          `run \`pulumi destroy\` again after that epoch to withdraw it`,
-        "MoveAbort",
-        { nodeId: rec.nodeId },
-      );
-    }
-    await session.withdrawStake(id);
+      let rec = await readStakeRecord(client, id, props.packageId);
+      if (!rec || rec.status === "withdrawn") return;
+      if (rec.staker !== session.address) {
+        throw new ChainError(`stake ${id} for node ${rec.nodeId} belongs to ${rec.staker}, not this stack's wallet ${session.address}`, "Rejected");
+      }
+      if (rec.status === "slashed" && rec.amountMist === 0n) return; // slashed whole: nothing left, the node id is free
+      const epoch = await currentEpoch(client);
+      if (rec.withdrawalRequestedMist > 0n && rec.withdrawalRequestedMist < rec.amountMist) {
+        // A reduction still pending: claim it if due; the whole stake is requested after it.
+        if (epoch < rec.claimableAtEpoch) throw new ChainError(pendingMessage(rec, epoch, "the rest can be requested then"), "MoveAbort", { nodeId: rec.nodeId });
+        rec = await claimIfDue(id, rec, session, client, props.packageId);
+      }
+      if (rec.withdrawalRequestedMist === 0n) {
+        if (epoch < rec.lockedUntilEpoch) {
+          throw new ChainError(
+            `stake of ${formatSui(rec.amountMist)} for node ${rec.nodeId} is locked until epoch ${rec.lockedUntilEpoch} (now ${epoch}); ` +
+              `run \`pulumi destroy\` again after that epoch to withdraw it`,
+            "MoveAbort",
+            { nodeId: rec.nodeId },
+          );
+        }
+        await session.requestWithdrawal({ stakeId: id, amountMist: rec.amountMist });
+        rec = (await readStakeRecord(client, id, props.packageId)) ?? rec;
+      }
+      rec = await claimIfDue(id, rec, session, client, props.packageId);
+      if (rec.status !== "withdrawn") throw new ChainError(pendingMessage(rec, epoch, "the worker is torn down; the stake stays slashable until then"), "MoveAbort", { nodeId: rec.nodeId });
     });
   },
 });

@@ -59,19 +59,20 @@ async function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Promise
       call(w, tx, "staking", "stake_for_node", [await o(ids.poolId, true), coin!, tx.pure.string(st.node)]);
       break;
     }
-    case "withdraw": {
-      const c = call(w, tx, "staking", "withdraw_stake", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true)]);
+    case "request":
+      call(w, tx, "staking", "request_withdrawal", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), tx.pure.u64(st.amount)]);
+      break;
+    case "claim": {
+      const c = call(w, tx, "staking", "claim_withdrawal", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true)]);
       tx.transferObjects([c], w.keys[st.by].toSuiAddress());
       break;
     }
+    case "transfer":
+      call(w, tx, "staking", "transfer_stake", [await o(ids.poolId, false), await o(need(w.recordId, "stake"), true), tx.pure.address(w.keys[st.to].toSuiAddress())]);
+      break;
     case "add": {
       const [coin] = tx.splitCoins(tx.gas, [tx.pure.u64(st.amount)]);
       call(w, tx, "staking", "add_stake", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), coin!]);
-      break;
-    }
-    case "reduce": {
-      const c = call(w, tx, "staking", "withdraw_partial", [await o(ids.poolId, true), await o(need(w.recordId, "stake"), true), tx.pure.u64(st.amount)]);
-      tx.transferObjects([c], w.keys[st.by].toSuiAddress());
       break;
     }
     case "slash":
@@ -84,7 +85,7 @@ async function build(w: World, st: Exclude<Step, { op: "next_epoch" }>): Promise
       call(w, tx, "k8s_gateway", "revoke_seal_token", [await o(need(w.tokenId, "seal token"), false)]);
       break;
     case "set_pool_params":
-      call(w, tx, "staking", "set_pool_params", [await o(ids.adminCapId, false), await o(ids.poolId, true), tx.pure.u64(st.minNodeStake), tx.pure.u64(st.lockEpochs)]);
+      call(w, tx, "staking", "set_pool_params", [await o(ids.adminCapId, false), await o(ids.poolId, true), tx.pure.u64(st.minNodeStake), tx.pure.u64(st.lockEpochs), tx.pure.u64(st.withdrawalCooldownEpochs)]);
       break;
     case "set_registry":
       call(w, tx, "k8s_gateway", "set_registry", [await o(ids.adminCapId, false), await o(ids.poolId, false), await o(ids.registryId, true), tx.pure.string(st.endpoint), tx.pure.vector("u8", Array.from(KEYS[st.key]))]);
@@ -115,7 +116,7 @@ function track(w: World, st: Step, r: Result) {
   const ofType = (t: string) => created.find((id) => r.objectTypes?.[id] === t);
   if (st.op === "stake") w.recordId = ofType(`${pkg}::staking::StakeRecord`);
   if (st.op === "mint") w.tokenId = ofType(`${pkg}::k8s_gateway::SealToken`);
-  if (st.op === "withdraw" || st.op === "reduce") w.withdrawnCoinId = ofType(SUI_COIN);
+  if (st.op === "claim") w.withdrawnCoinId = ofType(SUI_COIN);
 }
 
 async function contents(w: World, id: string): Promise<Uint8Array> {
@@ -146,7 +147,9 @@ async function checkObject(w: World, id: string | undefined, layout: BcsType<Rec
 
 /** Run a scenario on a fresh devnet and assert its outcome and expectations. */
 export async function runOnDevnet(sc: Scenario): Promise<void> {
-  const env = await startEnv({ lockEpochs: Number(POOL.lockEpochs), minStakeMist: POOL.minNodeStakeMist });
+  const env = await startEnv({
+    lockEpochs: Number(POOL.lockEpochs), withdrawalCooldownEpochs: Number(POOL.withdrawalCooldownEpochs), minStakeMist: POOL.minNodeStakeMist,
+  });
   try {
     const keys = { ADMIN: Ed25519Keypair.fromSecretKey(env.devnet.adminSecretKey), ALICE: await fundedWallet(env), BOB: await fundedWallet(env) };
     for (const [who, mist] of Object.entries(sc.funds ?? {})) await env.devnet.faucet(keys[who as Actor].toSuiAddress(), mist);

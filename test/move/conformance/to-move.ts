@@ -33,20 +33,25 @@ function step(st: Step, last: boolean, sc: Scenario): string[] {
         `staking::stake_for_node(&mut pool, coin::mint_for_testing<SUI>(${st.amount}, s.ctx()), utf8(${str(st.node)}), s.ctx());`,
         "ts::return_shared(pool);");
       break;
-    case "withdraw":
+    case "request":
       body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
-        "let c = staking::withdraw_stake(&mut pool, &mut record, s.ctx());",
+        `staking::request_withdrawal(&mut pool, &mut record, ${st.amount}, s.ctx());`,
+        "ts::return_shared(record);", "ts::return_shared(pool);");
+      break;
+    case "claim":
+      body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
+        "let c = staking::claim_withdrawal(&mut pool, &mut record, s.ctx());",
         `transfer::public_transfer(c, ${st.by});`, "ts::return_shared(record);", "ts::return_shared(pool);");
+      break;
+    case "transfer":
+      body.push("let pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
+        `staking::transfer_stake(&pool, &mut record, ${st.to}, s.ctx());`,
+        "ts::return_shared(record);", "ts::return_shared(pool);");
       break;
     case "add":
       body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
         `staking::add_stake(&mut pool, &mut record, coin::mint_for_testing<SUI>(${st.amount}, s.ctx()), s.ctx());`,
         "ts::return_shared(record);", "ts::return_shared(pool);");
-      break;
-    case "reduce":
-      body.push("let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
-        `let c = staking::withdraw_partial(&mut pool, &mut record, ${st.amount}, s.ctx());`,
-        `transfer::public_transfer(c, ${st.by});`, "ts::return_shared(record);", "ts::return_shared(pool);");
       break;
     case "slash":
       body.push("let cap = s.take_from_sender<AdminCap>();", "let mut pool = s.take_shared<StakingPool>();", "let mut record = s.take_shared<StakeRecord>();",
@@ -62,7 +67,7 @@ function step(st: Step, last: boolean, sc: Scenario): string[] {
       break;
     case "set_pool_params":
       body.push("let cap = s.take_from_sender<AdminCap>();", "let mut pool = s.take_shared<StakingPool>();",
-        `staking::set_pool_params(&cap, &mut pool, ${st.minNodeStake}, ${st.lockEpochs}, s.ctx());`,
+        `staking::set_pool_params(&cap, &mut pool, ${st.minNodeStake}, ${st.lockEpochs}, ${st.withdrawalCooldownEpochs}, s.ctx());`,
         "s.return_to_sender(cap);", "ts::return_shared(pool);");
       break;
     case "set_registry":
@@ -193,7 +198,7 @@ fun setup(): Scenario {
     let mut s = ts::begin(ADMIN);
     {
         let (mut pool, cap) = staking::new_pool_for_testing(s.ctx());
-        staking::set_pool_params(&cap, &mut pool, ${POOL.minNodeStakeMist}, ${POOL.lockEpochs}, s.ctx());
+        staking::set_pool_params(&cap, &mut pool, ${POOL.minNodeStakeMist}, ${POOL.lockEpochs}, ${POOL.withdrawalCooldownEpochs}, s.ctx());
         staking::share_pool_for_testing(pool);
         transfer::public_transfer(cap, ADMIN);
         k8s_gateway::init_for_testing(s.ctx());
