@@ -36,6 +36,8 @@ export interface AgentStatus {
   k3sRestarts: number;
   /** Times a heartbeat found the k3s agent not running and started it again. */
   k3sRecoveries: number;
+  /** k3s restarts because the Node was missing from the API server under a running kubelet. */
+  nodeMissingRestarts: number;
   lastK3sRestart: { at: number; reason: string } | null;
   containersStopped: number | null;
   startedAt: number;
@@ -90,6 +92,7 @@ export class Agent {
     consecutiveFailures: 0,
     k3sRestarts: 0,
     k3sRecoveries: 0,
+    nodeMissingRestarts: 0,
     lastK3sRestart: null,
     containersStopped: null,
     startedAt: Date.now(),
@@ -462,6 +465,7 @@ export class Agent {
         if (await this.startK3s()) this.status.k3sRecoveries += 1;
       }
       if (!this.status.registered) await this.register();
+      if (k3sRunning) await this.healMissingNode();
       const [resources, pods] = await Promise.all([this.sampleResources(), this.runningPods()]);
       const body: HeartbeatRequest = {
         node_id: cfg.nodeId,
@@ -500,6 +504,41 @@ export class Agent {
         return true;
       }
       return this.beatFailed(err);
+    }
+  }
+
+  private nodeMissingSince: number | null = null;
+  private restartedForMissingNode = false;
+
+  /**
+   * The Node object gone from the API server while its kubelet runs (an admin deleted it, or the
+   * control plane did when an agent of an earlier release deregistered as it restarted): the
+   * kubelet registers its Node only when it starts, so the worker would stay out of the cluster
+   * for good. After `k3s.nodeMissingRestartMs` of that (a kubelet joining for the first time
+   * registers well within it), k3s is restarted, once per such spell: the kubelet registers the
+   * Node again. Only a registered worker with an active stake gets here (beat).
+   */
+  private async healMissingNode(): Promise<void> {
+    const node = this.d.telemetry.latest?.node;
+    if (!node?.missing || node.kubeletHealthy !== true) {
+      this.nodeMissingSince = null;
+      this.restartedForMissingNode = false;
+      return;
+    }
+    const now = Date.now();
+    this.nodeMissingSince ??= now;
+    if (this.restartedForMissingNode || now - this.nodeMissingSince < this.d.cfg.k3s.nodeMissingRestartMs) return;
+    this.restartedForMissingNode = true;
+    const name = this.d.cfg.k3s.nodeName ?? this.d.cfg.nodeId;
+    const reason = `Node ${name} missing from the API server for ${Math.round((now - this.nodeMissingSince) / 1000)} s while its kubelet runs`;
+    this.d.log.warn("restarting the k3s agent so the kubelet registers its Node again", { reason });
+    try {
+      await this.d.k3s.restart();
+      this.status.nodeMissingRestarts += 1;
+      this.status.lastK3sRestart = { at: now, reason };
+      void this.d.telemetry.refresh().catch(() => {});
+    } catch (e) {
+      this.d.log.error("k3s agent restart failed", { err: e });
     }
   }
 

@@ -129,6 +129,9 @@ export const agentConfigSchema = z
         kubeletHealthzUrl: z.string().url().regex(/^http:\/\//, "must be an http:// URL (the kubelet's healthz is plain HTTP)").default("http://127.0.0.1:10248/healthz"),
         // Bound on each of the two requests of a check; a check never overlaps the next.
         nodeCheckTimeoutMs: durationMs(5_000),
+        // A Node missing from the API server this long while its kubelet runs (deleted under it)
+        // gets k3s restarted once, so the kubelet registers it again (node-ready check only).
+        nodeMissingRestartMs: durationMs(60_000),
       })
       .strict()
       .default({}),

@@ -29,6 +29,8 @@ export interface NodeReadiness {
   unschedulable: boolean | null;
   /** The Node could not be read (no kubeconfig yet, API server unreachable, not registered...). */
   error: string | null;
+  /** The API server says there is no such Node (404): not registered yet, or deleted. */
+  missing?: boolean;
   /** The kubelet's /healthz answered 200 "ok"; null only when it was not asked. */
   kubeletHealthy: boolean | null;
   kubeletHealthzError: string | null;
@@ -145,7 +147,7 @@ const why = (err: unknown) => {
 /** The kubelet's answer to a Node GET, as a readiness. */
 function readNode(nodeName: string, status: number, body: string): Omit<NodeReadiness, "at" | "kubeletHealthy" | "kubeletHealthzError"> {
   const none = { ready: null, status: null, reason: null, message: null, kubeletVersion: null, unschedulable: null };
-  if (status === 404) return { ...none, error: `node ${nodeName} is not registered with the API server (yet): 404` };
+  if (status === 404) return { ...none, missing: true, error: `node ${nodeName} is not registered with the API server (yet): 404` };
   if (status !== 200) {
     let msg = body.slice(0, 300);
     try {

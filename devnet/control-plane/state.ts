@@ -16,6 +16,8 @@ export interface WorkerRecord {
   last_heartbeat_at: string | null;
   last_heartbeat: Record<string, unknown> | null;
   heartbeats: number;
+  /** The reply format the worker's last request asked for (1: agents before reply binding). */
+  reply_version: number;
 }
 
 export interface CpContext {

@@ -17,6 +17,7 @@ import { agentConfigSchema, readConfig } from "../../agent/src/config";
 import { nodeFromHealth, nodeNotReady } from "../../src/components/runtime/host-state";
 import { CNI_NOT_READY, READY, startApiServerStandin, startKubeletHealthz, type ApiServerStandin, type HealthzStandin } from "./apiserver-standin";
 import { getJson, runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "./helpers";
+import type { ProcessK3s } from "../../agent/src/k3s-service";
 
 const ROOT = resolve(__dirname, "../..");
 const NAME = "worker-ready";
@@ -241,5 +242,38 @@ test("the bundled agent checks the Node named by k3s.nodeName without loading un
     assert.ok(!lines.some((l) => l.includes("BEGIN") || l.includes("PRIVATE KEY")), "no key material in the log");
   } finally {
     bundleNode.cleanup();
+  }
+});
+
+test("a Node deleted under a running kubelet: k3s is restarted once after k3s.nodeMissingRestartMs, so the kubelet registers it again", async () => {
+  // What happens when an agent of an earlier release deregisters as it restarts (the control plane
+  // deletes the Node) or an admin deletes it: the kubelet registers its Node only when it starts.
+  const HEALER = "worker-node-deleted";
+  const n = await stakeNode(chain, HEALER);
+  const hApi = await startApiServerStandin(n.dir, HEALER);
+  hApi.nodes.set(HEALER, READY);
+  n.cfgInput = { ...n.cfgInput, k3s: { ...n.cfgInput.k3s, nodeReadyCheck: true, kubeconfig: hApi.kubeconfig, kubeletHealthzUrl: healthz.url, nodeCheckTimeoutMs: 1_000, nodeMissingRestartMs: 1_500 } };
+  n.cfg = agentConfigSchema.parse(n.cfgInput);
+  const a = await runAgent(n);
+  try {
+    await waitFor("Ready", async () => (await getJson(a.base + "/health")).body.node?.ready === true);
+    const pid = (a.k3s as ProcessK3s).pid;
+    hApi.nodes.delete(HEALER);
+    await waitFor("k3s restarted for the missing Node", () => a.agent.status.nodeMissingRestarts === 1, 15_000);
+    assert.notEqual((a.k3s as ProcessK3s).pid, pid, "a new k3s process");
+    assert.match(a.agent.status.lastK3sRestart?.reason ?? "", /^Node worker-node-deleted missing from the API server for \d+ s while its kubelet runs$/);
+    assert.ok(a.lines.some((l) => /restarting the k3s agent so the kubelet registers its Node again/.test(l)));
+    // Still missing (the restart did not bring it back): no churn, one restart per spell.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(a.agent.status.nodeMissingRestarts, 1);
+    // The kubelet registered it again: Ready, and the next spell may restart once more.
+    hApi.nodes.set(HEALER, READY);
+    await waitFor("Ready again", async () => (await getJson(a.base + "/health")).body.node?.ready === true);
+    assert.match(await (await fetch(a.base + "/metrics")).text(), /^k3s_daas_k3s_restarts_total\{[^}]*reason="node_missing"[^}]*\} 1$/m);
+    assert.equal(a.agent.status.phase, "running");
+  } finally {
+    await a.stop();
+    await hApi.close();
+    n.cleanup();
   }
 });

@@ -99,12 +99,13 @@ function build({ nodeId, nodeReadyCheck, agent, telemetry }: Sources): Prom.Regi
   gauge("k3s_daas_heartbeat_consecutive_failures", "Heartbeat failures in a row", () => s.consecutiveFailures);
   new prom.Counter({
     name: "k3s_daas_k3s_restarts_total",
-    help: "k3s agent restarts by reason: heartbeat_failures (the agent restarted it after failed beats), not_running (a beat found it stopped and started it), systemd (the unit restarted itself)",
+    help: "k3s agent restarts by reason: heartbeat_failures (the agent restarted it after failed beats), not_running (a beat found it stopped and started it), node_missing (its Node was deleted under a running kubelet), systemd (the unit restarted itself)",
     labelNames: ["reason"], registers,
     collect() {
       this.reset();
       this.inc({ reason: "heartbeat_failures" }, s.k3sRestarts);
       this.inc({ reason: "not_running" }, s.k3sRecoveries);
+      this.inc({ reason: "node_missing" }, s.nodeMissingRestarts);
       this.inc({ reason: "systemd" }, telemetry.k3sManagerRestarts);
     },
   });

@@ -1,7 +1,7 @@
 // POST /api/v1/nodes/heartbeat: record a registered worker's beat (stake re-checked on chain).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PATH_HEARTBEAT } from "../../../agent/src/protocol";
-import { CpError, readBody, sendReply } from "../http";
+import { CpError, readBody, sendReply, wantedReplyVersion } from "../http";
 import { superseded, type CpContext } from "../state";
 import { verifyWorkerRequest } from "../verify";
 
@@ -16,5 +16,6 @@ export async function heartbeat(ctx: CpContext, req: IncomingMessage, res: Serve
   w.last_heartbeat = beat;
   w.last_heartbeat_at = new Date().toISOString();
   w.heartbeats += 1;
+  w.reply_version = wantedReplyVersion(req) ?? 1;
   sendReply(ctx.key, req, res, 200, { status: "ok", node_id: v.nodeId });
 }

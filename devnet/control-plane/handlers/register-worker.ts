@@ -1,7 +1,7 @@
 // POST /api/v1/register-worker: admit a worker whose seal token and active stake are on chain.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PATH_REGISTER } from "../../../agent/src/protocol";
-import { readBody, sendReply } from "../http";
+import { readBody, sendReply, wantedReplyVersion } from "../http";
 import { superseded, type CpContext } from "../state";
 import { normalizeObjectId } from "../../../agent/src/chain";
 import { verifyWorkerRequest } from "../verify";
@@ -29,6 +29,7 @@ export async function registerWorker(ctx: CpContext, req: IncomingMessage, res: 
     last_heartbeat_at: prev?.last_heartbeat_at ?? null,
     last_heartbeat: prev?.last_heartbeat ?? null,
     heartbeats: prev?.heartbeats ?? 0,
+    reply_version: wantedReplyVersion(req) ?? 1,
   });
   ctx.log(moved ? "worker registered from a new worker key (moved host)" : "worker registered", { node_id: v.nodeId });
   sendReply(ctx.key, req, res, 200, { status: "registered", node_id: v.nodeId });
