@@ -59,5 +59,7 @@ export const workers = fleet.summaries.apply((ws) =>
 export const prometheusTargets = fleet.summaries.apply((ws) => fileSdTargets(ws.map((w: WorkerSummary) => ({ name: w.name, endpoint: w.endpoint }))));
 export const totalStakedMist = fleet.totalStakedMist;
 export const workersByStatus = fleet.countByStatus;
+/** What each worker has cost (gas) and holds (staked, withdrawn, slashed), and the totals, from the chain. */
+export const money = fleet.money;
 /** The alert rules shipped with the product and the scrape job name they assume (README "Monitoring"). */
 export const monitoring = { alertRulesFile: join(__dirname, "..", "monitoring", "alerts", "k3s-daas.rules.yml"), scrapeJob: "k3s-daas-agent" };

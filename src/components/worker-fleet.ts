@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createSuiClient, keypairFromSecret, readWalletLedger } from "../sui";
+import { fleetMoney, type FleetMoney } from "./fleet-money";
 import { StakedWorker, type HostConnection, type NetworkSettings, type StakedWorkerArgs } from "./staked-worker";
 
 /** One host of the fleet. */
@@ -51,6 +53,12 @@ export class WorkerFleet extends pulumi.ComponentResource {
   readonly totalStakedMist: pulumi.Output<string>;
   /** Workers by stake status, e.g. { active: 3 }. */
   readonly countByStatus: pulumi.Output<Record<string, number>>;
+  /**
+   * What each worker has cost and holds, and the totals, read from the chain at the end of every
+   * `up` (the wallet's transactions: gas from their effects, stake moved from their events).
+   * Undefined in `preview`. The withdrawal of a worker removed by this `up` is counted by the next.
+   */
+  readonly money: pulumi.Output<FleetMoney | undefined>;
 
   constructor(name: string, args: WorkerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-daas:index:WorkerFleet", name, {}, opts);
@@ -85,6 +93,23 @@ export class WorkerFleet extends pulumi.ComponentResource {
       for (const w of ws) counts[w.stakeStatus] = (counts[w.stakeStatus] ?? 0) + 1;
       return counts;
     });
-    this.registerOutputs({ summaries: this.summaries, totalStakedMist: this.totalStakedMist, countByStatus: this.countByStatus });
+    const net = args.network;
+    // The figures are public (an address and amounts); the wallet key they come from is not.
+    this.money = pulumi.unsecret(pulumi.all([this.summaries, args.walletKey, net.rpcHeaders ?? {}]).apply(async ([ws, key, headers]) => {
+      if (pulumi.runtime.isDryRun()) return undefined;
+      const client = createSuiClient(net.rpcUrl, {
+        transport: net.transport ?? "grpc", headers: Object.keys(headers).length ? headers : undefined,
+        ...(net.rpcCaCertificates ? { ca: net.rpcCaCertificates } : {}),
+      });
+      try {
+        const ledger = await readWalletLedger(client, net.packageId, keypairFromSecret(key).toSuiAddress());
+        return fleetMoney(ledger, ws.map((w) => ({ name: w.name, stakedMist: w.stakeStatus === "withdrawn" ? "0" : w.stakedMist })));
+      } catch (err) {
+        // The fleet is up; only its bookkeeping could not be read: say so, do not fail the up.
+        pulumi.log.warn(`the fleet's money could not be read from the chain (the next up tries again): ${(err as Error).message}`, this);
+        return undefined;
+      }
+    }));
+    this.registerOutputs({ summaries: this.summaries, totalStakedMist: this.totalStakedMist, countByStatus: this.countByStatus, money: this.money });
   }
 }

@@ -271,6 +271,17 @@ test("stake 2 -> 3 SUI: an in-place top-up, no worker leaves healthy, the wallet
   for (const [n, w] of Object.entries(workers)) assert.deepEqual([w.stakeId, w.sealTokenId], stakesBefore[n], `${n} keeps its stake and seal token`);
   assert.deepEqual(await stakedOnChain(), [3n * ONE_SUI, 3n * ONE_SUI, 3n * ONE_SUI]);
   assert.equal(await balance(), startBalance - (await gasPaid()) - 9n * ONE_SUI);
+  // The money output: what the wallet paid in gas, to the MIST, as the chain's effects sum it;
+  // per worker 3 SUI staked, 3 deposited, nothing withdrawn or slashed.
+  const money = up!.outputs.money!.value as { total: Record<string, string | number>; workers: Record<string, Record<string, string | null>> };
+  assert.equal(money.total.gasMist, (await gasPaid()).toString(), "the stack's gas figure is the sum of the wallet's transactions' gas on chain");
+  assert.equal(money.total.stakedMist, (9n * ONE_SUI).toString());
+  const perWorkerGas = Object.values(money.workers).reduce((sum, w) => sum + BigInt(w.gasMist!), 0n);
+  assert.equal(perWorkerGas + BigInt(money.total.overheadGasMist!), BigInt(money.total.gasMist!), "every transaction is a worker's or the gas-coin overhead");
+  for (const [n, w] of Object.entries(money.workers)) {
+    assert.deepEqual([w.stakedMist, w.depositedMist, w.withdrawnMist, w.slashedMist], [String(3n * ONE_SUI), String(3n * ONE_SUI), "0", "0"], n);
+    assert.ok(BigInt(w.gasMist!) > 0n, `${n} paid gas for its stake, top-up and token`);
+  }
   await allHealthy();
 });
 
