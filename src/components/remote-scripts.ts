@@ -119,6 +119,24 @@ export interface K3sInstallOptions {
   extraArgs: readonly string[];
 }
 
+// Where a step of a rollout that failed on the host says so (`step <name> failed (exit N)`): the
+// worker's RolloutGate watches for it while the worker holds its rollout slot, so the workers
+// waiting for that slot fail at once naming the step instead of waiting out their timeout.
+export { ROLLOUT_FAILED_MARKER } from "./runtime/rollout";
+import { ROLLOUT_FAILED_MARKER } from "./runtime/rollout";
+
+/**
+ * `script` run in a child shell (its own `set -e` and traps intact, stdin passed through), and
+ * on a non-zero exit the step's name left in ROLLOUT_FAILED_MARKER before the same exit code.
+ */
+export function failureMarked(step: string, script: string): string {
+  if (!/^[a-z0-9-]+$/.test(step)) throw new Error(`step name ${step} must be lower-case letters, digits and -`);
+  return (
+    `K3S_DAAS_STEP=${shellQuote(script)}; sh -c "$K3S_DAAS_STEP"; rc=$?; ` +
+    `if [ "$rc" -ne 0 ]; then mkdir -p ${ROLLOUT_FAILED_MARKER.replace(/\/[^/]+$/, "")} && printf 'step %s failed (exit %s)\\n' ${step} "$rc" > ${ROLLOUT_FAILED_MARKER}; fi; exit "$rc"`
+  );
+}
+
 /** k3s's own releases: https://github.com/k3s-io/k3s/releases/download/<version>/k3s. */
 const GITHUB_RELEASE_BINARY = /^(https:\/\/github\.com\/k3s-io\/k3s\/releases\/download\/[^/]+)\/k3s$/;
 

@@ -469,6 +469,9 @@ export class StakedWorker extends pulumi.ComponentResource {
       api: { host: "0.0.0.0", port: agentPort, ...(args.agentOperatorKeys?.length ? { operatorKeys: [...args.agentOperatorKeys] } : {}) },
     };
     const rolloutChanges = pulumi.output({
+      // The steps' failure marking (remote-scripts failureMarked): adopting it re-runs every step
+      // once, so it rolls worker by worker like any other change to what runs on the host.
+      steps: "failure-marked-1",
       k3s: `${args.k3sVersion ?? "unversioned"} from ${args.k3sBinUrl}${args.k3sBinSha256 ? ` sha256 ${args.k3sBinSha256}` : ""} script ${sha256(k3sInstall + sha256(readFileSync(installerPath))).slice(0, 12)}`,
       agentBundle: bundleSha,
       agentUnit: unitSha,
@@ -531,7 +534,7 @@ export class StakedWorker extends pulumi.ComponentResource {
       `${name}-agent-config`,
       {
         connection,
-        create: asRoot(scripts.writeAgentConfig({ withHeaders: agentHeaders !== undefined })),
+        create: asRoot(scripts.failureMarked("agent-config", scripts.writeAgentConfig({ withHeaders: agentHeaders !== undefined }))),
         stdin: agentHeaders ? pulumi.secret(configJson.apply((c) => `${JSON.stringify(agentHeaders)}\n${c}`)) : configJson,
       },
       { ...child, dependsOn: [probe, gate] },
@@ -540,7 +543,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     // Container runtime and k3s agent (installed, not started: the agent starts it).
     const containerRuntime = new command.remote.Command(
       `${name}-container-runtime`,
-      { connection, create: asRoot(scripts.installContainerRuntime(runtimePackage, args.aptSource)) },
+      { connection, create: asRoot(scripts.failureMarked("container-runtime", scripts.installContainerRuntime(runtimePackage, args.aptSource))) },
       { ...child, dependsOn: [probe, gate] },
     );
     // The runtime made right for k3s before k3s starts; containerd restarts only if its config changed.
@@ -548,7 +551,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const imageUploads = images.map((i) => placeFile(`image-${i.file}`, i.path, `${scripts.AIRGAP_IMAGES_DIR}/${i.file}`, [probe, gate], i.sha256));
     const runtimeConfig = new command.remote.Command(
       `${name}-runtime-config`,
-      { connection, create: asRoot(scripts.configureContainerRuntime(runtime, configurerSha)), stdin: runtimeSetup },
+      { connection, create: asRoot(scripts.failureMarked("runtime-config", scripts.configureContainerRuntime(runtime, configurerSha))), stdin: runtimeSetup },
       { ...child, dependsOn: [containerRuntime, configurer, ...imageUploads, gate] },
     );
     const installer = placeFile("k3s-installer", installerPath, scripts.K3S_INSTALLER, [probe, gate]);
@@ -563,7 +566,7 @@ export class StakedWorker extends pulumi.ComponentResource {
       `${name}-k3s-agent`,
       {
         connection,
-        create: asRoot(k3sInstall),
+        create: asRoot(scripts.failureMarked("k3s-agent", k3sInstall)),
         stdin: pulumi.secret(args.k3sToken),
       },
       // On the seal token too, so destroy uninstalls k3s before the token is revoked.
@@ -575,7 +578,7 @@ export class StakedWorker extends pulumi.ComponentResource {
     const unit = placeFile("agent-unit", unitPath, scripts.AGENT_UNIT, [probe, gate]);
     const service = new command.remote.Command(
       `${name}-agent-service`,
-      { connection, create: restartConfigSha.apply((c) => asRoot(scripts.startAgent(bundleSha, c, nodeVersion, unitSha))) },
+      { connection, create: restartConfigSha.apply((c) => asRoot(scripts.failureMarked("agent-service", scripts.startAgent(bundleSha, c, nodeVersion, unitSha)))) },
       { ...child, dependsOn: [k3s, config, unit, bundle, node, workerKey] },
     );
 

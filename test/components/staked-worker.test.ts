@@ -2,6 +2,7 @@
 // ordering. The mocks (mock-harness.ts) are set before the component modules are loaded.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
+import { innerScript } from "../support/step-script";
 import { runtimeSshKey } from "../support/keys";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -228,6 +229,31 @@ describe("StakedWorker children", () => {
     assert.equal(base.kids.filter((k) => k.name.endsWith("-install")).length, 0, "root needs no staging");
   });
 
+  test("a step's failure is left on the host for its rollout gate: the script keeps its set -e, stdin and exit code", () => {
+    const { mkdtempSync, readFileSync: read, existsSync } = require("node:fs") as typeof import("node:fs");
+    const dir = mkdtempSync(join(require("node:os").tmpdir(), "step-"));
+    const run = (script: string, input: string) => {
+      // The marker's directory moved into the test's own (the real one is root's on the host).
+      const wrapped = S.failureMarked("k3s-agent", script).replaceAll("/var/lib/k3s-daas", dir);
+      return require("node:child_process").spawnSync("sh", ["-c", wrapped], { input, encoding: "utf8" }) as { status: number; stdout: string };
+    };
+    const ok = run(`set -e; cat > ${dir}/in; echo "it's done"`, "secret-on-stdin");
+    assert.equal(ok.status, 0);
+    assert.equal(ok.stdout, "it's done\n");
+    assert.equal(read(`${dir}/in`, "utf8"), "secret-on-stdin", "stdin reaches the step");
+    assert.equal(existsSync(`${dir}/rollout-failed`), false, "no marker on success");
+    const bad = run("set -e; false; echo never", "");
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stdout, "", "set -e still stops the step");
+    assert.equal(read(`${dir}/rollout-failed`, "utf8"), "step k3s-agent failed (exit 1)\n");
+    assert.equal(run("exit 7", "").status, 7);
+    assert.equal(read(`${dir}/rollout-failed`, "utf8"), "step k3s-agent failed (exit 7)\n");
+    assert.throws(() => S.failureMarked("bad name", "true"), /step name bad name/);
+    for (const step of ["agent-config", "container-runtime", "runtime-config", "k3s-agent", "agent-service"]) {
+      assert.match(String(base.child(step).inputs.create), new RegExp(`printf 'step %s failed \\(exit %s\\)\\\\n' ${step} `), `${step} is marked`);
+    }
+  });
+
   test("the k3s download: k3s's GitHub release by its directory (the host checks the published sha256sum-<arch>.txt), a mirror by its URL", () => {
     const gh = "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1";
     const cases: Array<[string, string]> = [
@@ -241,7 +267,7 @@ describe("StakedWorker children", () => {
 
   test("the k3s install: URL, binary URL, not started, runtime endpoint; token only on stdin", () => {
     const k = base.child("k3s-agent").inputs;
-    const create = String(k.create);
+    const create = innerScript(String(k.create));
     assert.match(create, /K3S_URL='https:\/\/10\.99\.0\.1:6443'/);
     assert.match(create, /INSTALL_K3S_BIN_URL='https:\/\/10\.99\.0\.1:8443\/k3s'/);
     assert.match(create, /INSTALL_K3S_SKIP_START=true/);
@@ -261,17 +287,17 @@ describe("StakedWorker children", () => {
   test("the k3s install passes the binary sha256 and extra args when given", async () => {
     const sha = "f".repeat(64);
     const b = await build("w-sha", args({ nodeId: "worker-sha", k3sBinSha256: sha, k3sExtraArgs: ["--node-label", "tier=gpu"] }));
-    const create = String(b.child("k3s-agent").inputs.create);
+    const create = innerScript(String(b.child("k3s-agent").inputs.create));
     assert.ok(create.includes(`INSTALL_K3S_BIN_SHA256='${sha}'`));
     assert.ok(create.includes("--node-label tier=gpu"));
   });
 
   test("the agent config: valid for the agent's schema, ids of the stake and token, no secrets", async () => {
     const c = base.child("agent-config").inputs;
-    assert.equal(c.create, S.writeAgentConfig());
-    assert.ok(String(c.create).includes(S.writeFromStdin(S.AGENT_CONFIG)), "written atomically from stdin");
-    assert.ok(String(c.create).startsWith(`rm -f ${S.AGENT_RPC_HEADERS};`), "no RPC headers: a headers file left from before goes");
-    assert.match(String(c.create), /systemctl reload k3s-daas-agent\.service/, "a running agent is told to reload");
+    assert.equal(innerScript((String(c.create))), S.writeAgentConfig());
+    assert.ok(innerScript(String(c.create)).includes(S.writeFromStdin(S.AGENT_CONFIG)), "written atomically from stdin");
+    assert.ok(innerScript(String(c.create)).startsWith(`rm -f ${S.AGENT_RPC_HEADERS};`), "no RPC headers: a headers file left from before goes");
+    assert.match(innerScript(String(c.create)), /systemctl reload k3s-daas-agent\.service/, "a running agent is told to reload");
     assert.equal(c.connection !== undefined, true);
     const text = String(c.stdin);
     assert.deepEqual(h.plainSecretPaths(text, SECRETS), []);
@@ -294,7 +320,7 @@ describe("StakedWorker children", () => {
     const configSha = createHash("sha256").update(text).digest("hex");
     const restartSha = restartShaOf(text);
     const unitSha = createHash("sha256").update(readFileSync(join(h.ROOT, "agent", "systemd", "k3s-daas-agent.service"))).digest("hex");
-    const create = String(base.child("agent-service").inputs.create);
+    const create = innerScript(String(base.child("agent-service").inputs.create));
     assert.equal(create, S.startAgent(BUNDLE_SHA, restartSha, h.NODE_VERSION, unitSha));
     assert.ok(create.includes(`node=${h.NODE_VERSION}`), "a new Node restarts the agent");
     assert.ok(create.includes(`unit=${unitSha.slice(0, 16)}`), "a new unit restarts the agent");
@@ -313,7 +339,7 @@ describe("StakedWorker children", () => {
     // Same node id: the mocked chain returns the same stake and token ids, so only the setting differs.
     const same = await build("w-same", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443" }));
     const other = await build("w-other", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443", heartbeatIntervalMs: 10_000 }));
-    const svc = (b: Built) => String(b.child("agent-service").inputs.create);
+    const svc = (b: Built) => innerScript(String(b.child("agent-service").inputs.create));
     assert.equal(svc(same), svc(base));
     assert.notEqual(svc(other), svc(base));
     const otherText = String(other.child("agent-config").inputs.stdin);
@@ -334,7 +360,7 @@ describe("StakedWorker children", () => {
       assert.deepEqual(c.additionalSecretOutputs.sort(), ["rpcHeaders", "walletKey"]);
     }
     const cfg = b.child("agent-config").inputs;
-    assert.equal(cfg.create, S.writeAgentConfig({ withHeaders: true }));
+    assert.equal(innerScript((String(cfg.create))), S.writeAgentConfig({ withHeaders: true }));
     assert.ok(h.isSecretValue(cfg.stdin), "stdin carries the key, so it is a secret");
     const [headersLine, ...rest] = String(h.reveal(cfg.stdin)).split("\n");
     assert.deepEqual(JSON.parse(headersLine!), { "x-api-key": API_KEY });
@@ -344,20 +370,20 @@ describe("StakedWorker children", () => {
     assert.equal(parsed.sui.headersFile, S.AGENT_RPC_HEADERS);
     assert.equal(b.child("host").inputs.configSha256, createHash("sha256").update(text).digest("hex"), "the host state checks the config file, not the key");
     // The script: headers read by the shell and written 0600, the key in no argument.
-    assert.match(String(cfg.create), /umask 077; IFS= read -r h; printf '%s\\n' "\$h" > \/etc\/k3s-daas\/rpc-headers\.json\.new/);
+    assert.match(innerScript(String(cfg.create)), /umask 077; IFS= read -r h; printf '%s\\n' "\$h" > \/etc\/k3s-daas\/rpc-headers\.json\.new/);
     // Another key: the same config, but the agent restarts and the worker rolls (within maxUnavailable).
     const rotated = await build("w-hdr2", args({ nodeId: "worker-1", network: { ...sameOrigin, rpcHeaders: { "x-api-key": "rotated-KEY" } } }));
     assert.equal(String(h.reveal(rotated.child("agent-config").inputs.stdin)).split("\n").slice(1).join("\n"), text);
-    assert.notEqual(String(rotated.child("agent-service").inputs.create), String(b.child("agent-service").inputs.create));
+    assert.notEqual(innerScript(String(rotated.child("agent-service").inputs.create)), innerScript(String(b.child("agent-service").inputs.create)));
     assert.notEqual(rotated.child("rollout").inputs.digest, b.child("rollout").inputs.digest, "the worker rolls");
-    assert.equal(String(b.child("agent-service").inputs.create).includes(API_KEY), false);
+    assert.equal(innerScript(String(b.child("agent-service").inputs.create)).includes(API_KEY), false);
   });
 
   test("rpcHeaders reach the agents only for the same endpoint, unless agentRpcHeaders says otherwise", async () => {
     const hdr = { "x-api-key": "controller-KEY" };
     // NET.agentRpcUrl is another host: the controller's key is not sent there.
     const other = await build("w-hdr-other", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr } }));
-    assert.equal(other.child("agent-config").inputs.create, S.writeAgentConfig());
+    assert.equal(innerScript(String(other.child("agent-config").inputs.create)), S.writeAgentConfig());
     assert.equal(agentConfig.readConfig({}, String(other.child("agent-config").inputs.stdin)).sui.headersFile, undefined);
     assert.ok(h.isSecretValue(other.child("stake").inputs.rpcHeaders), "the controller still uses them");
     const own = await build("w-hdr-own", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr, agentRpcHeaders: { authorization: "Bearer agent-TOKEN" } } }));
@@ -418,13 +444,13 @@ describe("StakedWorker children", () => {
   });
 
   test("the container runtime step writes the apt source when given, and only then", async () => {
-    const withSrc = String(base.child("container-runtime").inputs.create);
+    const withSrc = innerScript(String(base.child("container-runtime").inputs.create));
     assert.ok(withSrc.includes("deb [trusted=yes] http://10.99.0.1:8080/apt ./"));
     assert.ok(withSrc.includes("/etc/apt/sources.list.d/k3s-daas.list"));
     assert.match(withSrc, /apt-get install -y -qq --no-install-recommends containerd\b/);
     assert.match(withSrc, /systemctl enable --now containerd\b/);
     const b = await build("w-nosrc", args({ nodeId: "worker-nosrc" }));
-    const noSrc = String(b.child("container-runtime").inputs.create);
+    const noSrc = innerScript(String(b.child("container-runtime").inputs.create));
     assert.ok(!noSrc.includes("sources.list.d"));
     assert.match(noSrc, /apt-get install -y -qq --no-install-recommends containerd\b/);
   });
@@ -432,8 +458,8 @@ describe("StakedWorker children", () => {
   test("the runtime config: containerd set up for the release before k3s (CNI dirs, pause image, cgroupfs); the host state checks that text", async () => {
     const rc = base.child("runtime-config").inputs;
     const scriptSha = createHash("sha256").update(readFileSync(join(h.ROOT, "src", "components", "scripts", "configure-containerd.sh"))).digest("hex");
-    assert.equal(rc.create, S.configureContainerRuntime("containerd", scriptSha));
-    assert.ok(String(rc.create).includes(`script=${scriptSha.slice(0, 16)}`), "a new script runs again");
+    assert.equal(innerScript((String(rc.create))), S.configureContainerRuntime("containerd", scriptSha));
+    assert.ok(innerScript(String(rc.create)).includes(`script=${scriptSha.slice(0, 16)}`), "a new script runs again");
     const m = manifest(String(rc.stdin));
     assert.deepEqual(Object.keys(m.hosts), [], "no registries, no hosts.toml");
     assert.equal(m.registries, undefined);
@@ -498,7 +524,7 @@ describe("StakedWorker children", () => {
     writeFileSync(pause, "pause image bytes");
     const b = await build("w-docker-img", args({ nodeId: "worker-docker-img", containerRuntime: "docker", k3sImages: [pause] }));
     const rc = b.child("runtime-config").inputs;
-    assert.match(String(rc.create), /^K3S_DAAS_RUNTIME=docker sh /);
+    assert.match(innerScript((String(rc.create))), /^K3S_DAAS_RUNTIME=docker sh /);
     const m = manifest(String(rc.stdin));
     assert.equal(m.config, undefined);
     assert.deepEqual(Object.keys(m.hosts), []);
@@ -508,11 +534,11 @@ describe("StakedWorker children", () => {
 
   test("docker: installs docker.io, k3s gets --docker, the agent config says docker", async () => {
     const b = await build("w-docker", args({ nodeId: "worker-docker", containerRuntime: "docker" }));
-    const rt = String(b.child("container-runtime").inputs.create);
+    const rt = innerScript(String(b.child("container-runtime").inputs.create));
     assert.match(rt, /--no-install-recommends docker\.io\b/);
     assert.match(rt, /systemctl enable --now docker\b/);
     assert.ok(!/--no-install-recommends containerd\b/.test(rt));
-    const k3s = String(b.child("k3s-agent").inputs.create);
+    const k3s = innerScript(String(b.child("k3s-agent").inputs.create));
     // cri-dockerd (run by k3s) takes the sandbox image from k3s's --pause-image.
     assert.match(k3s, /INSTALL_K3S_EXEC='agent --node-name worker-docker --docker --pause-image docker\.io\/rancher\/mirrored-pause:3\.6'/);
     assert.ok(!k3s.includes("--container-runtime-endpoint"));
@@ -562,7 +588,7 @@ describe("StakedWorker children", () => {
     assert.equal(b.child("node").inputs.nodeVersion, other);
     assert.equal(b.child("host").inputs.nodeVersion, other);
     assert.equal(h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).node, other);
-    assert.ok(String(b.child("agent-service").inputs.create).includes(`node=${other}`), "the agent restarts on the new Node");
+    assert.ok(innerScript(String(b.child("agent-service").inputs.create)).includes(`node=${other}`), "the agent restarts on the new Node");
     assert.notEqual(b.child("host").inputs.rolloutDigest, base.child("host").inputs.rolloutDigest);
   });
 
@@ -580,7 +606,7 @@ describe("StakedWorker children", () => {
     assert.deepEqual([gi.nodeId, gi.maxUnavailable, gi.timeoutSeconds], ["worker-1", 1, 480]);
     assert.equal(gi.fleet, "worker-1", "a worker alone is its own fleet");
     const changes = h.reveal<Record<string, string>>(gi.changes);
-    assert.deepEqual(Object.keys(changes).sort(), ["agentBundle", "agentConfig", "agentUnit", "containerRuntime", "k3s", "node", "runtimeConfig"]);
+    assert.deepEqual(Object.keys(changes).sort(), ["agentBundle", "agentConfig", "agentUnit", "containerRuntime", "k3s", "node", "runtimeConfig", "steps"]);
     assert.match(changes.k3s!, /^v1\.31\.4\+k3s1 from /, "the k3s version is named, so preview says what is rolled");
     assert.equal(changes.agentBundle, BUNDLE_SHA);
     assert.equal(changes.node, h.NODE_VERSION);
@@ -594,7 +620,7 @@ describe("StakedWorker children", () => {
     const hs = base.child("host").inputs;
     assert.deepEqual([hs.rolloutFleet, hs.maxUnavailable, hs.k3sVersion], ["worker-1", 1, "v1.31.4+k3s1"]);
     assert.match(String(hs.rolloutDigest), /^[0-9a-f]{64}$/);
-    assert.match(String(base.child("k3s-agent").inputs.create), /INSTALL_K3S_VERSION='v1\.31\.4\+k3s1'/, "the host checks the version it installs");
+    assert.match(innerScript(String(base.child("k3s-agent").inputs.create)), /INSTALL_K3S_VERSION='v1\.31\.4\+k3s1'/, "the host checks the version it installs");
   });
 
   test("the k3s node password: a node-ssh resource per worker (keyed by the node id, not the host), its password a secret", () => {

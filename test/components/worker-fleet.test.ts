@@ -2,6 +2,7 @@
 // parallelism limit as real dependencies between workers, and the fleet's totals.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
+import { innerScript } from "../support/step-script";
 import { runtimeSshKey } from "../support/keys";
 import * as h from "./mock-harness";
 import type * as pulumiNs from "@pulumi/pulumi";
@@ -84,7 +85,7 @@ describe("WorkerFleet", () => {
       assert.equal(stake.nodeId, name);
       assert.equal(stake.amountMist, STAKE.toString());
       assert.ok(h.isSecretValue(stake.walletKey));
-      assert.match(String(h.find(h.TYPES.command, `${name}-k3s-agent`).inputs.create), new RegExp(`--node-name ${name} --docker --pause-image docker\\.io/rancher/mirrored-pause:3\\.6'`));
+      assert.match(innerScript(String(h.find(h.TYPES.command, `${name}-k3s-agent`).inputs.create)), new RegExp(`--node-name ${name} --docker --pause-image docker\\.io/rancher/mirrored-pause:3\\.6'`));
       assert.equal(h.find(h.TYPES.host, `${name}-host`).inputs.agentPort, 9600);
     });
   });

@@ -367,11 +367,17 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   const broken = env.hosts.hosts[1]!;
   // The host cannot reach the mirror: its download fails before anything is replaced.
   await sshRun(broken, "printf '#!/bin/sh\\necho \"curl: (7) Failed to connect (this test host cannot reach the mirror)\" >&2\\nexit 7\\n' > /usr/local/bin/curl && chmod 755 /usr/local/bin/curl");
-  await ts.stack.setConfig("rolloutTimeoutSeconds", { value: "20" });
+  // The default rolloutTimeoutSeconds (480 s): the workers waiting for the broken one's slot must
+  // not wait it out, but fail as soon as its step fails (issue 25).
   await ts.stack.setConfig("k3s", { value: k3sConfig(OLD_K3S!) });
   const { error, windows, outages } = await measuredUp("k3s upgrade failing on one host", { expectFailure: true });
   assert.ok(error, "the up fails");
   assert.match(error!.message, new RegExp(`${broken.name}-k3s-agent`), "the error names the worker that failed");
+  assert.doesNotMatch(error!.message, /waited \d+ s for one of its/, "no worker waited out its timeout");
+  for (const h of fleetHosts().filter((x) => x !== broken && !windows.byWorker[x.name])) {
+    // Waiting when the step failed: refused at once, naming the worker and the step.
+    assert.match(error!.message, new RegExp(`so ${h.name} was left untouched: worker ${broken.name}: step k3s-agent failed \\(exit \\d+\\)`), h.name);
+  }
   assert.ok(windows.failed.includes(`${broken.name}-k3s-agent`), JSON.stringify(windows.failed));
   assert.ok(windows.maxConcurrent <= 1, JSON.stringify(windows.byWorker));
   assert.ok(outages.maxConcurrent <= 1, JSON.stringify(outages));
@@ -393,8 +399,6 @@ test("an upgrade that fails on one host stops the rollout there: the others keep
   assert.ok(again.windows.maxConcurrent <= 1);
   for (const h of fleetHosts()) assert.equal(await k3sVersionOn(h), OLD_K3S, h.name);
   await allHealthy();
-  // Back to the default wait: later rollouts (a wallet migration re-joins each Node) take longer.
-  await ts.stack.removeConfig("rolloutTimeoutSeconds");
 });
 
 test("an agent bundle upgrade, then a rollback, roll through the fleet one worker at a time, each running the new bundle before the next starts", async () => {

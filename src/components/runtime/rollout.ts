@@ -17,6 +17,10 @@ import { sshTargetShape, withSsh } from "./ssh";
  * by maxUnavailable too.
  */
 export const ROLLOUT_MARKER = "/var/lib/k3s-daas/rollout-digest";
+/** Left by a step of this worker that failed on the host (remote-scripts.ts failureMarked). */
+export const ROLLOUT_FAILED_MARKER = "/var/lib/k3s-daas/rollout-failed";
+/** How often a worker holding its slot is looked at for a failed step. */
+const FAILED_STEP_POLL_MS = 2_000;
 
 interface Waiter {
   nodeId: string;
@@ -160,6 +164,42 @@ async function unfinishedOnHost(p: RolloutGateInputs): Promise<boolean> {
   }
 }
 
+/**
+ * While the worker holds its slot, look on the host every FAILED_STEP_POLL_MS for a step that
+ * failed (the engine runs the steps in @pulumi/command's process, so a failure is not seen here
+ * otherwise). One found ends the rollout: every worker waiting for a slot fails at once naming
+ * it, untouched, instead of waiting out rolloutTimeoutSeconds. It stops when the slot is given
+ * back (HostState saw the worker healthy) or the rollout already failed. Timers are unref'd: the
+ * provider process never waits for them.
+ */
+function watchForFailedStep(p: RolloutGateInputs): void {
+  const tick = async (): Promise<void> => {
+    const f = fleetSlots(p.fleet);
+    if (!f.holders.has(p.nodeId) || f.failed) return;
+    try {
+      const r = await withSsh(p, 1, (run) => run(`cat ${ROLLOUT_FAILED_MARKER} 2>/dev/null || true`));
+      const what = r.stdout.trim().split("\n")[0];
+      if (what && f.holders.has(p.nodeId)) {
+        failRollout(p.fleet, p.nodeId, `worker ${p.nodeId}: ${what} (its output is above)`);
+        return;
+      }
+    } catch {
+      /* unreachable for now: HostState says so if it stays that way */
+    }
+    setTimeout(() => void tick(), FAILED_STEP_POLL_MS).unref();
+  };
+  setTimeout(() => void tick(), FAILED_STEP_POLL_MS).unref();
+}
+
+/** A new rollout of the worker starts with no failure on record. */
+async function clearFailedStep(p: RolloutGateInputs): Promise<void> {
+  try {
+    await withSsh(p, 1, (run) => run(`rm -f ${ROLLOUT_FAILED_MARKER}`));
+  } catch {
+    /* an unreachable host: its steps fail on their own */
+  }
+}
+
 export const rolloutGateProvider = {
   async check(_olds: unknown, news: unknown) {
     return checkInputs(gateInputsSchema, news);
@@ -183,7 +223,11 @@ export const rolloutGateProvider = {
   async update(_id: string, olds: RolloutGateOutputs, news: RolloutGateInputs) {
     const changed = changedNames(olds, news);
     if (changed.length === 0 && (await unfinishedOnHost(news))) changed.push("unfinished rollout");
-    if (changed.length > 0) await acquireSlot(news.fleet, news.nodeId, news.maxUnavailable, news.timeoutSeconds * 1000);
+    if (changed.length > 0) {
+      await acquireSlot(news.fleet, news.nodeId, news.maxUnavailable, news.timeoutSeconds * 1000);
+      await clearFailedStep(news);
+      watchForFailedStep(news);
+    }
     return { outs: { ...news, lastRollout: changed.length > 0 ? changed.join(", ") : olds.lastRollout } };
   },
 
