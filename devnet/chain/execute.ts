@@ -16,9 +16,11 @@ import {
 import {
   DRY_RUN_GAS_COIN_VALUE, MAX_GAS_BUDGET, computationCost, minGasBudget, rebateOf, storageCostOf,
 } from "./gas.js";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, type FunctionSig, type Param } from "./signatures.js";
+import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, K3S_READ_FUNCTIONS, type FunctionSig, type Param } from "./signatures.js";
 import * as model from "./model.js";
-import { compiledFunction } from "./compiled.js";
+import { compiledFunction, type NormalizedType } from "./compiled.js";
+import { typeTagOf, valueBcs } from "./objects.js";
+import { readFrameworkPackage } from "../../scripts/move/framework.js";
 
 export interface ChainView {
   get(id: string): StoredObject | undefined;
@@ -35,6 +37,25 @@ export class TxRejected extends Error {
   constructor(message: string, readonly code = -32002) {
     super(message);
   }
+}
+
+/**
+ * A call to a function that exists on a real network (a public function of the Sui framework or
+ * of k3s_daas) but that the devnet has no model of. Not FunctionNotFound, which a node says only
+ * of a function that does not exist: the devnet says plainly that it is its own limit.
+ */
+export class NotModelled extends TxRejected {
+  constructor(readonly target: string) {
+    super(`${target} exists, but the k3s-daas devnet does not model it: the devnet executes only the k3s_daas package's ` +
+      `functions and its read accessors, and from the framework ${FRAMEWORK_FUNCTIONS.map((f) => `0x2::${f.module}::${f.name}`).join(", ")}`);
+  }
+}
+
+/** What one command produced, as a simulation reports it (sui.rpc.v2 CommandResult). */
+export interface CommandResultOut {
+  returnValues: { type: string; bcs: Uint8Array }[];
+  /** Values passed by &mut, as they are after the command. */
+  mutatedByRef: { argument: { GasCoin?: true | null; Input?: number; Result?: number; NestedResult?: [number, number] }; type: string; bcs: Uint8Array }[];
 }
 
 export interface EventOut {
@@ -57,11 +78,15 @@ export interface ExecOutcome {
   deletes: string[];
   sender: string;
   gasUsed: { computationCost: bigint; storageCost: bigint; storageRebate: bigint; nonRefundableStorageFee: bigint };
+  /** Per command, what it returned and what it mutated by reference; empty when execution failed. */
+  commandResults: CommandResultOut[];
 }
 
 type TxData = ReturnType<typeof bcs.TransactionData.parse>;
 type Arg = { GasCoin?: true | null; Input?: number; Result?: number; NestedResult?: [number, number] };
-type Val = { t: "obj"; id: string } | { t: "pure"; bytes: Uint8Array } | { t: "addr"; v: string } | { t: "u64"; v: bigint };
+type Val = { t: "obj"; id: string } | { t: "pure"; bytes: Uint8Array } | { t: "addr"; v: string } | { t: "u64"; v: bigint }
+  /** A value a read accessor returned: its compiled type and its BCS. */
+  | { t: "value"; type: NormalizedType; bytes: Uint8Array };
 
 interface Working {
   obj: StoredObject;
@@ -243,7 +268,7 @@ export function executeTransaction(view: ChainView, txBytes: Uint8Array, opts: {
     failure = e;
     result = attempt(false);
   }
-  return finish(view, digest, sender, lamport, result.ws, result.gasUsed, failure, mockGas);
+  return finish(view, digest, sender, lamport, result.ws, result.gasUsed, failure, mockGas, failure ? [] : result.ws.commandResults);
 }
 
 function checkExpiration(view: ChainView, exp: Record<string, unknown>) {
@@ -263,6 +288,7 @@ function checkExpiration(view: ChainView, exp: Record<string, unknown>) {
 class Workspace implements model.MoveCtx {
   readonly objs = new Map<string, Working>();
   events: EventOut[] = [];
+  commandResults: CommandResultOut[] = [];
   currentModule = "";
   gasId = ZERO_ADDRESS;
   private idCounter = 0;
@@ -402,8 +428,21 @@ class CommandRunner {
 
   run(commands: Record<string, unknown>[]) {
     commands.forEach((cmd, i) => {
-      this.results.push(this.command(cmd, i));
+      const mutatedByRef: CommandResultOut["mutatedByRef"] = [];
+      const vals = this.command(cmd, i, mutatedByRef);
+      this.results.push(vals);
+      this.ws.commandResults.push({ returnValues: vals.map((v) => this.output(v)), mutatedByRef });
     });
+  }
+
+  /** A command's result as a simulation reports it: its type and BCS. */
+  private output(v: Val): { type: string; bcs: Uint8Array } {
+    if (v.t === "value") return { type: typeTagOf(v.type, this.view.packageId), bcs: v.bytes };
+    if (v.t === "obj") {
+      const o = this.ws.byId(v.id).obj;
+      return { type: o.type, bcs: contentsBcs(o) };
+    }
+    throw new Error(`devnet bug: a command returned a ${v.t}`);
   }
 
   private arg(a: Arg, cmd: number): Val {
@@ -441,9 +480,16 @@ class CommandRunner {
     return w;
   }
 
-  private pure(v: Val, cmd: number, idx: number, p: Param): unknown {
+  private pure(vIn: Val, cmd: number, idx: number, p: Param): unknown {
+    let v = vIn;
     if (p.kind === "u64" && v.t === "u64") return v.v;
     if (p.kind === "address" && v.t === "addr") return v.v;
+    // A value an accessor returned passes where its type is the parameter's (its BCS is the same).
+    if (v.t === "value") {
+      const want = p.kind === "u64" ? "u64" : p.kind === "address" ? "address" : p.kind === "bytes" ? "vector<u8>" : p.kind === "string" ? STRING_TYPE : "";
+      if (typeTagOf(v.type, this.view.packageId) !== want) throw argErr(cmd, idx, "TypeMismatch");
+      v = { t: "pure", bytes: v.bytes };
+    }
     if (v.t !== "pure") throw argErr(cmd, idx, "TypeMismatch");
     try {
       const schema = p.kind === "u64" ? bcs.u64() : p.kind === "address" ? bcs.Address : p.kind === "string" ? bcs.string() : bcs.byteVector();
@@ -456,7 +502,7 @@ class CommandRunner {
     }
   }
 
-  private command(cmd: Record<string, unknown>, i: number): Val[] {
+  private command(cmd: Record<string, unknown>, i: number, mutatedByRef: CommandResultOut["mutatedByRef"]): Val[] {
     if (cmd.SplitCoins) {
       const c = cmd.SplitCoins as { coin: Arg; amounts: Arg[] };
       const coin = this.objectArg(this.arg(c.coin, i), i, 0, "Coin", "mut");
@@ -493,16 +539,19 @@ class CommandRunner {
       });
       return [];
     }
-    if (cmd.MoveCall) return this.moveCall(cmd.MoveCall as { package: string; module: string; function: string; arguments: Arg[] }, i);
+    if (cmd.MoveCall) return this.moveCall(cmd.MoveCall as { package: string; module: string; function: string; arguments: Arg[] }, i, mutatedByRef);
     throw new ExecFailure({ FeatureNotYetSupported: true }, `FeatureNotYetSupported (${Object.keys(cmd)[0]}) in command ${i}`, i);
   }
 
-  private moveCall(mc: { package: string; module: string; function: string; arguments: Arg[] }, i: number): Val[] {
+  private moveCall(mc: { package: string; module: string; function: string; arguments: Arg[] }, i: number, mutatedByRef: CommandResultOut["mutatedByRef"]): Val[] {
     const pkg = normalizeSuiAddress(mc.package);
     const isFramework = pkg === normalizeSuiAddress("0x2");
-    const table = isFramework ? FRAMEWORK_FUNCTIONS : pkg === this.view.packageId ? K3S_FUNCTIONS : null;
+    const table = isFramework ? FRAMEWORK_FUNCTIONS : pkg === this.view.packageId ? [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS] : null;
     const sig: FunctionSig | undefined = table?.find((f) => f.module === mc.module && f.name === mc.function);
-    if (!sig) throw new ExecFailure({ FunctionNotFound: true }, `FunctionNotFound in command ${i}`, i);
+    if (!sig) {
+      if (publishedFunction(this.view.packageId, pkg, mc.module, mc.function)) throw new NotModelled(`${pkg === normalizeSuiAddress("0x1") || isFramework ? `0x${pkg.replace(/^0x0*/, "")}` : pkg}::${mc.module}::${mc.function}`);
+      throw new ExecFailure({ FunctionNotFound: true }, `FunctionNotFound in command ${i}`, i);
+    }
     if (mc.arguments.length !== sig.params.length) throw new ExecFailure({ ArityMismatch: true }, `ArityMismatch in command ${i}`, i);
     const args = mc.arguments.map((a, k) => {
       const p = sig.params[k]!;
@@ -513,9 +562,29 @@ class CommandRunner {
     ws.currentModule = mc.module;
     // Arguments were type-checked against the signature above; the tuple cast hands them to the model.
     const A = args as unknown as [never, never, never, never, never];
+    // What the call may have changed through &mut (objects only: pure values are never by reference).
+    const byRef = () => {
+      mc.arguments.forEach((a, k) => {
+        const p = sig.params[k]!;
+        if (p.kind !== "object" || p.ref !== "mut") return;
+        const o = (args[k] as StoredObject);
+        mutatedByRef.push({ argument: a, type: o.type, bcs: contentsBcs(o) });
+      });
+    };
     try {
-      const impl = isFramework ? FRAMEWORK_CALLS[`${mc.module}::${mc.function}`] : PACKAGE_CALLS[`${mc.module}::${mc.function}`];
-      if (impl) return impl(ws, A);
+      const key = `${mc.module}::${mc.function}`;
+      if (sig.valueReturns) {
+        const read = PACKAGE_READS[key];
+        if (!read) throw new NotModelled(`${pkg}::${key}`);
+        const out = read(ws, A);
+        return sig.valueReturns.map((t, k) => ({ t: "value" as const, type: t, bytes: valueBcs(t, out[k], `${key} return ${k}`) }));
+      }
+      const impl = isFramework ? FRAMEWORK_CALLS[key] : PACKAGE_CALLS[key];
+      if (impl) {
+        const out = impl(ws, A);
+        byRef();
+        return out;
+      }
     } catch (e) {
       if (e instanceof model.ArithmeticError) throw arithmeticFailure(e, isFramework ? normalizeSuiAddress("0x2") : this.view.packageId, i);
       if (!(e instanceof model.MoveAbort)) throw e;
@@ -528,9 +597,67 @@ class CommandRunner {
         text, i, { module_id: `${modAddr}::${modName}`, function: e.functionName, error_code: e.code, line: null },
       );
     }
-    throw new ExecFailure({ FunctionNotFound: true }, `FunctionNotFound in command ${i}`, i);
+    throw new NotModelled(`${pkg}::${mc.module}::${mc.function}`);
   }
 }
+
+/**
+ * Whether a real network has this function callable from a transaction: a public (or entry)
+ * function of k3s_daas's compiled modules, or of the Sui framework / Move stdlib sources the
+ * package is built against (the crate in ~/.cache/k3s-daas; the devnet holds no framework bytecode).
+ */
+function publishedFunction(packageId: string, pkg: string, module: string, fn: string): boolean {
+  if (pkg === packageId) {
+    const f = compiledFunction(module, fn);
+    return !!f && (f.visibility === "Public" || f.isEntry);
+  }
+  const which = pkg === normalizeSuiAddress("0x2") ? "sui-framework" : pkg === normalizeSuiAddress("0x1") ? "move-stdlib" : null;
+  if (!which) return false;
+  let src: string | undefined;
+  try {
+    src = readFrameworkPackage(which)[`sources/${module}.move`];
+  } catch {
+    return false;
+  }
+  return !!src && new RegExp(`^\\s*(public\\s+(entry\\s+)?|entry\\s+)fun\\s+${fn}\\b`, "m").test(src);
+}
+
+/**
+ * The model of every read accessor of k3s_daas (public, not entry, returning values): what the
+ * compiled function returns, as JS values that objects.ts encodes by the compiled return types.
+ * A new accessor in move/ without an entry here answers NotModelled (and test/chain says so).
+ */
+type Read = (ws: Workspace, A: [never, never, never, never, never]) => unknown[];
+const field = (name: string): Read => (_ws, A) => [(A[0] as StoredObject).fields[name]];
+export const PACKAGE_READS: Record<string, Read> = {
+  "staking::staker": field("staker"),
+  "staking::node_id": field("node_id"),
+  "staking::amount": field("amount"),
+  "staking::status": field("status"),
+  "staking::is_active": (_ws, A) => [(A[0] as StoredObject).fields.status === model.STATUS_ACTIVE],
+  "staking::locked_until": field("locked_until"),
+  "staking::withdrawal_requested": field("withdrawal_requested"),
+  "staking::claimable_at": field("claimable_at"),
+  "staking::record_pool_id": field("pool_id"),
+  "staking::cap_pool_id": field("pool_id"),
+  "staking::min_node_stake": field("min_node_stake"),
+  "staking::lock_epochs": field("lock_epochs"),
+  "staking::withdrawal_cooldown_epochs": field("withdrawal_cooldown_epochs"),
+  "staking::pool_balance": field("balance"),
+  "staking::total_staked": field("total_staked"),
+  "staking::slashed_balance": field("slashed"),
+  // Option<ID>: the live record of the node id in pool.node_stakes, or none.
+  "staking::stake_id_for_node": (ws, A) => {
+    const pool = A[0] as StoredObject;
+    return [ws.tableGet((pool.fields.node_stakes as { id: string }).id, A[1] as string) ?? null];
+  },
+  "k8s_gateway::token_stake_id": field("stake_id"),
+  "k8s_gateway::token_node_id": field("node_id"),
+  "k8s_gateway::token_worker_pubkey": field("worker_pubkey"),
+  "k8s_gateway::token_expires_at": field("expires_at"),
+  "k8s_gateway::endpoint": field("endpoint"),
+  "k8s_gateway::enclave_pubkey": field("enclave_pubkey"),
+};
 
 type Call = (ws: Workspace, A: [never, never, never, never, never]) => Val[];
 
@@ -622,7 +749,7 @@ function argErr(cmd: number, idx: number, kind: string): ExecFailure {
 
 /** Turn a finished workspace into effects (BCS and JSON), object changes and the writes to commit. */
 function finish(view: ChainView, digest: string, sender: string, lamport: bigint, ws: Workspace,
-  gasUsed: ExecOutcome["gasUsed"], failure: ExecFailure | null, mockGas: boolean): ExecOutcome {
+  gasUsed: ExecOutcome["gasUsed"], failure: ExecFailure | null, mockGas: boolean, commandResults: CommandResultOut[]): ExecOutcome {
   const writes: StoredObject[] = [];
   const deletes: string[] = [];
   const changed: [string, unknown][] = [];
@@ -711,7 +838,7 @@ function finish(view: ChainView, digest: string, sender: string, lamport: bigint
     digest, success: !failure, errorText: failure?.text ?? null, abortError: failure?.abort ?? null,
     effectsBcs, effectsJson, events, objectChanges,
     balanceChanges: balanceChanges(ws, writes, mockGas),
-    writes, deletes, sender, gasUsed,
+    writes, deletes, sender, gasUsed, commandResults,
   };
 }
 

@@ -1,5 +1,6 @@
 // `npm run devnet -- [--host 127.0.0.1] [--port 9000] [--state-dir devnet/.state]
-//                     [--lock-epochs 1] [--withdrawal-cooldown-epochs 0] [--min-stake-mist 1000000000]`
+//                     [--lock-epochs 1] [--withdrawal-cooldown-epochs 0] [--min-stake-mist 1000000000]
+//                     [--checkpoint-interval-ms 250]`
 // Starts the local chain, writes <state-dir>/devnet.json (0600, includes the throwaway admin
 // key) and prints the ids (never the key). Stops on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
@@ -14,10 +15,13 @@ async function main() {
       "lock-epochs": { type: "string", default: "1" },
       "withdrawal-cooldown-epochs": { type: "string", default: "0" },
       "min-stake-mist": { type: "string", default: "1000000000" },
+      "checkpoint-interval-ms": { type: "string", default: "250" },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const every = Number(values["checkpoint-interval-ms"]);
+  if (!Number.isFinite(every) || every < 0) throw new Error(`--checkpoint-interval-ms must be 0 or more, got ${values["checkpoint-interval-ms"]}`);
   const devnet = await startDevnet({
     host: values.host,
     port,
@@ -25,6 +29,7 @@ async function main() {
     lockEpochs: BigInt(values["lock-epochs"]!),
     withdrawalCooldownEpochs: BigInt(values["withdrawal-cooldown-epochs"]!),
     minStakeMist: BigInt(values["min-stake-mist"]!),
+    checkpointIntervalMs: every,
   });
   process.stdout.write(JSON.stringify({ url: devnet.url, ...devnet.ids, stateFile: `${values["state-dir"]}/devnet.json` }, null, 2) + "\n");
   const stop = () => void devnet.close().then(() => process.exit(0));

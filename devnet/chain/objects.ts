@@ -93,6 +93,26 @@ function bcsOf(t: NormalizedType, where: string): AnyBcs {
   throw new Error(`${where}: the devnet has no BCS layout for the framework type ${key} (add it to devnet/chain/objects.ts)`);
 }
 
+/**
+ * BCS of a Move value of type `t` (a type of the compiled package: its own structs at the self
+ * address), laid out as Sui lays it out: what a function's return value is on the wire.
+ */
+export function valueBcs(t: NormalizedType, value: unknown, where: string): Uint8Array {
+  return bcsOf(t, where).serialize(value).toBytes();
+}
+
+/** The canonical type tag of `t` (full-length addresses, the package's own at `packageId`), as a node names a value's type. */
+export function typeTagOf(t: NormalizedType, packageId: string): string {
+  if (typeof t === "string") return t.toLowerCase();
+  if ("Vector" in t) return `vector<${typeTagOf(t.Vector, packageId)}>`;
+  if ("Struct" in t) {
+    const { address, module, name, typeArguments } = t.Struct;
+    const a = address === SELF_ADDRESS ? normalizeSuiAddress(packageId) : normalizeSuiAddress(address);
+    return `${a}::${module}::${name}${typeArguments.length ? `<${typeArguments.map((x) => typeTagOf(x, packageId)).join(",")}>` : ""}`;
+  }
+  throw new Error(`no type tag for ${JSON.stringify(t)} (a reference or type parameter is not a value type)`);
+}
+
 function packageStruct(module: string, name: string): MoveStruct {
   for (const m of compiledPackage().modules) {
     const s = m.structs.find((x) => x.name === name && (module === "" || x.module === module));

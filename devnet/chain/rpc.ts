@@ -9,9 +9,35 @@ import { FRAMEWORK_FUNCTIONS, normalizedFunction, normalizedMoveFunction } from 
 import type { Chain, TxRecord } from "./state.js";
 
 export class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(readonly code: number, message: string, readonly data?: string) {
     super(message);
   }
+}
+
+/**
+ * A malformed parameter, answered as a full node's jsonrpsee answers a parameter it cannot
+ * deserialize: -32602 "Invalid params", the reason in `data`.
+ */
+function invalidParams(reason: string): never {
+  throw new RpcError(-32602, "Invalid params", reason);
+}
+
+/** An address or object id parameter (hex, `0x` optional, at most 32 bytes), normalized. */
+function paramAddress(v: unknown, what: string): string {
+  if (typeof v !== "string" || !v || !/^(0x)?[0-9a-fA-F]{0,64}$/.test(v)) invalidParams(`${what}: ${JSON.stringify(v ?? null)} is not a Sui address or object id (hex, up to 32 bytes)`);
+  return normalizeSuiAddress(v);
+}
+
+/** A transaction digest parameter (base58 of 32 bytes). */
+function paramDigest(v: unknown, what: string): string {
+  let n = -1;
+  try {
+    n = typeof v === "string" ? fromBase58(v).length : -1;
+  } catch {
+    // not base58
+  }
+  if (n !== 32) invalidParams(`${what}: ${JSON.stringify(v ?? null)} is not a transaction digest (base58 of 32 bytes)`);
+  return v as string;
 }
 
 type Params = unknown[];
@@ -20,7 +46,7 @@ type Handler = (chain: Chain, params: Params) => unknown | Promise<unknown>;
 const str = (v: bigint | number) => String(v);
 
 function objectResponse(chain: Chain, idIn: unknown, options: Record<string, boolean> = {}): unknown {
-  const id = normalizeSuiAddress(String(idIn));
+  const id = paramAddress(idIn, "object id");
   const o = chain.objects.get(id);
   if (!o) {
     return chain.deletedIds.has(id)
@@ -62,8 +88,8 @@ function rawPackage(o: StoredObject) {
   };
 }
 
-function coinsOf(chain: Chain, owner: string): StoredObject[] {
-  const addr = normalizeSuiAddress(owner);
+function coinsOf(chain: Chain, owner: unknown): StoredObject[] {
+  const addr = paramAddress(owner, "owner");
   return [...chain.objects.values()]
     .filter((o) => o.type === SUI_COIN_TYPE && "AddressOwner" in o.owner && o.owner.AddressOwner === addr)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -167,9 +193,13 @@ export const METHODS: Record<string, Handler> = {
   sui_getProtocolConfig: () => ({ protocolVersion: "90", minSupportedProtocolVersion: "1", maxSupportedProtocolVersion: "90", featureFlags: {}, attributes: { max_gas_payment_objects: { u32: "256" } } }),
 
   sui_getObject: (c, [id, options]) => objectResponse(c, id, (options ?? {}) as Record<string, boolean>),
-  sui_multiGetObjects: (c, [ids, options]) => (ids as unknown[]).map((id) => objectResponse(c, id, (options ?? {}) as Record<string, boolean>)),
+  sui_multiGetObjects: (c, [ids, options]) => {
+    // One malformed id fails the call (the whole parameter fails to deserialize).
+    const list = (Array.isArray(ids) ? ids : invalidParams("object ids: expected an array")).map((id, i) => paramAddress(id, `object ids[${i}]`));
+    return list.map((id) => objectResponse(c, id, (options ?? {}) as Record<string, boolean>));
+  },
   suix_getOwnedObjects: (c, [owner, query, cursor, limit]) => {
-    const addr = normalizeSuiAddress(String(owner));
+    const addr = paramAddress(owner, "owner");
     const q = (query ?? {}) as { filter?: Record<string, unknown> | null; options?: Record<string, boolean> };
     const f = q.filter;
     const items = [...c.objects.values()].filter((o) => {
@@ -184,7 +214,7 @@ export const METHODS: Record<string, Handler> = {
     return { ...p, data: p.data.map((o) => ({ data: objectData(o, q.options ?? {}) })) };
   },
   suix_getCoins: (c, [owner, coinType, cursor, limit]) => {
-    const items = isSuiCoinType(coinType) ? coinsOf(c, String(owner)) : [];
+    const items = isSuiCoinType(coinType) ? coinsOf(c, owner) : (paramAddress(owner, "owner"), []);
     const p = page(items, cursor, limit, (o) => o.id);
     return {
       ...p,
@@ -193,7 +223,7 @@ export const METHODS: Record<string, Handler> = {
   },
   suix_getAllCoins: (c, [owner, cursor, limit]) => METHODS.suix_getCoins!(c, [owner, null, cursor, limit]),
   suix_getBalance: (c, [owner, coinType]) => {
-    const coins = isSuiCoinType(coinType) ? coinsOf(c, String(owner)) : [];
+    const coins = isSuiCoinType(coinType) ? coinsOf(c, owner) : (paramAddress(owner, "owner"), []);
     return { coinType: "0x2::sui::SUI", coinObjectCount: coins.length, totalBalance: str(coins.reduce((s, o) => s + (o.fields.balance as bigint), 0n)), lockedBalance: {}, fundsInAddressBalance: "0" };
   },
   suix_getAllBalances: (c, [owner]) => [METHODS.suix_getBalance!(c, [owner, null])],
@@ -231,11 +261,14 @@ export const METHODS: Record<string, Handler> = {
   },
 
   sui_getTransactionBlock: (c, [digest, options]) => {
-    const rec = c.txs.get(String(digest));
+    const rec = c.txs.get(paramDigest(digest, "digest"));
     if (!rec) throw new RpcError(-32602, `Could not find the referenced transaction [TransactionDigest(${String(digest)})].`);
     return txResponse(rec, (options ?? {}) as Record<string, boolean>);
   },
-  sui_multiGetTransactionBlocks: (c, [digests, options]) => (digests as string[]).map((d) => METHODS.sui_getTransactionBlock!(c, [d, options])),
+  sui_multiGetTransactionBlocks: (c, [digests, options]) => {
+    const list = (Array.isArray(digests) ? digests : invalidParams("digests: expected an array")).map((d, i) => paramDigest(d, `digests[${i}]`));
+    return list.map((d) => METHODS.sui_getTransactionBlock!(c, [d, options]));
+  },
   suix_queryTransactionBlocks: (c, [query, cursor, limit, descending]) => {
     const q = (query ?? {}) as { filter?: Record<string, unknown>; options?: Record<string, boolean> };
     let recs = c.txOrder.map((d) => c.txs.get(d)!);

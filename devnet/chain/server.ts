@@ -39,6 +39,11 @@ export interface StartDevnetOptions {
   withdrawalCooldownEpochs?: bigint | number;
   minStakeMist?: bigint;
   faucetAmountMist?: bigint;
+  /**
+   * Cut an (empty) checkpoint every this many ms while no transaction runs, as a real network
+   * does. Default 250; 0 disables (checkpoints only after transactions and epoch changes).
+   */
+  checkpointIntervalMs?: number;
   /** If set, devnet.json is written here (0600). */
   stateDir?: string;
   /**
@@ -126,7 +131,7 @@ async function rpcOne(chain: Chain, msg: unknown): Promise<unknown> {
     return { jsonrpc: "2.0", id, result };
   } catch (e) {
     const err = e instanceof RpcError ? e : new RpcError(-32603, (e as Error).message);
-    return { jsonrpc: "2.0", id, error: { code: err.code, message: err.message } };
+    return { jsonrpc: "2.0", id, error: { code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) } };
   }
 }
 
@@ -136,6 +141,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     withdrawalCooldownEpochs: opts.withdrawalCooldownEpochs === undefined ? undefined : BigInt(opts.withdrawalCooldownEpochs),
     minStakeMist: opts.minStakeMist,
     faucetAmountMist: opts.faucetAmountMist,
+    checkpointIntervalMs: opts.checkpointIntervalMs,
   };
   const chain = new Chain(chainOpts);
 
@@ -245,6 +251,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
       tlsServer?.closeAllConnections();
     },
     close: async () => {
+      chain.stop();
       for (const s of [server, tlsServer]) {
         if (!s) continue;
         s.closeAllConnections();

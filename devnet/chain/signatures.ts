@@ -24,6 +24,8 @@ export interface FunctionSig {
   index: number;
   /** The compiled function this signature was read from (k3s_daas functions only). */
   compiled?: MoveFunction;
+  /** A read accessor's return types (values, not objects), from the compiled function. */
+  valueReturns?: NormalizedType[];
 }
 
 const obj = (layout: string, ref: "imm" | "mut" | "val"): Param => ({ kind: "object", layout, ref });
@@ -77,6 +79,29 @@ function executable(f: MoveFunction): FunctionSig | null {
 
 export const K3S_FUNCTIONS: FunctionSig[] = compiledPackage().modules.flatMap((m) =>
   m.functions.map(executable).filter((s): s is FunctionSig => s !== null));
+
+/**
+ * A public read accessor: not entry, every object parameter an immutable reference (so it
+ * changes nothing), and it returns values (u64, bool, String, ID, Option<ID>, bytes...), whose
+ * types are the compiled function's. The devnet runs its model (execute.ts PACKAGE_READS) and
+ * encodes what it returns by those types, as a node returns them from a simulation.
+ */
+function readAccessor(f: MoveFunction): FunctionSig | null {
+  if (f.visibility !== "Public" || f.isEntry || f.typeParameters.length || !f.return.length) return null;
+  if (f.return.some((t) => objectLayout(t) !== null)) return null;
+  const params: Param[] = [];
+  for (const [i, t] of f.parameters.entries()) {
+    const p = toParam(t);
+    if (p === null) return null;
+    if (p === "ctx") { if (i !== f.parameters.length - 1) return null; continue; }
+    if (p.kind === "object" && p.ref !== "imm") return null;
+    params.push(p);
+  }
+  return { module: f.module, name: f.name, index: f.index, params, returns: [], compiled: f, valueReturns: f.return };
+}
+
+export const K3S_READ_FUNCTIONS: FunctionSig[] = compiledPackage().modules.flatMap((m) =>
+  m.functions.map(readAccessor).filter((s): s is FunctionSig => s !== null));
 
 /** Framework functions the SDK may emit. Their params reference Coin<SUI> only. */
 export const FRAMEWORK_FUNCTIONS: FunctionSig[] = [

@@ -26,7 +26,16 @@ export interface ChainOptions {
   withdrawalCooldownEpochs?: bigint;
   /** SUI the faucet hands out per /v2/gas request. */
   faucetAmountMist?: bigint;
+  /**
+   * Cut a checkpoint every this many ms even when no transaction runs, as a real network cuts
+   * them continuously (an idle SubscribeCheckpoints stream still sees frames). Each transaction
+   * still gets a checkpoint of its own at once. Default 250 (a real network's cadence); 0: only
+   * when something happens, as before.
+   */
+  checkpointIntervalMs?: number;
 }
+
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
 
 export interface TxRecord {
   digest: string;
@@ -70,6 +79,7 @@ export class Chain {
   private readonly faucetKey = Ed25519Keypair.generate();
   private faucetQueue: Promise<unknown> = Promise.resolve();
   private readonly checkpointListeners = new Set<(cp: CheckpointRecord) => void>();
+  private checkpointTimer: NodeJS.Timeout | null = null;
   readonly faucetAmountMist: bigint;
 
   constructor(opts: ChainOptions = {}) {
@@ -83,6 +93,19 @@ export class Chain {
       timestampMs: this.epochStartMs, transactions: [], networkTotalTransactions: 0n,
     });
     this.genesis(genesisDigest, opts);
+    const every = opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    if (!Number.isFinite(every) || every < 0) throw new Error(`checkpointIntervalMs must be 0 or a positive number of ms, not ${every}`);
+    if (every > 0) {
+      // Empty checkpoints between transactions; unref'd, so an unclosed chain never holds the process.
+      this.checkpointTimer = setInterval(() => this.newCheckpoint([], Date.now()), every);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** Stop cutting checkpoints on the timer (the devnet's close). */
+  stop(): void {
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = null;
   }
 
   view(): ChainView {

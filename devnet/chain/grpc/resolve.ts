@@ -7,7 +7,7 @@ import { bcs } from "@mysten/sui/bcs";
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
 import { SUI_COIN_TYPE, type StoredObject } from "../objects.js";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS } from "../signatures.js";
+import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, K3S_READ_FUNCTIONS } from "../signatures.js";
 import { MAX_GAS_BUDGET } from "../gas.js";
 import type { Chain } from "../state.js";
 import type { ExecOutcome } from "../execute.js";
@@ -58,7 +58,7 @@ function usedMutably(commands: ProtoCommand[], index: number): boolean {
     if (cmd.oneofKind === "moveCall") {
       const m = cmd.moveCall;
       const pkg = normalizeSuiAddress(m.package ?? "0x0");
-      const table = pkg === normalizeSuiAddress("0x2") ? FRAMEWORK_FUNCTIONS : K3S_FUNCTIONS;
+      const table = pkg === normalizeSuiAddress("0x2") ? FRAMEWORK_FUNCTIONS : [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS];
       const sig = table.find((f) => f.module === m.module && f.name === m.function);
       m.arguments.forEach((a, k) => {
         if (!isIt(a)) return;

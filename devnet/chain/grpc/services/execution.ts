@@ -33,7 +33,18 @@ export const executionService: ServiceImpl = {
       }
       const digest = TransactionDataBuilder.getDigestFromBytes(resolved.bytes);
       const executed = executedProto({ digest, txBytes: resolved.bytes, signatures: [], outcome: resolved.outcome });
-      const response = GrpcTypes.SimulateTransactionResponse.create({ transaction: executed, commandOutputs: [], suggestedGasPrice: chain.referenceGasPrice });
+      // Per command: its return values and what it changed through &mut (none when it failed), as a node reports them.
+      const ArgKind = GrpcTypes.Argument_ArgumentKind;
+      const argument = (a: { GasCoin?: unknown; Input?: number; Result?: number; NestedResult?: [number, number] }) =>
+        a.GasCoin !== undefined && a.GasCoin !== null ? { kind: ArgKind.GAS }
+          : a.Input !== undefined && a.Input !== null ? { kind: ArgKind.INPUT, input: a.Input }
+            : a.Result !== undefined && a.Result !== null ? { kind: ArgKind.RESULT, result: a.Result }
+              : { kind: ArgKind.RESULT, result: a.NestedResult![0], subresult: a.NestedResult![1] };
+      const commandOutputs = resolved.outcome.commandResults.map((r) => ({
+        returnValues: r.returnValues.map((v) => ({ value: { name: v.type, value: v.bcs } })),
+        mutatedByRef: r.mutatedByRef.map((v) => ({ argument: argument(v.argument), value: { name: v.type, value: v.bcs } })),
+      }));
+      const response = GrpcTypes.SimulateTransactionResponse.create({ transaction: executed, commandOutputs, suggestedGasPrice: chain.referenceGasPrice });
       return masked(GrpcTypes.SimulateTransactionResponse, response, pathsOrDefault(req.readMask, SIMULATE_DEFAULT));
     },
   },

@@ -1,21 +1,21 @@
 // sui.rpc.v2.LedgerService: service info, objects, transactions, checkpoints, epochs.
 import { GrpcTypes } from "@mysten/sui/grpc";
-import { normalizeSuiAddress } from "@mysten/sui/utils";
-import type { Chain } from "../../state.js";
+import type { Chain, TxRecord } from "../../state.js";
 import { checkpointProto, objectProto, recordProto, timestamp } from "../convert.js";
 import { masked, pathsOrDefault } from "../mask.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
-import { required, type ServiceImpl } from "../service.js";
+import { requestAddress, requestDigest, type ServiceImpl } from "../service.js";
 import { epochProto } from "./epoch.js";
-import { transactionMatcher, type TransactionFilter } from "../filters.js";
+import { eventMatcher, transactionMatcher, type EventFilter, type TransactionFilter } from "../filters.js";
+import { jsonValue } from "../convert.js";
 
 const OBJECT_DEFAULT = ["object_id", "version", "digest"];
 const TX_DEFAULT = ["digest"];
 const CHECKPOINT_DEFAULT = ["sequence_number", "digest"];
+const EVENT_DEFAULT = ["event_type"];
 const EPOCH_DEFAULT = ["epoch", "first_checkpoint", "last_checkpoint", "start", "end", "reference_gas_price", "protocol_config.protocol_version"];
 
-function getObject(chain: Chain, idIn: string | undefined, version: bigint | undefined) {
-  const id = normalizeSuiAddress(required(idIn, "object_id"));
+function getObject(chain: Chain, id: string, version: bigint | undefined) {
   const o = chain.objects.get(id);
   if (!o) {
     throw new GrpcError(GrpcStatusCode.NOT_FOUND, chain.deletedIds.has(id) ? `Object ${id} has been deleted` : `Object ${id} not found`);
@@ -26,8 +26,7 @@ function getObject(chain: Chain, idIn: string | undefined, version: bigint | und
   return objectProto(o);
 }
 
-function getTransaction(chain: Chain, digest: string | undefined) {
-  const d = required(digest, "digest");
+function getTransaction(chain: Chain, d: string) {
   const rec = chain.txs.get(d);
   if (!rec) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Transaction ${d} not found`);
   return recordProto(rec);
@@ -48,6 +47,40 @@ function positionOf(cursor: Uint8Array | undefined): number | undefined {
   if (!cursor?.length) return undefined;
   if (cursor.length !== 8) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, "invalid cursor");
   return Number(new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0));
+}
+
+/**
+ * Cursor of an event: its transaction's position in execution order (u64) and its index in that
+ * transaction's events (u32), big-endian, so byte order is ledger order. Opaque to clients.
+ */
+const EVENT_CURSOR_BYTES = 12;
+// Transaction positions are stored plus one, so the zero cursor lies before every event.
+const eventKey = (tx: number, index: number) => BigInt(tx + 1) * 0x1_0000_0000n + BigInt(index);
+function eventCursor(key: bigint): Uint8Array {
+  const b = new Uint8Array(EVENT_CURSOR_BYTES);
+  const v = new DataView(b.buffer);
+  v.setBigUint64(0, key >> 32n);
+  v.setUint32(8, Number(key & 0xffff_ffffn));
+  return b;
+}
+function eventKeyOf(cursor: Uint8Array | undefined, which: string): bigint | undefined {
+  if (!cursor?.length) return undefined;
+  if (cursor.length !== EVENT_CURSOR_BYTES) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid options.${which}: not a ListEvents cursor`);
+  const v = new DataView(cursor.buffer, cursor.byteOffset, EVENT_CURSOR_BYTES);
+  return (v.getBigUint64(0) << 32n) + BigInt(v.getUint32(8));
+}
+
+function eventProto(chain: Chain, rec: TxRecord, index: number) {
+  const e = rec.outcome.events[index]!;
+  // Checkpoints are numbered from 0 without gaps, so the n-th is at index n.
+  const at = chain.checkpoints[Number(rec.checkpoint)];
+  const cp = at?.sequenceNumber === rec.checkpoint ? at : chain.checkpoints.find((c) => c.sequenceNumber === rec.checkpoint);
+  return GrpcTypes.Event.create({
+    packageId: e.packageId, module: e.transactionModule, sender: e.sender, eventType: e.type,
+    contents: { name: e.type, value: e.bcs }, json: jsonValue(e.parsedJson),
+    checkpoint: rec.checkpoint, transactionDigest: rec.digest,
+    transactionIndex: BigInt(Math.max(0, cp?.transactions.indexOf(rec.digest) ?? 0)), eventIndex: index,
+  });
 }
 
 export const ledgerService: ServiceImpl = {
@@ -75,6 +108,59 @@ export const ledgerService: ServiceImpl = {
       }
       send({ end: { reason: GrpcTypes.QueryEndReason.LEDGER_TIP } });
     },
+    // Events in ledger order (transaction, then index in it), or reverse; filtered by the DNF
+    // EventFilter (sender, emit module, event type); bounded by a checkpoint range and by
+    // exclusive cursors. Every frame has a watermark; the limit-th item's frame ends the stream
+    // with ITEM_LIMIT, otherwise a last frame without an item says why the scan stopped.
+    ListEvents: async (chain, req, send) => {
+      const start = req.startCheckpoint as bigint | undefined;
+      const end = req.endCheckpoint as bigint | undefined;
+      if (start !== undefined && end !== undefined && end < start) {
+        throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid checkpoint range: end_checkpoint ${end} is before start_checkpoint ${start}`);
+      }
+      const matches = eventMatcher(req.filter as EventFilter | undefined);
+      const paths = pathsOrDefault(req.readMask, EVENT_DEFAULT);
+      const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
+      const desc = o.ordering === GrpcTypes.Ordering.DESCENDING;
+      const after = eventKeyOf(o.after, "after");
+      const before = eventKeyOf(o.before, "before");
+      const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
+      const tip = chain.checkpoints[chain.checkpoints.length - 1]!.sequenceNumber;
+      const inRange = (cp: bigint) => (start === undefined || cp >= start) && (end === undefined || cp < end);
+      const all: { key: bigint; rec: TxRecord; index: number }[] = [];
+      chain.txOrder.forEach((d, i) => {
+        const rec = chain.txs.get(d)!;
+        if (!inRange(rec.checkpoint)) return;
+        rec.outcome.events.forEach((_e, j) => {
+          const key = eventKey(i, j);
+          if ((after === undefined || key > after) && (before === undefined || key < before)) all.push({ key, rec, index: j });
+        });
+      });
+      if (desc) all.reverse();
+      let sent = 0;
+      for (const { key, rec, index } of all) {
+        if (matches && !matches({ rec, index })) continue;
+        sent += 1;
+        const frame: Record<string, unknown> = { event: masked(GrpcTypes.Event, eventProto(chain, rec, index), paths), watermark: { cursor: eventCursor(key) } };
+        if (sent === limit) {
+          send({ ...frame, end: { reason: GrpcTypes.QueryEndReason.ITEM_LIMIT } });
+          return;
+        }
+        send(frame);
+      }
+      // The scan reached the bound in its direction: a cursor, a checkpoint bound, or the tip.
+      const R = GrpcTypes.QueryEndReason;
+      let reason: number;
+      let cursor: bigint;
+      if (!desc) {
+        reason = before !== undefined ? R.CURSOR_BOUND : end !== undefined && end <= tip ? R.CHECKPOINT_BOUND : R.LEDGER_TIP;
+        cursor = before !== undefined ? before - 1n : eventKey(chain.txOrder.length - 1, 0xffff_ffff);
+      } else {
+        reason = after !== undefined ? R.CURSOR_BOUND : R.CHECKPOINT_BOUND;
+        cursor = after !== undefined ? after + 1n : 0n;
+      }
+      send({ watermark: { cursor: eventCursor(cursor < 0n ? 0n : cursor), checkpoint: desc ? (start ?? 0n) : end !== undefined && end <= tip ? end - 1n : tip }, end: { reason } });
+    },
   },
   unary: {
     GetServiceInfo: (chain) => {
@@ -86,14 +172,17 @@ export const ledgerService: ServiceImpl = {
       };
     },
     GetObject: (chain, req) => ({
-      object: masked(GrpcTypes.Object, getObject(chain, req.objectId, req.version), pathsOrDefault(req.readMask, OBJECT_DEFAULT)),
+      object: masked(GrpcTypes.Object, getObject(chain, requestAddress(req.objectId, "object_id"), req.version), pathsOrDefault(req.readMask, OBJECT_DEFAULT)),
     }),
     BatchGetObjects: (chain, req) => {
       const paths = pathsOrDefault(req.readMask, OBJECT_DEFAULT);
+      // As a node: one malformed id fails the whole request; a missing object is that item's error.
+      const requests = (req.requests as { objectId?: string; version?: bigint }[])
+        .map((r, i) => ({ id: requestAddress(r.objectId, `requests[${i}].object_id`), version: r.version }));
       return {
-        objects: (req.requests as { objectId?: string; version?: bigint }[]).map((r) => {
+        objects: requests.map((r) => {
           try {
-            return { result: { oneofKind: "object", object: masked(GrpcTypes.Object, getObject(chain, r.objectId, r.version), paths) } };
+            return { result: { oneofKind: "object", object: masked(GrpcTypes.Object, getObject(chain, r.id, r.version), paths) } };
           } catch (e) {
             if (e instanceof GrpcError && e.code === GrpcStatusCode.INVALID_ARGUMENT && /read_mask/.test(e.message)) throw e;
             return { result: { oneofKind: "error", error: statusOf(e) } };
@@ -102,14 +191,15 @@ export const ledgerService: ServiceImpl = {
       };
     },
     GetTransaction: (chain, req) => ({
-      transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, req.digest), pathsOrDefault(req.readMask, TX_DEFAULT)),
+      transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, requestDigest(req.digest, "digest")), pathsOrDefault(req.readMask, TX_DEFAULT)),
     }),
     BatchGetTransactions: (chain, req) => {
       const paths = pathsOrDefault(req.readMask, TX_DEFAULT);
       return {
-        transactions: (req.digests as string[]).map((d) => {
+        // As a node: a malformed digest is that item's INVALID_ARGUMENT, not the request's.
+        transactions: (req.digests as string[]).map((d, i) => {
           try {
-            return { result: { oneofKind: "transaction", transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, d), paths) } };
+            return { result: { oneofKind: "transaction", transaction: masked(GrpcTypes.ExecutedTransaction, getTransaction(chain, requestDigest(d, `digests[${i}]`)), paths) } };
           } catch (e) {
             return { result: { oneofKind: "error", error: statusOf(e) } };
           }

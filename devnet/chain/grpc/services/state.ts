@@ -1,12 +1,12 @@
 // sui.rpc.v2.StateService: owned objects, balances, coin info, dynamic fields.
 import { bcs } from "@mysten/sui/bcs";
 import { GrpcTypes } from "@mysten/sui/grpc";
-import { normalizeStructTag, normalizeSuiAddress } from "@mysten/sui/utils";
+import { normalizeStructTag } from "@mysten/sui/utils";
 import { ID_TYPE, STRING_TYPE, SUI_COIN_TYPE, SUI_TYPE, type StoredObject } from "../../objects.js";
 import type { Chain } from "../../state.js";
 import { objectProto } from "../convert.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
-import { pageOf, required, type ServiceImpl } from "../service.js";
+import { pageOf, requestAddress, required, type ServiceImpl } from "../service.js";
 import { masked } from "../mask.js";
 
 const OWNED_DEFAULT = ["object_id", "version", "object_type"];
@@ -46,7 +46,7 @@ export const stateService: ServiceImpl = {
   service: GrpcTypes.StateService,
   unary: {
     ListOwnedObjects: (chain, req) => {
-      const owner = normalizeSuiAddress(required(req.owner, "owner"));
+      const owner = requestAddress(req.owner, "owner");
       const items = [...chain.objects.values()]
         .filter((o) => "AddressOwner" in o.owner && o.owner.AddressOwner === owner && (!req.objectType || typeMatches(o.type, req.objectType)))
         .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -55,13 +55,13 @@ export const stateService: ServiceImpl = {
       return { objects: page.map((o) => masked(GrpcTypes.Object, objectProto(o), paths)), nextPageToken };
     },
     GetBalance: (chain, req) => {
-      const owner = normalizeSuiAddress(required(req.owner, "owner"));
+      const owner = requestAddress(req.owner, "owner");
       const coinType = required(req.coinType as string | undefined, "coin_type");
       if (!isSui(coinType)) return { balance: { coinType: normalizeStructTag(coinType), balance: 0n, coinBalance: 0n, addressBalance: 0n } };
       return { balance: balanceOf(chain, owner) };
     },
     ListBalances: (chain, req) => {
-      const owner = normalizeSuiAddress(required(req.owner, "owner"));
+      const owner = requestAddress(req.owner, "owner");
       const b = balanceOf(chain, owner);
       return { balances: b.balance > 0n ? [b] : [] };
     },
@@ -74,7 +74,7 @@ export const stateService: ServiceImpl = {
       };
     },
     ListDynamicFields: (chain, req) => {
-      const parent = normalizeSuiAddress(required(req.parent, "parent"));
+      const parent = requestAddress(req.parent, "parent");
       // The devnet's only dynamic fields are Table<String, ID> entries (StakingPool.node_stakes).
       const items = [...chain.objects.values()]
         .filter((o) => "ObjectOwner" in o.owner && o.owner.ObjectOwner === parent && o.layout === "StringIdField")

@@ -2,8 +2,9 @@
 // from the moment of subscribing, each under the request's read mask, until the client leaves.
 // With a filter (DNF of transaction literals: sender, affected address, affected object), only
 // matching checkpoints are sent; progress-only frames (cursor, no checkpoint) keep the client
-// told that the stream is alive: at most one per PROGRESS_EVERY_MS while nothing matches, and
-// as often when the chain is idle, standing in for a real network whose checkpoints never stop.
+// told that the stream is alive: at most one per PROGRESS_EVERY_MS while nothing matches. The
+// chain cuts checkpoints while idle too (state.ts checkpointIntervalMs), as a real network does;
+// with that off, the idle timer below still sends progress frames on filtered streams.
 import { GrpcTypes } from "@mysten/sui/grpc";
 import type { Chain, CheckpointRecord } from "../../state.js";
 import { transactionMatcher, type TransactionFilter } from "../filters.js";
