@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Undoes `npm run dev`: `pulumi destroy` of the dev stack (the devnet is first moved past the
-# stake lock so the stakes can be withdrawn), then the hosts, the control plane and the devnet.
+# stake lock so the stakes can be withdrawn), then the local stack: the hosts, the control plane,
+# the devnet, and its Prometheus and Alertmanager (a pair its daemon left running, killed before
+# it could stop them, is stopped by the PIDs it recorded in devnet/.state/monitoring/pids.json).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh

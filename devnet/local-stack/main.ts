@@ -5,10 +5,16 @@
 // stack's config is generated from (scripts/dev.sh). `advance-epoch` moves the devnet past the
 // stake lock so `npm run dev:down` can withdraw. ops.ts beside this file slashes a worker and
 // advances epochs on the running stack (`npm run dev:slash`, `npm run dev:advance-epoch`).
+// The daemon also runs the real Prometheus and Alertmanager (devnet/monitoring) on the bridge
+// (:9090, :9093): the shipped alert rules, the agents from devnet/.state/prometheus-targets.json
+// (empty at start; scripts/dev.sh writes the stack's `prometheusTargets` output there after each
+// `pulumi up`), and every notification to a webhook the daemon serves on loopback and logs (no
+// pager or chat is reachable from here). `down` stops them with the rest.
 import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startFleetEnv } from "./fleet-env";
+import { startMonitoring, startWebhookReceiver, stopLeftovers, type Monitoring, type WebhookReceiver } from "../monitoring";
 import { STANDIN_VERSIONS } from "../hosts/setup";
 import { processAlive } from "../hosts/exec";
 
@@ -17,6 +23,12 @@ const STATE_DIR = join(ROOT, "devnet", ".state");
 const STATE_FILE = join(STATE_DIR, "local-stack.json");
 const LOG_FILE = join(STATE_DIR, "local-stack.log");
 const KUBECONFIG_FILE = join(STATE_DIR, "kubeconfig");
+/** Prometheus's and Alertmanager's configs, data and logs. */
+const MONITORING_DIR = join(STATE_DIR, "monitoring");
+/** The file_sd targets Prometheus watches; scripts/dev.sh writes `pulumi stack output prometheusTargets --json` here. */
+const TARGETS_FILE = join(STATE_DIR, "prometheus-targets.json");
+const PROMETHEUS_PORT = 9090;
+const ALERTMANAGER_PORT = 9093;
 
 export interface LocalStackState {
   pid: number;
@@ -43,6 +55,13 @@ export interface LocalStackState {
   k3sImages: string[];
   /** Admin kubeconfig for the local cluster (0600): `kubectl --kubeconfig devnet/.state/kubeconfig`. */
   kubeconfig: string;
+  /** The local Prometheus and Alertmanager (absent from a local stack started before they ran). */
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  /** The file_sd file the local Prometheus watches (scripts/dev.sh writes the stack's prometheusTargets to it). */
+  prometheusTargetsFile?: string;
+  /** Where the Alertmanager sends notifications: the daemon's own webhook, which logs them. */
+  alertWebhookUrl?: string;
 }
 
 function readState(): LocalStackState | null {
@@ -55,6 +74,29 @@ async function daemon(): Promise<void> {
   const count = Number(process.env.K3S_DAAS_DEV_HOSTS ?? 3);
   const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
   const env = await startFleetEnv({ count, namePrefix: "dev", subnet: "10.99.0.0/24", devnetPort: 9000, controlPlanePort: 8443, log });
+  let hook: WebhookReceiver | undefined;
+  let monitoring: Monitoring | undefined;
+  try {
+    // A fresh world: what a Prometheus of an earlier one left (killed with its daemon) is stopped, its data dropped.
+    await stopLeftovers(MONITORING_DIR);
+    rmSync(MONITORING_DIR, { recursive: true, force: true });
+    rmSync(TARGETS_FILE, { force: true });
+    hook = await startWebhookReceiver({
+      host: "127.0.0.1",
+      onNotification: (n) => {
+        for (const a of n.alerts) log(`alert ${a.status}: ${a.labels.alertname} node_id=${a.labels.node_id ?? "-"} severity=${a.labels.severity ?? "-"}: ${a.annotations.summary ?? ""}`);
+      },
+    });
+    monitoring = await startMonitoring({
+      dir: MONITORING_DIR, host: env.hosts.bridgeIp, prometheusPort: PROMETHEUS_PORT, alertmanagerPort: ALERTMANAGER_PORT,
+      webhookUrl: hook.url, targetsFile: TARGETS_FILE, targets: [], interval: "2s", log,
+    });
+  } catch (err) {
+    await monitoring?.close();
+    await hook?.close();
+    await env.stop();
+    throw err;
+  }
   const config = env.stackConfig();
   const state: LocalStackState = {
     pid: process.pid,
@@ -76,15 +118,24 @@ async function daemon(): Promise<void> {
     k3sToken: env.kubernetes.k3sToken,
     k3sImages: [env.images.pause.tarball, env.images.hello.tarball],
     kubeconfig: KUBECONFIG_FILE,
+    prometheusUrl: monitoring.prometheusUrl,
+    alertmanagerUrl: monitoring.alertmanagerUrl,
+    prometheusTargetsFile: monitoring.targetsFile,
+    alertWebhookUrl: hook.url,
   };
   copyFileSync(env.kubernetes.adminKubeconfig, KUBECONFIG_FILE);
   chmodSync(KUBECONFIG_FILE, 0o600);
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o600 });
-  log(`ready: ${count} hosts, devnet ${env.devnet.url}, control plane ${env.controlPlane.url}`);
+  log(`ready: ${count} hosts, devnet ${env.devnet.url}, control plane ${env.controlPlane.url}, Prometheus ${monitoring.prometheusUrl}, Alertmanager ${monitoring.alertmanagerUrl} (notifications logged here)`);
+  const m = monitoring;
+  const h = hook;
   const stop = async () => {
     log("stopping");
     rmSync(STATE_FILE, { force: true });
     rmSync(KUBECONFIG_FILE, { force: true });
+    await m.close().catch((err: Error) => log(`stopping Prometheus/Alertmanager: ${err.message}`));
+    await h.close();
+    rmSync(TARGETS_FILE, { force: true });
     await env.stop();
     process.exit(0);
   };
@@ -112,9 +163,16 @@ async function up(): Promise<void> {
   process.stderr.write(`[local-stack] ready (pid ${child.pid}); log: ${LOG_FILE}\n`);
 }
 
+async function stopMonitoringLeftovers(): Promise<void> {
+  // A daemon killed before it closed them leaves Prometheus and Alertmanager: their recorded PIDs.
+  const left = await stopLeftovers(MONITORING_DIR);
+  if (left.length) process.stderr.write(`[local-stack] stopped Prometheus/Alertmanager left running: pids ${left.join(", ")}\n`);
+}
+
 async function down(): Promise<void> {
   const s = readState();
   if (!s) {
+    await stopMonitoringLeftovers();
     process.stderr.write("[local-stack] not running\n");
     return;
   }
@@ -124,6 +182,7 @@ async function down(): Promise<void> {
     while (processAlive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     if (processAlive(s.pid)) process.kill(s.pid, "SIGKILL");
   }
+  await stopMonitoringLeftovers();
   rmSync(STATE_FILE, { force: true });
   process.stderr.write("[local-stack] stopped\n");
 }

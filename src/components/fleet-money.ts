@@ -11,7 +11,8 @@ export interface WorkerMoney {
   /** Paid back to this wallet (reductions and withdrawals claimed). */
   readonly withdrawnMist: string;
   /**
-   * Lost to slashing: deposited - withdrawn - staked. Null when that does not hold up (the stake
+   * Lost to slashing: the stake's StakeSlashed events when the node serves them (ListEvents), else
+   * deposited - withdrawn - staked; null when neither can tell (events not served, and the stake
    * came to this wallet by a migration, so its deposit is in another wallet's transactions).
    */
   readonly slashedMist: string | null;
@@ -37,7 +38,7 @@ export interface FleetMoney {
 }
 
 /** The workers of this `up` (name, staked amount) against the wallet's ledger. */
-export function fleetMoney(ledger: WalletLedger, workers: ReadonlyArray<{ name: string; stakedMist: string }>): FleetMoney {
+export function fleetMoney(ledger: WalletLedger, workers: ReadonlyArray<{ name: string; stakedMist: string; slashedMist?: bigint }>): FleetMoney {
   const out: Record<string, WorkerMoney> = {};
   let staked = 0n;
   for (const w of workers) {
@@ -49,7 +50,7 @@ export function fleetMoney(ledger: WalletLedger, workers: ReadonlyArray<{ name: 
     staked += now;
     out[w.name] = {
       stakedMist: now.toString(), depositedMist: deposited.toString(), withdrawnMist: withdrawn.toString(),
-      slashedMist: slashed >= 0n && deposited > 0n ? slashed.toString() : null,
+      slashedMist: w.slashedMist !== undefined ? w.slashedMist.toString() : slashed >= 0n && deposited > 0n ? slashed.toString() : null,
       gasMist: (n?.gasMist ?? 0n).toString(), transactions: n?.transactions ?? 0,
     };
   }
@@ -59,7 +60,9 @@ export function fleetMoney(ledger: WalletLedger, workers: ReadonlyArray<{ name: 
     deposited += n.depositedMist;
     withdrawn += n.withdrawnMist;
   }
-  const slashed = deposited - withdrawn - staked;
+  const fromEvents = workers.every((w) => w.slashedMist !== undefined) && workers.length > 0;
+  // From events only the current workers' slashes are known; the balance also covers removed ones.
+  const slashed = fromEvents ? workers.reduce((sum, w) => sum + w.slashedMist!, 0n) : deposited - withdrawn - staked;
   return {
     wallet: ledger.address,
     workers: out,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createSuiClient, keypairFromSecret, readWalletLedger } from "../sui";
+import { createSuiClient, keypairFromSecret, readSlashes, readWalletLedger } from "../sui";
 import { fleetMoney, type FleetMoney } from "./fleet-money";
 import { StakedWorker, type HostConnection, type NetworkSettings, type StakedWorkerArgs } from "./staked-worker";
 
@@ -103,7 +103,12 @@ export class WorkerFleet extends pulumi.ComponentResource {
       });
       try {
         const ledger = await readWalletLedger(client, net.packageId, keypairFromSecret(key).toSuiAddress());
-        return fleetMoney(ledger, ws.map((w) => ({ name: w.name, stakedMist: w.stakeStatus === "withdrawn" ? "0" : w.stakedMist })));
+        // Slashes are the admin's transactions: from the package's events where the node serves
+        // them (ListEvents); else fleetMoney derives them from the wallet's own.
+        const slashes = await readSlashes(client, net.packageId, ws.map((w) => w.stakeId)).catch(() => undefined);
+        return fleetMoney(ledger, ws.map((w) => ({
+          name: w.name, stakedMist: w.stakeStatus === "withdrawn" ? "0" : w.stakedMist, ...(slashes ? { slashedMist: slashes[w.stakeId] ?? 0n } : {}),
+        })));
       } catch (err) {
         // The fleet is up; only its bookkeeping could not be read: say so, do not fail the up.
         pulumi.log.warn(`the fleet's money could not be read from the chain (the next up tries again): ${(err as Error).message}`, this);

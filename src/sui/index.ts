@@ -14,4 +14,4 @@ export { watchObjects, canWatch, type ObjectChangeHandlers } from "./watch.js";
 export { httpFetch, createHttpFetch, HttpFetchResponse, HttpFetchHeaders, type HttpFetch, type HttpFetchInit } from "./node-http-fetch.js";
 export { GrpcWebHttpTransport, type GrpcWebHttpOptions } from "./grpc-web-http.js";
 export { rpcHeaderIssues, rpcHeaderProblems, rpcHeadersKey, rpcHeadersSchema, sameOrigin, MAX_RPC_HEADERS, type RpcHeaderIssue } from "./headers.js";
-export { readWalletLedger, type WalletLedger, type NodeLedger } from "./ledger.js";
+export { readWalletLedger, readSlashes, type WalletLedger, type NodeLedger } from "./ledger.js";

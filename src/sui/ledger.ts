@@ -91,3 +91,33 @@ export async function readWalletLedger(client: ClientWithCoreApi, packageId: str
   } while (after);
   return ledger;
 }
+
+// staking::StakeSlashed: stake_id, pool_id, node_id, amount, remaining, reason.
+const StakeSlashedPrefix = bcs.struct("StakeSlashedPrefix", { stake_id: bcs.Address, pool_id: bcs.Address, node_id: bcs.string(), amount: bcs.u64() });
+
+/**
+ * MIST slashed from each of `stakeIds`, summed from the package's StakeSlashed events (the
+ * ledger's ListEvents by event type: slashes are the admin's transactions, not the wallet's).
+ * Only the given stakes are counted; an id with no slash maps to 0.
+ */
+export async function readSlashes(client: ClientWithCoreApi, packageId: string, stakeIds: readonly string[], opts: { pageSize?: number } = {}): Promise<Record<string, bigint>> {
+  const wanted = new Map(stakeIds.map((id) => [normalizeSuiAddress(id), id]));
+  const out: Record<string, bigint> = Object.fromEntries(stakeIds.map((id) => [id, 0n]));
+  if (wanted.size === 0) return out;
+  let after: string | null = null;
+  do {
+    const page: Awaited<ReturnType<typeof client.core.listEvents>> = await client.core.listEvents({
+      filter: { eventType: `${normalizeSuiAddress(packageId)}::staking::StakeSlashed` },
+      limit: opts.pageSize ?? 50,
+      ...(after ? { after } : {}),
+    });
+    for (const e of page.events) {
+      const ev = StakeSlashedPrefix.parse(e.bcs);
+      const id = wanted.get(normalizeSuiAddress(ev.stake_id));
+      if (id !== undefined) out[id] = out[id]! + BigInt(ev.amount);
+    }
+    after = page.hasNextPage ? page.endCursor : null;
+  } while (after);
+  return out;
+}
+

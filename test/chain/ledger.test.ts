@@ -4,7 +4,7 @@
 // over both transports.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { readWalletLedger, type TxOutcome } from "../../src/sui";
+import { ChainSession, keypairFromSecret, readSlashes, readWalletLedger, type TxOutcome } from "../../src/sui";
 import { fleetMoney } from "../../src/components/fleet-money";
 import { fundedWallet, ONE_SUI, session, startEnv, workerKey, type Env } from "./helpers";
 
@@ -48,6 +48,27 @@ for (const transport of ["grpc", "jsonrpc"] as const) {
       assert.equal(m.total.gasMist, l.gasMist.toString());
       assert.equal(m.total.slashedMist, "0");
       assert.equal(m.total.stakedMist, "3000000000");
+    });
+
+    test("slashes from the package's StakeSlashed events (the admin's transactions): per stake asked for, 0 for none", async () => {
+      const wallet = await fundedWallet(env);
+      const s = session(env, wallet);
+      const a = await s.stakeForNode({ nodeId: "slashed-a", amountMist: 3n * ONE_SUI });
+      const b = await s.stakeForNode({ nodeId: "slashed-b", amountMist: 2n * ONE_SUI });
+      const other = await s.stakeForNode({ nodeId: "slashed-other", amountMist: 2n * ONE_SUI });
+      const admin = new ChainSession(env.client, keypairFromSecret(env.devnet.adminSecretKey), env.devnet.ids);
+      await admin.slashStake({ stakeId: a.stakeId, amountMist: ONE_SUI / 2n, reason: "test: one" });
+      await admin.slashStake({ stakeId: other.stakeId, amountMist: ONE_SUI, reason: "test: not asked for" });
+      await admin.flush();
+      const got = await readSlashes(env.client, env.devnet.ids.packageId, [a.stakeId, b.stakeId], { pageSize: 1 });
+      assert.deepEqual(got, { [a.stakeId]: ONE_SUI / 2n, [b.stakeId]: 0n });
+      const m = fleetMoney(await readWalletLedger(env.client, env.devnet.ids.packageId, wallet.toSuiAddress()), [
+        { name: "slashed-a", stakedMist: String(3n * ONE_SUI - ONE_SUI / 2n), slashedMist: got[a.stakeId] },
+        { name: "slashed-b", stakedMist: String(2n * ONE_SUI), slashedMist: got[b.stakeId] },
+      ]);
+      assert.equal(m.workers["slashed-a"]!.slashedMist, String(ONE_SUI / 2n));
+      assert.equal(m.workers["slashed-b"]!.slashedMist, "0");
+      assert.equal(m.total.slashedMist, String(ONE_SUI / 2n), "the total of the workers asked for");
     });
   });
 }

@@ -1,20 +1,26 @@
 // End to end, for real: `pulumi up` (the real engine, this project's program) provisions three
 // nspawn hosts over SSH with stakes on the devnet chain; the agents register and heartbeat with
 // the control plane; a slash stops a worker; destroy gives the stake back and leaves the hosts
-// clean. The only stand-ins are the devnet chain, the control plane and the k3s binary. The
+// clean. The real Prometheus and Alertmanager (devnet/monitoring) watch the fleet from the
+// bridge with the shipped alert rules: every agent scraped, every Grafana dashboard query answered,
+// the slash alert fired and notified, the scrape targets following a scale-in. The only stand-ins
+// are the devnet chain, the control plane and the k3s binary. The
 // devnet wants an API key in a header on every RPC, as a paid provider's gateway does, and the
 // stack reaches it over https with a certificate from a private CA: the whole run goes through
 // rpcHeaders and rpcCaCertificates, over TLS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import { ChainSession, createSuiClient, keypairFromSecret, readSealToken, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
 import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 import { sshRun } from "../support/ssh";
 import { waitFor } from "../support/wait";
+import { SCRAPE_JOB, startMonitoring, startWebhookReceiver, type FileSdGroup, type Monitoring, type WebhookReceiver } from "../../devnet/monitoring";
+import { allExprs, substitute } from "../monitoring/dashboard-queries";
 
 const root = resolve(__dirname, "../..");
 const API_KEY = `e2e-api-key-${randomBytes(12).toString("hex")}`;
@@ -31,6 +37,45 @@ let startBalance: bigint;
 let slashedMist = 0n;
 const stakeIds: Record<string, string> = {};
 const sealIds: Record<string, string> = {};
+/** The first up's scrape targets (the stack output prometheusTargets). */
+let firstTargets: FileSdGroup[] = [];
+let monitoring: Monitoring | undefined;
+let webhook: WebhookReceiver | undefined;
+let monitoringDir = "";
+
+/**
+ * Dashboard queries that may have no series on a healthy fleet, by "<panel title> <refId>", with
+ * the reason; they are asserted to have series after the slash instead. None: the agent serves
+ * every state set, counter and gauge the dashboard reads from its start (counters at 0, k3s
+ * restarts by every reason), and a query counting something that never happened ("Heartbeats
+ * failing") ends in `or vector(0)`.
+ */
+const EMPTY_WHEN_HEALTHY: Record<string, string> = {};
+
+/** Polls `probe` until `ok` holds of its value; past the bound, fails showing the last value. */
+async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs / 1000} s; last seen: ${JSON.stringify(v).slice(0, 4000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The dashboard's queries, with a worker selected, that return no series; each worker in turn. */
+async function emptyDashboardQueries(workers: string[], skip: (key: string) => boolean): Promise<string[]> {
+  const empty: string[] = [];
+  for (const w of workers) {
+    for (const { panel, refId, expr } of allExprs) {
+      const key = `${panel.title} ${refId}`;
+      if (skip(key)) continue;
+      const q = substitute(expr, w);
+      if ((await monitoring!.query(q)).length === 0) empty.push(`${w}: ${key}: ${q}`);
+    }
+  }
+  return empty;
+}
 
 /** Every file of the state backend (the stack's state and its backups), as text. */
 function stateOnDisk(): string {
@@ -76,9 +121,15 @@ before(async () => {
 
 after(async () => {
   try {
-    await ts?.dispose();
+    try {
+      await monitoring?.close();
+      await webhook?.close();
+    } finally {
+      await ts?.dispose();
+    }
   } finally {
     await env?.stop();
+    if (monitoringDir) rmSync(monitoringDir, { recursive: true, force: true });
   }
 });
 
@@ -109,6 +160,33 @@ test("pulumi up provisions three workers with active stakes and seal tokens", as
   assert.deepEqual(up.outputs.workersByStatus!.value, { active: 3 });
   // The agents as Prometheus file_sd targets, labelled as the shipped alert rules expect.
   assert.deepEqual(up.outputs.prometheusTargets!.value, env.hosts.hosts.map((h) => ({ targets: [`${h.ip}:9443`], labels: { node_id: h.name } })));
+  firstTargets = up.outputs.prometheusTargets!.value as FileSdGroup[];
+});
+
+test("the real Prometheus, with the shipped rules and the prometheusTargets output, scrapes every agent, up, by node_id", async () => {
+  assert.equal(firstTargets.length, 3, "the first up's targets");
+  // On the host side of the bridge, as an operator's Prometheus beside the fleet; the webhook
+  // stands for the pager and chat the example Alertmanager configuration routes to.
+  monitoringDir = mkdtempSync(join(tmpdir(), "e2e-monitoring-"));
+  webhook = await startWebhookReceiver({ host: env.hosts.bridgeIp });
+  monitoring = await startMonitoring({ dir: monitoringDir, host: env.hosts.bridgeIp, webhookUrl: webhook.url, targets: firstTargets });
+  const targets = await eventually("every target up", () => monitoring!.targets(), (t) => t.length === 3 && t.every((x) => x.health === "up"), 30_000);
+  assert.deepEqual(
+    targets.map((t) => [t.labels.node_id, t.labels.instance, t.labels.job, t.scrapeUrl, t.health]).sort(),
+    env.hosts.hosts.map((h) => [h.name, `${h.ip}:9443`, SCRAPE_JOB, `http://${h.ip}:9443/metrics`, "up"]),
+  );
+  // The agents' own series carry the same node_id (honor_labels: no exported_node_id).
+  const phases = await eventually("every agent's phase scraped", () => monitoring!.query(`k3s_daas_agent_phase{job="${SCRAPE_JOB}", phase="running"} == 1`), (r) => r.length === 3, 30_000);
+  assert.deepEqual(phases.map((r) => [r.metric.node_id, r.metric.exported_node_id]).sort(), env.hosts.hosts.map((h) => [h.name, undefined]));
+});
+
+test("every query of the Grafana dashboard returns series for each worker of the live fleet", async () => {
+  const workers = env.hosts.hosts.map((h) => h.name);
+  for (const key of Object.keys(EMPTY_WHEN_HEALTHY)) assert.ok(allExprs.some((e) => `${e.panel.title} ${e.refId}` === key), `${key} is on the dashboard`);
+  // Rates need two scrapes and the heartbeat histogram a round trip: a bounded wait for the rest.
+  const empty = await eventually("every dashboard query with series for every worker", () => emptyDashboardQueries(workers, (k) => k in EMPTY_WHEN_HEALTHY), (e) => e.length === 0, 60_000);
+  assert.deepEqual(empty, []);
+  assert.ok(allExprs.length >= 50, `${allExprs.length} queries`);
 });
 
 test("no secret is in the state on disk or in the stack outputs in plaintext", async () => {
@@ -276,6 +354,32 @@ test("slashing one node's stake stops its k3s agent within 3 s, and refresh show
   assert.equal(stake.outputs.stakedMist, ONE_SUI.toString());
 });
 
+test("after the slash: K3sDaasStakeSlashed fires for that worker (after its 1 minute for:), and the Alertmanager notifies the webhook", async () => {
+  const victim = env.hosts.hosts[1]!.name;
+  const slashAlerts = (as: Awaited<ReturnType<Monitoring["alerts"]>>) => as.filter((a) => a.labels.alertname === "K3sDaasStakeSlashed");
+  // The dashboard shows it at once: that worker's stake status is slashed.
+  const status = allExprs.find((e) => e.panel.title === "Stake status" && e.refId === "A")!;
+  const shown = await eventually(`the dashboard's stake status of ${victim}`, () => monitoring!.query(substitute(status.expr, victim)), (r) => r.length === 1 && r[0]!.metric.status === "slashed", 30_000);
+  assert.equal(shown[0]!.metric.node_id, victim);
+  // Pending, then firing once the slash has held for the rule's `for: 1m` (evaluated every second).
+  const alerts = await eventually(`K3sDaasStakeSlashed firing for ${victim}`, () => monitoring!.alerts(), (as) => slashAlerts(as).some((a) => a.labels.node_id === victim && a.state === "firing"), 150_000);
+  const fired = slashAlerts(alerts);
+  assert.deepEqual(fired.map((a) => [a.labels.node_id, a.state]), [[victim, "firing"]], "for that worker only");
+  assert.equal(fired[0]!.labels.severity, "critical");
+  assert.equal(Number(fired[0]!.value), 1, "1 SUI remains of the 2 staked");
+  assert.match(fired[0]!.annotations.summary ?? "", new RegExp(`Worker ${victim}: its stake was slashed`));
+  // Prometheus sends it on; the Alertmanager groups it (alertname, node_id) and posts it to the webhook.
+  const isSlash = (a: { labels: Record<string, string> }) => a.labels.alertname === "K3sDaasStakeSlashed" && a.labels.node_id === victim;
+  const notes = await eventually("the webhook notified of the slash", async () => webhook!.notifications, (ns) => ns.some((n) => n.alerts.some((a) => isSlash(a) && a.status === "firing")), 30_000);
+  const note = notes.find((n) => n.alerts.some((a) => isSlash(a) && a.status === "firing"))!;
+  assert.equal(note.status, "firing");
+  assert.deepEqual(note.groupLabels, { alertname: "K3sDaasStakeSlashed", node_id: victim });
+  assert.equal(note.commonLabels.severity, "critical");
+  // Queries that had nothing to show on the healthy fleet have it now.
+  const empty = await emptyDashboardQueries(env.hosts.hosts.map((h) => h.name), (k) => !(k in EMPTY_WHEN_HEALTHY));
+  assert.deepEqual(empty, []);
+});
+
 test("destroy withdraws every stake to the wallet (to the MIST, gas and slash accounted), revokes every token, and leaves the hosts clean", async () => {
   env.devnet.advanceEpoch(1); // past the pool's lock
   const destroy = await ts.stack.destroy();
@@ -300,6 +404,13 @@ test("destroy with a dead host and allowUnreachableHost still withdraws that hos
   const workers = up.outputs.workers!.value as Record<string, WorkerOut>;
   // Scaled in to two workers: the scrape targets follow.
   assert.deepEqual((up.outputs.prometheusTargets!.value as { labels: { node_id: string } }[]).map((g) => g.labels.node_id), ["e2e-1", "e2e-3"]);
+  // The Prometheus watching the fleet: its targets file re-written from the new output, e2e-2's
+  // target goes and the two workers' (re-provisioned after the destroy) answer.
+  assert.ok((await monitoring!.targets()).some((t) => t.labels.node_id === "e2e-2"), "e2e-2 is a target before the re-write");
+  monitoring!.setTargets(up.outputs.prometheusTargets!.value as FileSdGroup[]);
+  const scaled = await eventually("e2e-2's target gone, e2e-1 and e2e-3 up", () => monitoring!.targets(),
+    (t) => t.map((x) => x.labels.node_id).sort().join(",") === "e2e-1,e2e-3" && t.every((x) => x.health === "up"), 60_000);
+  assert.deepEqual(scaled.map((t) => t.labels.instance).sort(), ["e2e-1", "e2e-3"].map((n) => `${env.hosts.hosts.find((h) => h.name === n)!.ip}:9443`));
   const deadStake = workers["e2e-3"]!.stakeId;
   await env.hosts.kill("e2e-3");
   env.devnet.advanceEpoch(1);

@@ -19,24 +19,13 @@ import { promisify } from "node:util";
 import type { ControlPlane } from "../../devnet/control-plane";
 import { agentConfigSchema } from "../../agent/src/config";
 import { runAgent, stakeNode, startChain, startCp, waitFor, type Chain, type Node, type Started } from "../agent/helpers";
+import { allExprs, dash, metricNames, queryPanels, substitute, type Panel } from "./dashboard-queries";
 
 const ROOT = resolve(__dirname, "../..");
-const DASHBOARD = join(ROOT, "monitoring", "grafana", "k3s-daas-fleet.json");
 const REGISTRY_SRC = join(ROOT, "agent", "src", "api", "metrics-registry.ts");
 const DS_UID = "${DS_PROMETHEUS}";
 /** Series Prometheus makes itself for every target, which no agent serves. */
 const PROMETHEUS_OWN = new Set(["up"]);
-
-interface Target { refId: string; expr: string; datasource?: { type?: string; uid?: string } }
-interface Panel { id: number; type: string; title: string; datasource?: { type?: string; uid?: string }; targets?: Target[]; repeat?: string; gridPos: { y: number } }
-interface Dashboard {
-  schemaVersion: number; uid: string; title: string; panels: Panel[];
-  templating: { list: Array<{ name: string; type: string; query: unknown; datasource?: { uid?: string }; includeAll?: boolean; multi?: boolean }> };
-}
-
-const dash = JSON.parse(readFileSync(DASHBOARD, "utf8")) as Dashboard;
-const queryPanels = dash.panels.filter((p) => p.type !== "row");
-const allExprs = queryPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p, expr: t.expr, refId: t.refId })));
 
 /** The panels under each row (the dashboard's flat layout: a row owns the panels after it). */
 function rows(): Map<Panel, Panel[]> {
@@ -47,30 +36,6 @@ function rows(): Map<Panel, Panel[]> {
     else out.get(current!)?.push(p);
   }
   return out;
-}
-
-/** Grafana's variables as Grafana fills them in (one worker; the rate interval for a 30 s scrape). */
-const substitute = (expr: string) => expr
-  .replaceAll("$__rate_interval", "2m").replaceAll("$__interval", "30s").replaceAll("$__range", "6h")
-  .replaceAll("$node_id", "dev-1").replaceAll("$job", "k3s-daas-agent");
-
-const KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "inf", "nan"]);
-/**
- * The metric names a PromQL expression selects: label matchers, grouping clauses, ranges and
- * string literals removed, then every identifier that is not a function call, keyword or number.
- */
-export function metricNames(expr: string): string[] {
-  const s = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')
-    .replace(/\{[^}]*\}/g, " ")
-    .replace(/\[[^\]]*\]/g, " ")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ")
-    .replace(/\boffset\s+\S+/g, " ");
-  const names = new Set<string>();
-  for (const m of s.matchAll(/(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:]|\s*\()/g)) {
-    if (!KEYWORDS.has(m[1]!.toLowerCase())) names.add(m[1]!);
-  }
-  return [...names];
 }
 
 let promtool = "";
