@@ -18,6 +18,9 @@ import type { ContainerRuntime } from "./runtime";
 import type { Telemetry } from "./telemetry";
 import { StakeCheckError, verifyStakeAndToken } from "./verify-stake";
 import { AGENT_VERSION } from "./version";
+import { StakeQuorum, type ConfirmSource, type StakeTally } from "./stake-quorum";
+
+export type { ConfirmSource, StakeTally } from "./stake-quorum";
 
 export type Phase = "starting" | "blocked" | "running" | "stopped" | "shutting-down";
 
@@ -65,21 +68,6 @@ export interface AgentDeps {
   confirmSources?: readonly ConfirmSource[];
 }
 
-export interface ConfirmSource {
-  /** The node's origin, for logs (never a key: URLs carry none). */
-  name: string;
-  reader: StakeReader;
-}
-
-/** What each source said when a stake read as not active. */
-export interface StakeTally {
-  inactive: number;
-  sources: number;
-  quorum: number;
-  /** Per source: the status it read, or why it could not. */
-  answers: Record<string, string>;
-}
-
 export class Agent {
   readonly status: AgentStatus = {
     phase: "starting",
@@ -105,6 +93,7 @@ export class Agent {
   private readonly startup: Loop;
   private readonly heartbeat: Loop;
   private readonly crossChecks: Loop;
+  private readonly quorum: StakeQuorum;
   readonly chainWatch: ChainWatch;
   private stopping: Promise<void> | undefined;
 
@@ -115,6 +104,10 @@ export class Agent {
     const onError = (what: string) => (err: unknown) => d.log.error(`${what} failed unexpectedly`, { err });
     this.startup = new Loop({ ...hb, run: () => this.startOnce(), onError: onError("start-up") });
     this.heartbeat = new Loop({ ...hb, run: () => this.beat(), onError: onError("heartbeat") });
+    this.quorum = new StakeQuorum({
+      main: d.chain, confirm: d.confirmSources ?? [], stakeId: d.cfg.stakeId, nodeId: d.cfg.nodeId,
+      quorum: d.cfg.sui.confirmQuorum, timeoutMs: d.cfg.sui.requestTimeoutMs, log: d.log,
+    });
     this.crossChecks = new Loop({ ...hb, intervalMs: hb.stakeRereadIntervalMs, run: () => this.crossCheck(), onError: onError("stake cross-check") });
     this.chainWatch = new ChainWatch({
       reader: d.chain,
@@ -235,63 +228,28 @@ export class Agent {
 
   /** Sources that must agree before a stake that reads as not active stops k3s, and how many. */
   get stakeQuorum(): { sources: number; quorum: number } {
-    const sources = 1 + (this.d.confirmSources?.length ?? 0);
-    return { sources, quorum: this.d.cfg.sui.confirmQuorum ?? Math.floor(sources / 2) + 1 };
+    return this.quorum.size;
   }
 
   /** Times the sources disagreed about the stake (some read it not active, too few to stop). */
-  stakeDisagreements = 0;
-  /** The last tally of a stake that read as not active, for /health and the log. */
-  lastStakeTally: StakeTally | null = null;
+  get stakeDisagreements(): number {
+    return this.quorum.disagreements;
+  }
+
+  /** The last tally of a stake that read as not active, for the log and tests. */
+  get lastStakeTally(): StakeTally | null {
+    return this.quorum.lastTally;
+  }
 
   /**
-   * A stake that read as slashed or withdrawn (`first` says how), read again from every source:
-   * the main RPC node once more and each independent confirm source, at once. The node stops
-   * only when at least `quorum` of them read it as not active (the main node's view is then
-   * returned), so one lying or hijacked RPC node cannot stop k3s. A read that fails, times out,
-   * reads the record as missing or names another node counts as not agreeing; a stake that only
-   * one source sees slashed is logged and counted, never acted on.
+   * A stake that read as slashed or withdrawn (`first` says how), confirmed by a quorum of the
+   * RPC sources (stake-quorum.ts); null when too few agree. With one source, a second read that
+   * says active is news, so the stake is noted as active.
    */
   private async confirmInactive(first: string): Promise<StakeView | null> {
-    const { cfg, log } = this.d;
-    const sources: ConfirmSource[] = [{ name: "rpcUrl", reader: this.d.chain }, ...(this.d.confirmSources ?? [])];
-    const reads = await Promise.allSettled(sources.map((s) => withTimeout(s.reader.readStake(cfg.stakeId), cfg.sui.requestTimeoutMs, `confirming stake read (${s.name})`)));
-    const { quorum } = this.stakeQuorum;
-    const answers: Record<string, string> = {};
-    let inactive = 0;
-    let mainView: StakeView | null = null;
-    let anyInactive: StakeView | null = null;
-    let activeView: StakeView | null = null;
-    reads.forEach((r, i) => {
-      const name = sources[i]!.name;
-      if (r.status === "rejected") {
-        answers[name] = `read failed: ${(r.reason as Error)?.message ?? String(r.reason)}`;
-        return;
-      }
-      const v = r.value;
-      if (!v) answers[name] = "missing";
-      else if (v.nodeId !== cfg.nodeId) answers[name] = `names node ${v.nodeId}`;
-      else {
-        answers[name] = v.status;
-        if (v.status === "active") activeView ??= v;
-        else {
-          inactive += 1;
-          anyInactive ??= v;
-          if (i === 0) mainView = v;
-        }
-      }
-    });
-    const tally: StakeTally = { inactive, sources: sources.length, quorum, answers };
-    this.lastStakeTally = tally;
-    if (inactive >= quorum) {
-      if (sources.length > 1) log.warn(`${first}; ${inactive} of ${sources.length} sources agree (quorum ${quorum})`, { answers });
-      return mainView ?? anyInactive;
-    }
-    this.stakeDisagreements += 1;
-    log.warn(`${first}, but only ${inactive} of ${sources.length} source(s) read it so (quorum ${quorum}); not stopping`, { answers });
-    const a = activeView as StakeView | null;
-    if (a && sources.length === 1) this.noteStake("active", a.amountMist, a.lockedUntilEpoch);
-    return null;
+    const { inactive, active } = await this.quorum.confirm(first);
+    if (!inactive && active && this.quorum.size.sources === 1) this.noteStake("active", active.amountMist, active.lockedUntilEpoch);
+    return inactive;
   }
 
   /**
@@ -300,13 +258,9 @@ export class Agent {
    * as not active starts the quorum read above.
    */
   private async crossCheck(): Promise<boolean> {
-    const sources = this.d.confirmSources ?? [];
-    if (!this.active || sources.length === 0) return true;
-    const cfg = this.d.cfg;
-    const reads = await Promise.allSettled(sources.map((s) => withTimeout(s.reader.readStake(cfg.stakeId), cfg.sui.requestTimeoutMs, `cross-check stake read (${s.name})`)));
-    const saw = reads.findIndex((r) => r.status === "fulfilled" && r.value !== null && r.value.nodeId === cfg.nodeId && r.value.status !== "active");
-    if (saw < 0 || !this.active) return true;
-    const first = `confirm source ${sources[saw]!.name} read the stake as ${(reads[saw] as PromiseFulfilledResult<StakeView>).value.status}`;
+    if (!this.active) return true;
+    const first = await this.quorum.crossCheck();
+    if (!first || !this.active) return true;
     const confirmed = await this.confirmInactive(first);
     if (!confirmed || !this.active) return true;
     this.noteStake(confirmed.status, confirmed.amountMist, confirmed.lockedUntilEpoch);
