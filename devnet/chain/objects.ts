@@ -2,10 +2,12 @@
 // and the BCS layouts of the Move structs. The k3s_daas structs' layouts (objects and events)
 // are read from the compiled package (compiled.ts), field for field; only framework types
 // (UID, ID, String, Balance, Table, Option, Coin<SUI>, dynamic fields) are mapped here, the way
-// Sui lays them out. src/sui has its own hand-written layouts on purpose: tests compare the two.
+// Sui lays them out. The JSON a node renders (gRPC `json` of objects, events, command outputs)
+// is read back from the BCS through the same layouts (`moveJson`), as a node renders it from
+// the object's contents. src/sui has its own hand-written layouts on purpose: tests compare the two.
 import { bcs, type BcsType } from "@mysten/sui/bcs";
 import { blake2b } from "@noble/hashes/blake2.js";
-import { normalizeSuiAddress, toBase58 } from "@mysten/sui/utils";
+import { normalizeStructTag, normalizeSuiAddress, parseStructTag, toBase58, toBase64 } from "@mysten/sui/utils";
 import { SELF_ADDRESS, compiledPackage, publishedModules, type MoveStruct, type NormalizedType } from "./compiled.js";
 
 export type Owner =
@@ -53,14 +55,71 @@ export interface PackageFields {
 }
 
 const Address = bcs.Address;
-const TableLayout = bcs.struct("Table", { id: Address, size: bcs.u64() });
-const CoinLayout = bcs.struct("Coin", { id: Address, balance: bcs.u64() });
 
 const FW = normalizeSuiAddress("0x2");
 const STD = normalizeSuiAddress("0x1");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyBcs = BcsType<any, any>;
+type StructType = Extract<NormalizedType, { Struct: unknown }>["Struct"];
+type Field = { name: string; type: NormalizedType };
+
+const fwType = (address: string, module: string, name: string, typeArguments: NormalizedType[] = []): NormalizedType =>
+  ({ Struct: { address, module, name, typeArguments } });
+const UID_T = fwType(FW, "object", "UID");
+
+/**
+ * The framework structs the devnet stores, field for field as the Sui framework declares them
+ * (test/chain/full-node.test.ts reads the framework sources and checks them); `TypeParameter n`
+ * is the struct's n-th type argument. Everything else is either the package's own (read from the
+ * compiled modules) or one of the types a node treats as a value of its own (UID, ID, String,
+ * Balance, Option: `leafKind`).
+ */
+export const FRAMEWORK_STRUCTS: Record<string, Field[]> = {
+  "0x2::table::Table": [{ name: "id", type: UID_T }, { name: "size", type: "U64" }],
+  "0x2::coin::Coin": [{ name: "id", type: UID_T }, { name: "balance", type: fwType(FW, "balance", "Balance", [{ TypeParameter: 0 }]) }],
+  "0x2::dynamic_field::Field": [{ name: "id", type: UID_T }, { name: "name", type: { TypeParameter: 0 } }, { name: "value", type: { TypeParameter: 1 } }],
+};
+
+const shortKey = (s: StructType) => `${s.address === FW ? "0x2" : s.address === STD ? "0x1" : s.address === SELF_ADDRESS ? "self" : s.address}::${s.module}::${s.name}`;
+
+/**
+ * The framework types Sui's RPC renders as values rather than as structs (sui-types
+ * `object/rpc_visitor.rs`): UID and ID as the id, both strings as the string, Balance as its
+ * u64, Option as its value or null. Their BCS is the same value's.
+ */
+function leafKind(s: StructType): "id" | "string" | "balance" | "option" | undefined {
+  switch (shortKey(s)) {
+    case "0x2::object::UID": case "0x2::object::ID": return "id";
+    case "0x1::string::String": case "0x1::ascii::String": return "string";
+    case "0x2::balance::Balance": return "balance";
+    case "0x1::option::Option": return "option";
+  }
+  return undefined;
+}
+
+function substitute(t: NormalizedType, args: NormalizedType[]): NormalizedType {
+  if (typeof t === "string") return t;
+  if ("TypeParameter" in t) return args[t.TypeParameter] ?? t;
+  if ("Vector" in t) return { Vector: substitute(t.Vector, args) };
+  if ("Struct" in t) return { Struct: { ...t.Struct, typeArguments: t.Struct.typeArguments.map((a) => substitute(a, args)) } };
+  return t;
+}
+
+/**
+ * The fields of a struct type: a framework struct's from FRAMEWORK_STRUCTS, the package's own
+ * from the compiled modules (at the self address, or at any other address: a copy of the package
+ * published elsewhere has the same layouts).
+ */
+function structFields(s: StructType, where: string): Field[] {
+  const key = shortKey(s);
+  const fw = FRAMEWORK_STRUCTS[key];
+  if (fw) return fw.map((f) => ({ name: f.name, type: substitute(f.type, s.typeArguments) }));
+  if (s.address === FW || s.address === STD) {
+    throw new Error(`${where}: the devnet has no layout for the framework type ${key} (add it to FRAMEWORK_STRUCTS in devnet/chain/objects.ts)`);
+  }
+  return packageStruct(s.module, s.name).fields;
+}
 
 /** BCS of a Move type as Sui lays it out; the package's own structs are read from the compiled modules. */
 function bcsOf(t: NormalizedType, where: string): AnyBcs {
@@ -73,24 +132,84 @@ function bcsOf(t: NormalizedType, where: string): AnyBcs {
       case "U64": return bcs.u64();
       case "U128": return bcs.u128();
       case "U256": return bcs.u256();
-      case "Address": return Address;
+      case "Address": case "Signer": return Address;
     }
     throw new Error(`${where}: no BCS for ${t}`);
   }
   if ("Vector" in t) return t.Vector === "U8" ? bcs.byteVector() : bcs.vector(bcsOf(t.Vector, where));
   if (!("Struct" in t)) throw new Error(`${where}: no BCS for ${JSON.stringify(t)}`);
-  const { address, module, name, typeArguments } = t.Struct;
-  const key = `${address === FW ? "0x2" : address === STD ? "0x1" : address === SELF_ADDRESS ? "self" : address}::${module}::${name}`;
-  switch (key) {
-    case "0x2::object::UID": case "0x2::object::ID": return Address;
-    case "0x1::string::String": case "0x1::ascii::String": return bcs.string();
-    case "0x2::balance::Balance": return bcs.u64();
-    case "0x2::table::Table": return TableLayout;
-    case "0x2::coin::Coin": return CoinLayout;
-    case "0x1::option::Option": return bcs.option(bcsOf(typeArguments[0]!, where));
+  switch (leafKind(t.Struct)) {
+    case "id": return Address;
+    case "string": return bcs.string();
+    case "balance": return bcs.u64();
+    case "option": return bcs.option(bcsOf(t.Struct.typeArguments[0]!, where));
   }
-  if (address === SELF_ADDRESS) return structLayout(packageStruct(module, name));
-  throw new Error(`${where}: the devnet has no BCS layout for the framework type ${key} (add it to devnet/chain/objects.ts)`);
+  const fields: Record<string, AnyBcs> = {};
+  for (const f of structFields(t.Struct, where)) fields[f.name] = bcsOf(f.type, `${where}.${f.name}`);
+  return bcs.struct(t.Struct.name, fields);
+}
+
+/**
+ * A Move value as a Sui full node renders it in gRPC `json` fields (objects, events, command
+ * outputs): sui-types `object/rpc_visitor.rs` applied to the value decoded from its BCS with the
+ * layout above. bool as a boolean; u8, u16, u32 as numbers; u64, u128, u256 as decimal strings;
+ * an address as "0x" and 64 hex digits; vector<u8> as base64, other vectors as lists; UID and ID
+ * as the id; String as the string; Balance as its u64; Option as its value or null; any other
+ * struct (Table, Coin, the package's own) as an object of its fields in declaration order.
+ */
+function renderJson(t: NormalizedType, v: unknown, where: string): unknown {
+  if (typeof t === "string") {
+    switch (t) {
+      case "Bool": return v as boolean;
+      case "U8": case "U16": case "U32": return Number(v);
+      case "U64": case "U128": case "U256": return BigInt(v as string).toString();
+      case "Address": case "Signer": return normalizeSuiAddress(v as string);
+    }
+    throw new Error(`${where}: no JSON for ${t}`);
+  }
+  if ("Vector" in t) {
+    return t.Vector === "U8" ? toBase64(v as Uint8Array) : (v as unknown[]).map((x, i) => renderJson(t.Vector, x, `${where}[${i}]`));
+  }
+  if (!("Struct" in t)) throw new Error(`${where}: no JSON for ${JSON.stringify(t)}`);
+  switch (leafKind(t.Struct)) {
+    case "id": return normalizeSuiAddress(v as string);
+    case "string": return v as string;
+    case "balance": return BigInt(v as string).toString();
+    case "option": return v === null || v === undefined ? null : renderJson(t.Struct.typeArguments[0]!, v, where);
+  }
+  const obj = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of structFields(t.Struct, where)) out[f.name] = renderJson(f.type, obj[f.name], `${where}.${f.name}`);
+  return out;
+}
+
+/** The node's JSON of the BCS value `bytes` of Move type `t` (decoded with the type's layout). */
+export function moveJson(t: NormalizedType, bytes: Uint8Array, where = "value"): unknown {
+  return renderJson(t, bcsOf(t, where).parse(bytes), where);
+}
+
+/**
+ * A type tag as a Move type ("u64", "vector<u8>", "0x2::coin::Coin<0x2::sui::SUI>", an event's
+ * `<package>::module::Name`), in the normalized shape the layouts above take.
+ */
+export function typeOfTag(tag: string): NormalizedType {
+  const s = tag.trim();
+  const prim: Record<string, NormalizedType> = { bool: "Bool", u8: "U8", u16: "U16", u32: "U32", u64: "U64", u128: "U128", u256: "U256", address: "Address", signer: "Signer" };
+  if (prim[s]) return prim[s]!;
+  const vec = /^vector<(.*)>$/s.exec(s);
+  if (vec) return { Vector: typeOfTag(vec[1]!) };
+  const st = parseStructTag(s);
+  const of = (p: string | ReturnType<typeof parseStructTag>): NormalizedType => (typeof p === "string" ? typeOfTag(p) : typeOfTag(normalizeStructTag(p)));
+  return { Struct: { address: normalizeSuiAddress(st.address), module: st.module, name: st.name, typeArguments: st.typeParams.map(of) } };
+}
+
+/** The node's JSON of a value named by its type tag; undefined when the devnet has no layout for it (a node leaves `json` unset then). */
+export function taggedJson(tag: string, bytes: Uint8Array): unknown {
+  try {
+    return moveJson(typeOfTag(tag), bytes, tag);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -121,10 +240,10 @@ function packageStruct(module: string, name: string): MoveStruct {
   throw new Error(`the compiled k3s_daas package has no struct ${module ? `${module}::` : ""}${name} (the devnet model uses it)`);
 }
 
+const packageType = (s: MoveStruct): NormalizedType => ({ Struct: { address: SELF_ADDRESS, module: s.module, name: s.name, typeArguments: [] } });
+
 function structLayout(s: MoveStruct): AnyBcs {
-  const fields: Record<string, AnyBcs> = {};
-  for (const f of s.fields) fields[f.name] = bcsOf(f.type, `${s.module}::${s.name}.${f.name}`);
-  return bcs.struct(s.name, fields);
+  return bcsOf(packageType(s), `${s.module}::${s.name}`);
 }
 
 /** The package's object types the model stores, by layout name (the struct's name). */
@@ -137,12 +256,15 @@ export const LAYOUT_MODULE = Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, p
 /** Field names in declaration order (BCS is positional), from the compiled package. */
 export const LAYOUT_FIELDS = Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, packageStruct("", n).fields.map((f) => f.name)])) as Record<PackageObject, string[]>;
 
-export const LAYOUTS = {
-  Coin: CoinLayout,
-  ...(Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, structLayout(packageStruct("", n))])) as Record<PackageObject, AnyBcs>),
+/** The Move type of each layout the devnet stores objects in. */
+export const LAYOUT_TYPES = {
+  Coin: fwType(FW, "coin", "Coin", [fwType(FW, "sui", "SUI")]),
+  ...(Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, packageType(packageStruct("", n))])) as Record<PackageObject, NormalizedType>),
   // 0x2::dynamic_field::Field<String, ID>: one entry of StakingPool.node_stakes.
-  StringIdField: bcs.struct("Field", { id: Address, name: bcs.string(), value: Address }),
+  StringIdField: fwType(FW, "dynamic_field", "Field", [fwType(STD, "string", "String"), fwType(FW, "object", "ID")]),
 };
+
+export const LAYOUTS = Object.fromEntries(Object.entries(LAYOUT_TYPES).map(([n, t]) => [n, bcsOf(t, n)])) as Record<keyof typeof LAYOUT_TYPES, AnyBcs>;
 export type LayoutName = keyof typeof LAYOUTS;
 
 /**
@@ -210,7 +332,7 @@ export function encodeEvent(module: string, name: string, fields: Record<string,
   return { bcs: structLayout(s).serialize(fields).toBytes(), parsedJson };
 }
 
-/** Move values as JSON-RPC renders them in parsedJson: u64 as strings, bytes as number arrays. */
+/** Move values as JSON-RPC renders them in parsedJson: u64 as strings, bytes as number arrays (gRPC's `json` is `moveJson`). */
 function jsonValue(v: unknown): unknown {
   if (typeof v === "bigint") return String(v);
   if (v instanceof Uint8Array) return Array.from(v);
@@ -265,7 +387,13 @@ export function ownerBcs(owner: Owner): Parameters<typeof bcs.Owner.serialize>[0
   return { Immutable: true };
 }
 
-/** Rough JSON-RPC `content.fields` rendering: numbers as strings, bytes as number arrays, UIDs as {id}. */
+/** An object's gRPC `json`, as a node renders it from its contents; none for a package (as on a node). */
+export function objectJson(obj: StoredObject, contents: Uint8Array = contentsBcs(obj)): unknown {
+  if (obj.layout === "package") return undefined;
+  return moveJson(LAYOUT_TYPES[obj.layout], contents, obj.type);
+}
+
+/** Rough JSON-RPC `content.fields` rendering (the legacy JSON-RPC front's shape, not gRPC's): numbers as strings, bytes as number arrays, UIDs as {id}. */
 export function fieldsJson(obj: StoredObject): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj.fields)) {

@@ -124,8 +124,8 @@ export function txResponse(rec: TxRecord | { digest: string; outcome: ExecOutcom
 }
 
 function checkpointJson(chain: Chain, idIn: unknown) {
-  const seq = BigInt(String(idIn));
-  const cp = chain.checkpoints.find((c) => c.sequenceNumber === seq) ?? chain.checkpoints.find((c) => c.digest === idIn);
+  const seq = /^[0-9]+$/.test(String(idIn)) ? BigInt(String(idIn)) : undefined;
+  const cp = (seq === undefined ? undefined : chain.checkpoints.at(seq)) ?? (typeof idIn === "string" ? chain.checkpoints.byDigest(idIn) : undefined);
   if (!cp) throw new RpcError(-32602, `Could not find checkpoint ${String(idIn)}`);
   return {
     epoch: str(cp.epoch), sequenceNumber: str(cp.sequenceNumber), digest: cp.digest,
@@ -174,7 +174,7 @@ export const METHODS: Record<string, Handler> = {
   // Sui: the first 4 bytes of the genesis checkpoint digest, hex.
   sui_getChainIdentifier: (c) => Buffer.from(fromBase58(c.chainId).slice(0, 4)).toString("hex"),
   suix_getReferenceGasPrice: (c) => str(c.referenceGasPrice),
-  sui_getLatestCheckpointSequenceNumber: (c) => str(c.checkpoints[c.checkpoints.length - 1]!.sequenceNumber),
+  sui_getLatestCheckpointSequenceNumber: (c) => str(c.latestCheckpoint().sequenceNumber),
   sui_getCheckpoint: (c, [id]) => checkpointJson(c, id),
   sui_getTotalTransactionBlocks: (c) => str(c.txOrder.length),
   suix_getCurrentEpoch: (c) => ({ epoch: str(c.epoch), epochStartTimestamp: str(c.epochStartMs), validators: [] }),

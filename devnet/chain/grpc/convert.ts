@@ -4,7 +4,7 @@
 import { bcs } from "@mysten/sui/bcs";
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { fromBase64, normalizeSuiAddress, normalizeStructTag } from "@mysten/sui/utils";
-import { SUI_TYPE, contentsBcs, digestOf, fieldsJson, type Owner, type PackageFields, type StoredObject } from "../objects.js";
+import { SUI_TYPE, contentsBcs, digestOf, objectJson, taggedJson, type Owner, type PackageFields, type StoredObject } from "../objects.js";
 import type { ExecOutcome } from "../execute.js";
 import type { Chain, CheckpointRecord, TxRecord } from "../state.js";
 
@@ -55,6 +55,16 @@ function jsonValueAny(v: unknown): any {
   return { kind: { oneofKind: "structValue", structValue: { fields: Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, jsonValueAny(x)])) } } };
 }
 
+/**
+ * The `json` of a Move value (an event's, a command output's) as a node renders it, from its BCS
+ * and type tag (objects.ts `moveJson`); unset when the devnet has no layout for the type, as a
+ * node leaves it unset when it cannot render one.
+ */
+export function valueJson(typeTag: string, bytes: Uint8Array): ProtoValue | undefined {
+  const v = taggedJson(typeTag, bytes);
+  return v === undefined ? undefined : jsonValue(v);
+}
+
 /** An object as the ledger and state services return it, before the read mask. */
 /** sui.rpc.v2.Package of the published package object (its compiled modules, origins, linkage). */
 export function packageProto(o: StoredObject) {
@@ -69,6 +79,7 @@ export function packageProto(o: StoredObject) {
 
 export function objectProto(o: StoredObject): ProtoObject {
   const isPkg = o.layout === "package";
+  const contents = isPkg ? undefined : contentsBcs(o);
   return GrpcTypes.Object.create({
     objectId: o.id,
     version: o.version,
@@ -78,7 +89,7 @@ export function objectProto(o: StoredObject): ProtoObject {
     hasPublicTransfer: o.hasPublicTransfer,
     ...(isPkg
       ? { package: packageProto(o) }
-      : { contents: { name: o.type, value: contentsBcs(o) }, json: jsonValue(fieldsJson(o)) }),
+      : { contents: { name: o.type, value: contents! }, json: jsonValue(objectJson(o, contents)) }),
     previousTransaction: o.previousTransaction,
     storageRebate: o.storageRebate,
     ...(o.layout === "Coin" ? { balance: o.fields.balance as bigint } : {}),
@@ -278,14 +289,19 @@ export function effectsProto(o: ExecOutcome): ProtoEffects {
   });
 }
 
-function eventsProto(o: ExecOutcome, checkpoint: bigint | undefined) {
+/**
+ * A transaction's events as a node renders them inside the transaction (sui-rpc-api
+ * `render_event_to_proto`): what the event is, not where it is. Checkpoint, transaction digest
+ * and the indexes are set only on an event delivered on its own (ListEvents), the enclosing
+ * ExecutedTransaction already saying them here.
+ */
+function eventsProto(o: ExecOutcome) {
   if (!o.events.length) return undefined;
   return {
     digest: digestOf(...o.events.map((e) => e.bcs)),
-    events: o.events.map((e, i) => ({
+    events: o.events.map((e) => ({
       packageId: e.packageId, module: e.transactionModule, sender: e.sender, eventType: e.type,
-      contents: { name: e.type, value: e.bcs }, json: jsonValue(e.parsedJson),
-      checkpoint, transactionDigest: o.digest, eventIndex: i,
+      contents: { name: e.type, value: e.bcs }, json: valueJson(e.type, e.bcs),
     })),
   };
 }
@@ -308,7 +324,7 @@ export function executedProto(p: {
     transaction: transactionProto(p.txBytes, p.digest),
     signatures: p.signatures.map(signatureProto),
     effects: effectsProto(p.outcome),
-    events: eventsProto(p.outcome, p.checkpoint),
+    events: eventsProto(p.outcome),
     checkpoint: p.checkpoint,
     timestamp: p.timestampMs === undefined ? undefined : timestamp(p.timestampMs),
     balanceChanges: balanceChangesProto(p.outcome),

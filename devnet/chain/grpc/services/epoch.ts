@@ -8,14 +8,15 @@ export const PROTOCOL_VERSION = 90n;
 export const EPOCH_DURATION_MS = 86_400_000n;
 
 export function epochProto(chain: Chain, epoch: bigint) {
-  const cps = chain.checkpoints.filter((c) => c.epoch === epoch);
+  // Looked up by epoch, never scanned: a long-running devnet has hundreds of thousands of checkpoints.
+  const cps = chain.checkpoints.epoch(epoch);
   const current = epoch === chain.epoch;
-  const startMs = current ? chain.epochStartMs : cps[0]?.timestampMs ?? chain.epochStartMs;
-  const next = chain.checkpoints.find((c) => c.epoch === epoch + 1n);
+  const startMs = current ? chain.epochStartMs : cps?.first.timestampMs ?? chain.epochStartMs;
+  const next = chain.checkpoints.epoch(epoch + 1n)?.first;
   return GrpcTypes.Epoch.create({
     epoch,
-    firstCheckpoint: cps[0]?.sequenceNumber,
-    lastCheckpoint: current ? undefined : cps[cps.length - 1]?.sequenceNumber,
+    firstCheckpoint: cps?.first.sequenceNumber,
+    lastCheckpoint: current ? undefined : cps?.last.sequenceNumber,
     start: timestamp(startMs),
     end: next ? timestamp(next.timestampMs) : undefined,
     referenceGasPrice: chain.referenceGasPrice,

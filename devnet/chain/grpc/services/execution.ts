@@ -3,14 +3,17 @@
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { toBase64 } from "@mysten/sui/utils";
 import { TransactionDataBuilder } from "@mysten/sui/transactions";
-import { executedProto, recordProto } from "../convert.js";
+import { executedProto, recordProto, valueJson } from "../convert.js";
 import { masked, pathsOrDefault } from "../mask.js";
 import { resolveAndSimulate } from "../resolve.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { rejectedStatus, required, type ServiceImpl } from "../service.js";
 
-const EXECUTE_DEFAULT = ["digest", "effects"];
-const SIMULATE_DEFAULT = ["transaction.digest", "transaction.effects"];
+// sui-rpc-api read_mask_defaults.rs EXECUTE_TRANSACTION.
+const EXECUTE_DEFAULT = ["effects"];
+// A node simulates with no read mask as with the wildcard (sui-rpc-api simulate/mod.rs: `None =>
+// FieldMaskTree::new_wildcard()`): the whole response, command outputs and suggested gas price too.
+const SIMULATE_DEFAULT = ["*"];
 
 export const executionService: ServiceImpl = {
   service: GrpcTypes.TransactionExecutionService,
@@ -41,8 +44,8 @@ export const executionService: ServiceImpl = {
             : a.Result !== undefined && a.Result !== null ? { kind: ArgKind.RESULT, result: a.Result }
               : { kind: ArgKind.RESULT, result: a.NestedResult![0], subresult: a.NestedResult![1] };
       const commandOutputs = resolved.outcome.commandResults.map((r) => ({
-        returnValues: r.returnValues.map((v) => ({ value: { name: v.type, value: v.bcs } })),
-        mutatedByRef: r.mutatedByRef.map((v) => ({ argument: argument(v.argument), value: { name: v.type, value: v.bcs } })),
+        returnValues: r.returnValues.map((v) => ({ value: { name: v.type, value: v.bcs }, json: valueJson(v.type, v.bcs) })),
+        mutatedByRef: r.mutatedByRef.map((v) => ({ argument: argument(v.argument), value: { name: v.type, value: v.bcs }, json: valueJson(v.type, v.bcs) })),
       }));
       const response = GrpcTypes.SimulateTransactionResponse.create({ transaction: executed, commandOutputs, suggestedGasPrice: chain.referenceGasPrice });
       return masked(GrpcTypes.SimulateTransactionResponse, response, pathsOrDefault(req.readMask, SIMULATE_DEFAULT));

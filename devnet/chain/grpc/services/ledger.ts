@@ -7,7 +7,7 @@ import { GrpcError, GrpcStatusCode } from "../wire.js";
 import { requestAddress, requestDigest, type ServiceImpl } from "../service.js";
 import { epochProto } from "./epoch.js";
 import { eventMatcher, transactionMatcher, type EventFilter, type TransactionFilter } from "../filters.js";
-import { jsonValue } from "../convert.js";
+import { valueJson } from "../convert.js";
 
 const OBJECT_DEFAULT = ["object_id", "version", "digest"];
 const TX_DEFAULT = ["digest"];
@@ -37,16 +37,28 @@ function statusOf(e: unknown) {
   return { code: err.code, message: err.message, details: [] };
 }
 
-/** Cursor of the n-th transaction in execution order: its position as a big-endian u64. */
-function u64be(n: number): Uint8Array {
+/**
+ * Cursor of the n-th transaction in execution order: n + 1 as a big-endian u64, so the zero
+ * cursor lies before every transaction (the frontier of a scan that found none). Opaque to clients.
+ */
+function txCursor(n: number): Uint8Array {
   const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(n));
+  new DataView(b.buffer).setBigUint64(0, BigInt(n + 1));
   return b;
 }
-function positionOf(cursor: Uint8Array | undefined): number | undefined {
+function positionOf(cursor: Uint8Array | undefined, which: string): number | undefined {
   if (!cursor?.length) return undefined;
-  if (cursor.length !== 8) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, "invalid cursor");
-  return Number(new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0));
+  if (cursor.length !== 8) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid options.${which}: not a ListTransactions cursor`);
+  return Number(new DataView(cursor.buffer, cursor.byteOffset, 8).getBigUint64(0)) - 1;
+}
+
+function checkpointRange(req: { startCheckpoint?: bigint; endCheckpoint?: bigint }) {
+  const start = req.startCheckpoint;
+  const end = req.endCheckpoint;
+  if (start !== undefined && end !== undefined && end < start) {
+    throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid checkpoint range: end_checkpoint ${end} is before start_checkpoint ${start}`);
+  }
+  return { start, end, inRange: (cp: bigint) => (start === undefined || cp >= start) && (end === undefined || cp < end) };
 }
 
 /**
@@ -72,12 +84,10 @@ function eventKeyOf(cursor: Uint8Array | undefined, which: string): bigint | und
 
 function eventProto(chain: Chain, rec: TxRecord, index: number) {
   const e = rec.outcome.events[index]!;
-  // Checkpoints are numbered from 0 without gaps, so the n-th is at index n.
-  const at = chain.checkpoints[Number(rec.checkpoint)];
-  const cp = at?.sequenceNumber === rec.checkpoint ? at : chain.checkpoints.find((c) => c.sequenceNumber === rec.checkpoint);
+  const cp = chain.checkpoints.at(rec.checkpoint);
   return GrpcTypes.Event.create({
     packageId: e.packageId, module: e.transactionModule, sender: e.sender, eventType: e.type,
-    contents: { name: e.type, value: e.bcs }, json: jsonValue(e.parsedJson),
+    contents: { name: e.type, value: e.bcs }, json: valueJson(e.type, e.bcs),
     checkpoint: rec.checkpoint, transactionDigest: rec.digest,
     transactionIndex: BigInt(Math.max(0, cp?.transactions.indexOf(rec.digest) ?? 0)), eventIndex: index,
   });
@@ -86,38 +96,51 @@ function eventProto(chain: Chain, rec: TxRecord, index: number) {
 export const ledgerService: ServiceImpl = {
   service: GrpcTypes.LedgerService,
   stream: {
-    // Transactions in execution order (or reverse), filtered, paged by cursor: frames of
-    // {transaction, watermark}, then one {end}.
+    // Transactions in execution order (or reverse), filtered, bounded by a checkpoint range and
+    // by exclusive cursors, as ListEvents: every frame has a watermark; the limit-th item's frame
+    // ends the stream with ITEM_LIMIT, otherwise a last frame without an item says why the scan
+    // stopped (sui-rpc-api list_transactions.rs).
     ListTransactions: async (chain, req, send) => {
+      const { start, end, inRange } = checkpointRange(req);
       const matches = transactionMatcher(req.filter as TransactionFilter | undefined);
       const paths = pathsOrDefault(req.readMask, TX_DEFAULT);
       const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
       const desc = o.ordering === GrpcTypes.Ordering.DESCENDING;
-      const after = positionOf(o.after);
-      const before = positionOf(o.before);
+      const after = positionOf(o.after, "after");
+      const before = positionOf(o.before, "before");
       const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
-      const order = chain.txOrder.map((d, i) => ({ d, i })).filter(({ i }) => (after === undefined || i > after) && (before === undefined || i < before));
-      if (desc) order.reverse();
+      const tip = chain.latestCheckpoint().sequenceNumber;
+      const first = Math.max(0, after === undefined ? 0 : after + 1);
+      const last = Math.min(chain.txOrder.length - 1, before === undefined ? Infinity : before - 1);
       let sent = 0;
-      for (const { d, i } of order) {
-        const rec = chain.txs.get(d)!;
-        if (matches && !matches(rec)) continue;
-        if (sent === limit) { send({ end: { reason: GrpcTypes.QueryEndReason.ITEM_LIMIT } }); return; }
-        send({ transaction: masked(GrpcTypes.ExecutedTransaction, recordProto(rec), paths), watermark: { cursor: u64be(i), checkpoint: rec.checkpoint } });
+      for (let k = 0; k <= last - first; k++) {
+        const i = desc ? last - k : first + k;
+        const rec = chain.txs.get(chain.txOrder[i]!)!;
+        if (!inRange(rec.checkpoint) || (matches && !matches(rec))) continue;
         sent += 1;
+        const frame = { transaction: masked(GrpcTypes.ExecutedTransaction, recordProto(rec), paths), watermark: { cursor: txCursor(i), checkpoint: rec.checkpoint } };
+        if (sent === limit) {
+          send({ ...frame, end: { reason: GrpcTypes.QueryEndReason.ITEM_LIMIT } });
+          return;
+        }
+        send(frame);
       }
-      send({ end: { reason: GrpcTypes.QueryEndReason.LEDGER_TIP } });
+      // The scan reached the bound in its direction: a cursor, a checkpoint bound, or the tip.
+      const R = GrpcTypes.QueryEndReason;
+      const endBound = end !== undefined && end <= tip;
+      const reason = !desc
+        ? before !== undefined ? R.CURSOR_BOUND : endBound ? R.CHECKPOINT_BOUND : R.LEDGER_TIP
+        : after !== undefined ? R.CURSOR_BOUND : R.CHECKPOINT_BOUND;
+      // The frontier: the last position the scan covered in its direction (the next page starts past it).
+      const frontier = !desc ? Math.max(last, first - 1) : Math.min(first, last + 1);
+      send({ watermark: { cursor: txCursor(frontier), checkpoint: desc ? (start ?? 0n) : endBound ? end - 1n : tip }, end: { reason } });
     },
     // Events in ledger order (transaction, then index in it), or reverse; filtered by the DNF
     // EventFilter (sender, emit module, event type); bounded by a checkpoint range and by
     // exclusive cursors. Every frame has a watermark; the limit-th item's frame ends the stream
     // with ITEM_LIMIT, otherwise a last frame without an item says why the scan stopped.
     ListEvents: async (chain, req, send) => {
-      const start = req.startCheckpoint as bigint | undefined;
-      const end = req.endCheckpoint as bigint | undefined;
-      if (start !== undefined && end !== undefined && end < start) {
-        throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid checkpoint range: end_checkpoint ${end} is before start_checkpoint ${start}`);
-      }
+      const { start, end, inRange } = checkpointRange(req);
       const matches = eventMatcher(req.filter as EventFilter | undefined);
       const paths = pathsOrDefault(req.readMask, EVENT_DEFAULT);
       const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
@@ -125,8 +148,7 @@ export const ledgerService: ServiceImpl = {
       const after = eventKeyOf(o.after, "after");
       const before = eventKeyOf(o.before, "before");
       const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
-      const tip = chain.checkpoints[chain.checkpoints.length - 1]!.sequenceNumber;
-      const inRange = (cp: bigint) => (start === undefined || cp >= start) && (end === undefined || cp < end);
+      const tip = chain.latestCheckpoint().sequenceNumber;
       const all: { key: bigint; rec: TxRecord; index: number }[] = [];
       chain.txOrder.forEach((d, i) => {
         const rec = chain.txs.get(d)!;
@@ -164,7 +186,7 @@ export const ledgerService: ServiceImpl = {
   },
   unary: {
     GetServiceInfo: (chain) => {
-      const last = chain.checkpoints[chain.checkpoints.length - 1]!;
+      const last = chain.latestCheckpoint();
       return {
         chainId: chain.chainId, chain: "localnet", epoch: chain.epoch, checkpointHeight: last.sequenceNumber,
         timestamp: timestamp(last.timestampMs), lowestAvailableCheckpoint: 0n, lowestAvailableCheckpointObjects: 0n,
@@ -208,9 +230,9 @@ export const ledgerService: ServiceImpl = {
     },
     GetCheckpoint: (chain, req) => {
       const id = req.checkpointId as { oneofKind?: string; sequenceNumber?: bigint; digest?: string };
-      const cp = id.oneofKind === "sequenceNumber" ? chain.checkpoints.find((c) => c.sequenceNumber === id.sequenceNumber)
-        : id.oneofKind === "digest" ? chain.checkpoints.find((c) => c.digest === id.digest)
-          : chain.checkpoints[chain.checkpoints.length - 1];
+      const cp = id.oneofKind === "sequenceNumber" ? chain.checkpoints.at(id.sequenceNumber!)
+        : id.oneofKind === "digest" ? chain.checkpoints.byDigest(id.digest!)
+          : chain.latestCheckpoint();
       if (!cp) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Checkpoint ${String(id.sequenceNumber ?? id.digest)} not found`);
       return { checkpoint: masked(GrpcTypes.Checkpoint, checkpointProto(chain, cp), pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT)) };
     },

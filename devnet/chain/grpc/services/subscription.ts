@@ -32,7 +32,7 @@ export const subscriptionService: ServiceImpl = {
       const tree = checkedTree(GrpcTypes.Checkpoint, pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT));
       return new Promise<void>((resolve) => {
         let lastFrameAt = Date.now();
-        const latest = () => chain.checkpoints[chain.checkpoints.length - 1]!.sequenceNumber;
+        const latest = () => chain.latestCheckpoint().sequenceNumber;
         const stop = chain.onCheckpoint((cp) => {
           if (!matches || matches(chain, cp)) {
             lastFrameAt = Date.now();
