@@ -5,7 +5,9 @@
 # Installs only what is missing. Prometheus (promtool for the alert rule tests) is Debian's
 # package too, but fetched and unpacked into the cache rather than installed, so that no
 # Prometheus daemon is started: scripts/setup-prometheus.sh; and so is Alertmanager (amtool, for
-# the routing example's tests): scripts/setup-alertmanager.sh.
+# the routing example's tests): scripts/setup-alertmanager.sh. PostgreSQL's server and client (the
+# team-state test runs its own server) are unpacked the same way, with only the libraries they
+# link installed: scripts/setup-postgresql.sh.
 set -euo pipefail
 needed=(openssh-server openssh-client debootstrap systemd-container dpkg-dev zstd iproute2 curl openssl)
 # cargo fetches the Sui framework sources from crates.io once (scripts/move/framework.ts); a
@@ -24,3 +26,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 bash "$(dirname "${BASH_SOURCE[0]}")/setup-prometheus.sh" >/dev/null
 bash "$(dirname "${BASH_SOURCE[0]}")/setup-alertmanager.sh" >/dev/null
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-postgresql.sh" >/dev/null
