@@ -9,10 +9,10 @@ import { caCertificatesSchema } from "./sui/ca";
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { DEFAULT_PAUSE_IMAGE, imageRefSchema, registriesSchema } from "./components/containerd-config";
+import { dnsNameSchema, ed25519PublicKeySchema, k3sVersionSchema, MIN_HEALTH_TIMEOUT_SECONDS, objectIdSchema as objectId, sha256Schema } from "./rules";
 
 export const PROJECT = "k3s-daas-fleet";
 
-const objectId = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
 const url = z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL");
 
 /** "1.5" SUI -> 1500000000n MIST, exactly (no floating point). */
@@ -24,7 +24,7 @@ export function suiToMist(sui: string): bigint {
 
 const hostSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name").max(63),
+    name: dnsNameSchema,
     address: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(22),
     // root, or a user with passwordless sudo (ubuntu, admin, debian on cloud images).
@@ -95,10 +95,10 @@ export const fleetConfigSchema = z
     k3s: z
       .object({
         serverUrl: z.string().regex(/^https:\/\/[^\s/]+:\d+\/?$/, "must be https://host:port"),
-        version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must look like v1.31.4+k3s1").default("v1.31.4+k3s1"),
+        version: k3sVersionSchema.default("v1.31.4+k3s1"),
         // A local mirror for air-gapped hosts; default: the official release of `version`.
         binUrl: z.string().regex(/^(https?|file):\/\/\S+$/, "must be an http(s) or file URL").optional(),
-        binSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        binSha256: sha256Schema.optional(),
         extraArgs: z.array(z.string()).default([]),
         // The sandbox image containerd runs every pod with (k3s's default for these releases).
         pauseImage: imageRefSchema.default(DEFAULT_PAUSE_IMAGE),
@@ -126,10 +126,10 @@ export const fleetConfigSchema = z
       .default(9443),
     controlPlaneEndpoint: url.optional(),
     // The control plane's reply-signing key, pinned in the agents (base64 ed25519).
-    controlPlanePublicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be a base64 ed25519 public key (as the NautilusRegistry publishes it)").optional(),
+    controlPlanePublicKey: ed25519PublicKeySchema.optional(),
     heartbeatIntervalMs: z.number().int().min(1000).default(30_000),
     // Public halves of the operator keys whose signed POSTs the agents obey (agent/README.md).
-    operatorKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, "must be base64 ed25519 public keys (node agent.js operator-keygen)")).max(16).default([]),
+    operatorKeys: z.array(ed25519PublicKeySchema).max(16).default([]),
     parallelism: z.number().int().min(1).default(4),
     // Workers out of service at once while an up changes what runs on them (k3s, agent, Node).
     maxUnavailable: z.number().int().min(1).default(1),
@@ -141,7 +141,7 @@ export const fleetConfigSchema = z
     allowWalletMigration: z.boolean().default(false),
     allowUnreachableHost: z.boolean().default(false),
     removeContainerRuntime: z.boolean().default(false),
-    healthTimeoutSeconds: z.number().int().min(5).default(180),
+    healthTimeoutSeconds: z.number().int().min(MIN_HEALTH_TIMEOUT_SECONDS).default(180),
     hosts: z.array(hostSchema).min(1, "must list at least one host"),
   })
   .strict()

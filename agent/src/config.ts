@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { rpcHeaderProblems, rpcUrlCredentialProblem } from "../../src/sui/headers";
 import { caCertificatesSchema } from "../../src/sui/ca";
+import { dnsNameSchema as dnsName, ED25519_PUBLIC_KEY_B64, objectIdSchema as objectId } from "../../src/rules";
 
 // Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
 // The original listened on 10250 and collided with the kubelet.
@@ -11,7 +12,6 @@ export const RESERVED_PORTS: ReadonlySet<number> = new Set([
   10257, 10259, 51820, 51821,
 ]);
 
-const objectId = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
 const absPath = z.string().regex(/^\//, "must be an absolute path");
 const port = z
   .number()
@@ -19,11 +19,10 @@ const port = z
   .min(0)
   .max(65535)
   .refine((p) => !RESERVED_PORTS.has(p), (p) => ({ message: `port ${p} is reserved for k3s/kubelet` }));
-const dnsName = z.string().min(1).max(63).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name");
 const durationMs = (def: number, min = 10) => z.number().int().min(min).default(def);
 const ed25519PublicKey = z
   .string()
-  .regex(/^[A-Za-z0-9+/]{43}=$/, "must be a base64 raw 32-byte ed25519 public key (as `node agent.js operator-keygen` prints)");
+  .regex(ED25519_PUBLIC_KEY_B64, "must be a base64 raw 32-byte ed25519 public key (as `node agent.js operator-keygen` prints)");
 
 // No credentials in an RPC URL (user:password@, a query string): the URL is served by GET
 // /api/v1/config and sits in a world-readable file. A key goes in a headers file.

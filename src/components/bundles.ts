@@ -24,7 +24,7 @@ export function bundleSpecs(root: string): BundleSpec[] {
       name: "agent",
       entry: join(root, "agent/src/main.ts"),
       outfile: join(root, "dist/agent/agent.js"),
-      sources: [join(root, "agent/src"), join(root, "src/sui")],
+      sources: [join(root, "agent/src"), join(root, "src/sui"), join(root, "src/rules.ts")],
       packagesExternal: false, // one file that runs with Node and nothing else installed
       minify: true,
     },
@@ -32,13 +32,15 @@ export function bundleSpecs(root: string): BundleSpec[] {
       name: "provider runtime",
       entry: join(root, "src/components/runtime/index.ts"),
       outfile: join(root, "node_modules/k3s-daas-fleet-runtime/index.js"),
-      sources: [join(root, "src/components/runtime"), join(root, "src/sui")],
+      sources: [join(root, "src/components/runtime"), join(root, "src/sui"), join(root, "src/rules.ts")],
       packagesExternal: true,
     },
   ];
 }
 
+/** A source: a directory (every file under it) or one file. */
 function files(dir: string): string[] {
+  if (statSync(dir).isFile()) return [dir];
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
     .map((f) => join(dir, f))
     .filter((f) => statSync(f).isFile())

@@ -15,6 +15,7 @@ import { rpcHeaderProblems, rpcHeadersKey, rpcUrlCredentialProblem, sameOrigin }
 import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
 import * as ctrd from "./containerd-config";
+import { DNS1123, ED25519_PUBLIC_KEY_B64, K3S_VERSION, MIN_HEALTH_TIMEOUT_SECONDS, OBJECT_ID, SHA256_HEX } from "../rules";
 
 /** SSH access to one host. */
 export interface HostConnection {
@@ -182,12 +183,9 @@ export interface StakedWorkerArgs {
   readonly allowWalletMigration?: boolean;
 }
 
-const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
-/** A k3s release name, as `k3s --version` prints it. */
-export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+export { K3S_VERSION } from "../rules";
 /** A Node release the agent can run on: 22.x or later, as the npm registry names it. */
 export const NODE_VERSION = /^(2[2-9]|[3-9]\d|\d{3,})\.\d+\.\d+$/;
-const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
 /** Ports of k3s and the kubelet; the agent's API never takes one (the original used 10250). */
 export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
 
@@ -228,7 +226,7 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 1 + confirm.length)) {
     errs.push(`network.confirmQuorum must be a whole number from 1 to ${1 + confirm.length} (agentRpcUrl plus ${confirm.length} confirmRpcUrls)`);
   }
-  if (a.controlPlanePublicKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(a.controlPlanePublicKey)) errs.push("controlPlanePublicKey must be a base64 ed25519 public key (as the NautilusRegistry publishes it)");
+  if (a.controlPlanePublicKey !== undefined && !ED25519_PUBLIC_KEY_B64.test(a.controlPlanePublicKey)) errs.push("controlPlanePublicKey must be a base64 ed25519 public key (as the NautilusRegistry publishes it)");
   if (a.network?.rpcCaCertificates !== undefined) errs.push(...caCertificateProblems(a.network.rpcCaCertificates).map((p) => `network.rpcCaCertificates ${p}`));
   if (typeof a.stakeMist !== "bigint" || a.stakeMist <= 0n) errs.push("stakeMist must be a positive amount of MIST");
   if (!/^https:\/\/[A-Za-z0-9.:\[\]-]+:\d+\/?$/.test(a.k3sServerUrl)) errs.push("k3sServerUrl must be https://host:port");
@@ -239,10 +237,10 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   }
   if (a.heartbeatIntervalMs !== undefined && (!Number.isInteger(a.heartbeatIntervalMs) || a.heartbeatIntervalMs < 1000)) errs.push("heartbeatIntervalMs must be a whole number of at least 1000");
   for (const [i, k] of (a.agentOperatorKeys ?? []).entries()) {
-    if (!/^[A-Za-z0-9+/]{43}=$/.test(k)) errs.push(`agentOperatorKeys[${i}] must be a base64 ed25519 public key (node agent.js operator-keygen)`);
+    if (!ED25519_PUBLIC_KEY_B64.test(k)) errs.push(`agentOperatorKeys[${i}] must be a base64 ed25519 public key (node agent.js operator-keygen)`);
   }
-  if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < 1)) errs.push("healthTimeoutSeconds must be a positive whole number");
-  if (a.k3sBinSha256 !== undefined && !/^[0-9a-f]{64}$/.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
+  if (a.healthTimeoutSeconds !== undefined && (!Number.isInteger(a.healthTimeoutSeconds) || a.healthTimeoutSeconds < MIN_HEALTH_TIMEOUT_SECONDS)) errs.push(`healthTimeoutSeconds must be a whole number of at least ${MIN_HEALTH_TIMEOUT_SECONDS}`);
+  if (a.k3sBinSha256 !== undefined && !SHA256_HEX.test(a.k3sBinSha256)) errs.push("k3sBinSha256 must be 64 lower-case hex characters");
   if (a.k3sBinUrl.startsWith("http://") && a.k3sBinSha256 === undefined) {
     errs.push("k3sBinSha256 is required when k3sBinUrl is plain http: without it anyone on the path could replace the k3s every host runs as root");
   }

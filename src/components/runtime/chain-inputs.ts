@@ -3,13 +3,10 @@
 import { z } from "zod";
 import { rpcHeadersKey, rpcHeadersSchema } from "../../sui/headers";
 import { caCertificatesSchema } from "../../sui/ca";
+import { dnsNameSchema, objectIdSchema } from "../../rules";
 
-export const objectIdSchema = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, "must be a 0x-prefixed Sui object id");
-export const nodeIdSchema = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be a DNS-1123 name (lower-case letters, digits, '-' and '.')");
+export { objectIdSchema };
+export const nodeIdSchema = dnsNameSchema;
 
 export const chainInputsShape = {
   rpcUrl: z.string().url("must be an http(s) URL"),

@@ -1,0 +1,24 @@
+// The shapes every part of the project checks the same way, defined once: the stack config
+// (src/config.ts), the components' argument checks (staked-worker.ts), the dynamic providers'
+// input schemas (runtime/chain-inputs.ts) and the agent's config (agent/src/config.ts). Regexes
+// for the places that test by hand, zod schemas (with the one message) for the rest.
+import { z } from "zod";
+
+/** A Sui object id or address: 0x and up to 64 hex digits (leading zeros may be left out). */
+export const OBJECT_ID = /^0x[0-9a-fA-F]{1,64}$/;
+/** A node id / Kubernetes node name / host name: DNS-1123, at most 63 characters. */
+export const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+/** A raw 32-byte ed25519 public key in standard base64 (operator keys, the control plane's key). */
+export const ED25519_PUBLIC_KEY_B64 = /^[A-Za-z0-9+/]{43}=$/;
+/** A sha256 digest as lower-case hex. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A k3s release name, as `k3s --version` prints it. */
+export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+
+export const objectIdSchema = z.string().regex(OBJECT_ID, "must be a 0x-prefixed Sui object id");
+export const dnsNameSchema = z.string().min(1).max(63).regex(DNS1123, "must be a DNS-1123 name (lower-case letters, digits, '-' and '.')");
+export const ed25519PublicKeySchema = z.string().regex(ED25519_PUBLIC_KEY_B64, "must be a base64 ed25519 public key (32 bytes: 43 characters and '=')");
+export const sha256Schema = z.string().regex(SHA256_HEX, "must be 64 lower-case hex characters (a sha256)");
+export const k3sVersionSchema = z.string().regex(K3S_VERSION, "must look like v1.31.4+k3s1");
+/** The least `healthTimeoutSeconds` anywhere: a worker gets at least this long to come up. */
+export const MIN_HEALTH_TIMEOUT_SECONDS = 5;
