@@ -44,6 +44,12 @@ export interface StartDevnetOptions {
    * does. Default 250; 0 disables (checkpoints only after transactions and epoch changes).
    */
   checkpointIntervalMs?: number;
+  /**
+   * Checkpoints kept, as a pruning full node keeps the recent ones (see ChainOptions): older ones
+   * answer NOT_FOUND and GetServiceInfo's lowest_available_checkpoint advances. Default 100,000
+   * (~7 h at 250 ms); 0 or Infinity keeps all.
+   */
+  checkpointRetention?: number;
   /** If set, devnet.json is written here (0600). */
   stateDir?: string;
   /**
@@ -142,6 +148,7 @@ export async function startDevnet(opts: StartDevnetOptions = {}): Promise<Devnet
     minStakeMist: opts.minStakeMist,
     faucetAmountMist: opts.faucetAmountMist,
     checkpointIntervalMs: opts.checkpointIntervalMs,
+    checkpointRetention: opts.checkpointRetention,
   };
   const chain = new Chain(chainOpts);
 

@@ -33,9 +33,18 @@ export interface ChainOptions {
    * when something happens, as before.
    */
   checkpointIntervalMs?: number;
+  /**
+   * Checkpoints kept, as a pruning full node keeps the recent ones: older ones are forgotten
+   * (GetCheckpoint answers NOT_FOUND, GetServiceInfo's lowest_available_checkpoint says where the
+   * kept ones start); past epochs keep their first and last checkpoint numbers, and transactions,
+   * events and objects are kept whatever their checkpoint. Default 100,000 (~7 h at 250 ms, ~28
+   * MB); 0 or Infinity keeps every checkpoint.
+   */
+  checkpointRetention?: number;
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
+export const DEFAULT_CHECKPOINT_RETENTION = 100_000;
 
 export interface TxRecord {
   digest: string;
@@ -57,32 +66,78 @@ export interface CheckpointRecord {
   networkTotalTransactions: bigint;
 }
 
+/** An epoch's span in the log: its first and last checkpoint numbers and when it started. */
+export interface EpochSpan {
+  first: bigint;
+  last: bigint;
+  /** The timestamp of its first checkpoint (the epoch change's). */
+  startMs: number;
+}
+
 /**
  * The chain's checkpoints, numbered from 0 without gaps, with what lookups need kept beside them
- * (an index by digest, each epoch's first and last checkpoint), so that no lookup scans the log:
- * a devnet cutting a checkpoint every 250 ms gains ~345,000 a day, and a dev stack left up for
- * days must answer GetEpoch (which every client's transaction build asks) as fast as on its
- * first day. The records are reachable only through these lookups; `visited` counts the records
- * they have read (test/chain/full-node.test.ts shows it does not grow with the log).
+ * (an index by digest, each epoch's first and last checkpoint number), so that no lookup scans
+ * the log: a devnet cutting a checkpoint every 250 ms gains ~345,000 a day, and a dev stack left
+ * up for days must answer GetEpoch (which every client's transaction build asks) as fast as on
+ * its first day. Only the last `retention` checkpoints are kept, as a pruning full node keeps
+ * them: each push beyond it drops the oldest record and its digest (O(1), the array compacted
+ * only once the dropped part outgrows the kept one); `lowest` is the first one kept. The epoch
+ * index keeps numbers, not records, so past epochs answer after their checkpoints are gone.
+ * The records are reachable only through these lookups; `visited` counts the records (and epoch
+ * entries) they have read (test/chain/full-node.test.ts shows it does not grow with the log).
  */
 export class CheckpointLog {
-  private readonly records: CheckpointRecord[] = [];
+  /** records[head..] are the kept checkpoints, `lowest` first; below head, dropped slots. */
+  private records: (CheckpointRecord | undefined)[] = [];
+  private head = 0;
+  private first = 0n;
   private readonly digests = new Map<string, CheckpointRecord>();
-  private readonly epochs = new Map<bigint, { first: CheckpointRecord; last: CheckpointRecord }>();
+  private readonly epochs = new Map<bigint, EpochSpan>();
+  /** Checkpoints kept (Infinity: all). */
+  readonly retention: number;
   /** Records read by lookups since the log was made. */
   visited = 0;
 
+  /** `retention`: checkpoints kept; 0 or Infinity keeps all. */
+  constructor(retention = Infinity) {
+    if (!(retention === Infinity || (Number.isSafeInteger(retention) && retention >= 0))) {
+      throw new Error(`checkpointRetention must be a whole number of checkpoints (0 or Infinity: keep all), not ${retention}`);
+    }
+    this.retention = retention === 0 ? Infinity : retention;
+  }
+
   push(cp: CheckpointRecord): void {
-    if (cp.sequenceNumber !== BigInt(this.records.length)) throw new Error(`checkpoint ${cp.sequenceNumber} out of sequence (next is ${this.records.length})`);
+    const next = this.first + BigInt(this.length);
+    if (cp.sequenceNumber !== next) throw new Error(`checkpoint ${cp.sequenceNumber} out of sequence (next is ${next})`);
     this.records.push(cp);
     this.digests.set(cp.digest, cp);
     const e = this.epochs.get(cp.epoch);
-    if (e) e.last = cp;
-    else this.epochs.set(cp.epoch, { first: cp, last: cp });
+    if (e) e.last = cp.sequenceNumber;
+    else this.epochs.set(cp.epoch, { first: cp.sequenceNumber, last: cp.sequenceNumber, startMs: cp.timestampMs });
+    if (this.length > this.retention) this.dropOldest();
   }
 
+  private dropOldest(): void {
+    const old = this.records[this.head]!;
+    this.records[this.head] = undefined;
+    this.head += 1;
+    this.first += 1n;
+    this.digests.delete(old.digest);
+    // Compact once the dropped slots outnumber the kept ones: a copy of n records every n drops.
+    if (this.head >= 1024 && this.head * 2 >= this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Checkpoints kept (at most `retention`). */
   get length(): number {
-    return this.records.length;
+    return this.records.length - this.head;
+  }
+
+  /** The lowest checkpoint kept (GetServiceInfo's lowest_available_checkpoint). */
+  get lowest(): bigint {
+    return this.first;
   }
 
   private seen<T extends CheckpointRecord | undefined>(cp: T): T {
@@ -94,19 +149,23 @@ export class CheckpointLog {
     return this.seen(this.records[this.records.length - 1]!);
   }
 
-  /** The checkpoint with this sequence number (checkpoint n is the n-th). */
+  /** The checkpoint with this sequence number; undefined for a future one or one dropped. */
   at(seq: bigint): CheckpointRecord | undefined {
-    return seq < 0n || seq >= BigInt(this.records.length) ? undefined : this.seen(this.records[Number(seq)]);
+    if (seq < this.first || seq >= this.first + BigInt(this.length)) return undefined;
+    return this.seen(this.records[this.head + Number(seq - this.first)]);
   }
 
   byDigest(digest: string): CheckpointRecord | undefined {
     return this.seen(this.digests.get(digest));
   }
 
-  /** The first and last checkpoint of an epoch; undefined for one without checkpoints (a skipped epoch, a future one). */
-  epoch(epoch: bigint): { first: CheckpointRecord; last: CheckpointRecord } | undefined {
+  /**
+   * The first and last checkpoint numbers of an epoch (kept after its checkpoints are dropped);
+   * undefined for one without checkpoints (a skipped epoch, a future one).
+   */
+  epoch(epoch: bigint): Readonly<EpochSpan> | undefined {
     const e = this.epochs.get(epoch);
-    if (e) this.visited += 2;
+    if (e) this.visited += 1;
     return e;
   }
 }
@@ -120,7 +179,7 @@ export class Chain {
   readonly txs = new Map<string, TxRecord>();
   readonly txOrder: string[] = [];
   readonly events: Record<string, unknown>[] = [];
-  readonly checkpoints = new CheckpointLog();
+  readonly checkpoints: CheckpointLog;
   epoch = 0n;
   epochStartMs = Date.now();
   readonly referenceGasPrice = REFERENCE_GAS_PRICE;
@@ -140,6 +199,7 @@ export class Chain {
 
   constructor(opts: ChainOptions = {}) {
     this.faucetAmountMist = opts.faucetAmountMist ?? 1_000n * 1_000_000_000n;
+    this.checkpoints = new CheckpointLog(opts.checkpointRetention ?? DEFAULT_CHECKPOINT_RETENTION);
     // A fresh chain per start: checkpoint 0's digest (the chain id) is random.
     const genesisDigest = toBase58(randomBytes(32));
     this.chainId = genesisDigest;

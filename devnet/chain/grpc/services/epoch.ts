@@ -8,17 +8,19 @@ export const PROTOCOL_VERSION = 90n;
 export const EPOCH_DURATION_MS = 86_400_000n;
 
 export function epochProto(chain: Chain, epoch: bigint) {
-  // Looked up by epoch, never scanned: a long-running devnet has hundreds of thousands of checkpoints.
-  const cps = chain.checkpoints.epoch(epoch);
+  // Looked up by epoch, never scanned: a long-running devnet has hundreds of thousands of
+  // checkpoints. The epoch index keeps numbers, so a past epoch answers after its checkpoints
+  // are pruned, as a node's epoch index does.
+  const span = chain.checkpoints.epoch(epoch);
   const current = epoch === chain.epoch;
-  const startMs = current ? chain.epochStartMs : cps?.first.timestampMs ?? chain.epochStartMs;
-  const next = chain.checkpoints.epoch(epoch + 1n)?.first;
+  const startMs = current ? chain.epochStartMs : span?.startMs ?? chain.epochStartMs;
+  const next = chain.checkpoints.epoch(epoch + 1n);
   return GrpcTypes.Epoch.create({
     epoch,
-    firstCheckpoint: cps?.first.sequenceNumber,
-    lastCheckpoint: current ? undefined : cps?.last.sequenceNumber,
+    firstCheckpoint: span?.first,
+    lastCheckpoint: current ? undefined : span?.last,
     start: timestamp(startMs),
-    end: next ? timestamp(next.timestampMs) : undefined,
+    end: next ? timestamp(next.startMs) : undefined,
     referenceGasPrice: chain.referenceGasPrice,
     protocolConfig: {
       protocolVersion: PROTOCOL_VERSION,

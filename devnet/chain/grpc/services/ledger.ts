@@ -84,6 +84,8 @@ function eventKeyOf(cursor: Uint8Array | undefined, which: string): bigint | und
 
 function eventProto(chain: Chain, rec: TxRecord, index: number) {
   const e = rec.outcome.events[index]!;
+  // Each of the devnet's transactions has a checkpoint of its own, so the index is 0 also when
+  // that checkpoint has been pruned.
   const cp = chain.checkpoints.at(rec.checkpoint);
   return GrpcTypes.Event.create({
     packageId: e.packageId, module: e.transactionModule, sender: e.sender, eventType: e.type,
@@ -99,7 +101,10 @@ export const ledgerService: ServiceImpl = {
     // Transactions in execution order (or reverse), filtered, bounded by a checkpoint range and
     // by exclusive cursors, as ListEvents: every frame has a watermark; the limit-th item's frame
     // ends the stream with ITEM_LIMIT, otherwise a last frame without an item says why the scan
-    // stopped (sui-rpc-api list_transactions.rs).
+    // stopped (sui-rpc-api list_transactions.rs). Transactions whose checkpoints are pruned are
+    // still listed (ListEvents too): the devnet keeps every transaction and its events (see
+    // ChainOptions.checkpointRetention), where a node clamps an open scan to its lowest available
+    // checkpoint and refuses an explicit bound below it (OUT_OF_RANGE).
     ListTransactions: async (chain, req, send) => {
       const { start, end, inRange } = checkpointRange(req);
       const matches = transactionMatcher(req.filter as TransactionFilter | undefined);
@@ -187,9 +192,12 @@ export const ledgerService: ServiceImpl = {
   unary: {
     GetServiceInfo: (chain) => {
       const last = chain.latestCheckpoint();
+      // As a node (get_service_info.rs): the lowest checkpoint not yet pruned, and the same for the
+      // deprecated objects watermark.
+      const lowest = chain.checkpoints.lowest;
       return {
         chainId: chain.chainId, chain: "localnet", epoch: chain.epoch, checkpointHeight: last.sequenceNumber,
-        timestamp: timestamp(last.timestampMs), lowestAvailableCheckpoint: 0n, lowestAvailableCheckpointObjects: 0n,
+        timestamp: timestamp(last.timestampMs), lowestAvailableCheckpoint: lowest, lowestAvailableCheckpointObjects: lowest,
         server: "k3s-daas-devnet",
       };
     },
@@ -233,6 +241,10 @@ export const ledgerService: ServiceImpl = {
       const cp = id.oneofKind === "sequenceNumber" ? chain.checkpoints.at(id.sequenceNumber!)
         : id.oneofKind === "digest" ? chain.checkpoints.byDigest(id.digest!)
           : chain.latestCheckpoint();
+      // A future checkpoint, an unknown digest and a pruned one alike: NOT_FOUND "Checkpoint <n or
+      // digest> not found", the node's CheckpointNotFoundError (get_checkpoint.rs). A node keeps a
+      // pruned checkpoint's summary by number (answering a summary-only read mask) but not its
+      // contents, transactions or digest index; the devnet forgets the whole record.
       if (!cp) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Checkpoint ${String(id.sequenceNumber ?? id.digest)} not found`);
       return { checkpoint: masked(GrpcTypes.Checkpoint, checkpointProto(chain, cp), pathsOrDefault(req.readMask, CHECKPOINT_DEFAULT)) };
     },
