@@ -57,6 +57,7 @@ export class WorkerFleet extends pulumi.ComponentResource {
    * What each worker has cost and holds, and the totals, read from the chain at the end of every
    * `up` (the wallet's transactions: gas from their effects, stake moved from their events).
    * Undefined in `preview`. The withdrawal of a worker removed by this `up` is counted by the next.
+   * The history is what the RPC node serves: one that prunes old transactions gives partial sums.
    */
   readonly money: pulumi.Output<FleetMoney | undefined>;
 
