@@ -5,7 +5,7 @@
 // all-or-nothing commands (a failure keeps only the gas charge), owned inputs always bumped to
 // the lamport version, shared objects versioned at execution.
 import { bcs } from "@mysten/sui/bcs";
-import { deriveDynamicFieldID, fromBase58, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
+import { deriveDynamicFieldID, fromBase58, fromHex, normalizeStructTag, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { TransactionDataBuilder } from "@mysten/sui/transactions";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { toHex } from "@mysten/bcs";
@@ -16,11 +16,11 @@ import {
 import {
   DRY_RUN_GAS_COIN_VALUE, MAX_GAS_BUDGET, computationCost, minGasBudget, rebateOf, storageCostOf,
 } from "./gas.js";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, K3S_READ_FUNCTIONS, type FunctionSig, type Param } from "./signatures.js";
+import { K3S_FUNCTIONS, K3S_READ_FUNCTIONS, type FunctionSig, type Param } from "./signatures.js";
 import * as model from "./model.js";
 import { compiledFunction, type NormalizedType } from "./compiled.js";
-import { typeTagOf, valueBcs } from "./objects.js";
-import { readFrameworkPackage } from "../../scripts/move/framework.js";
+import { typeOfTag, typeTagOf, valueBcs } from "./objects.js";
+import { FW, STD, abilitiesOf, frameworkAbortCode, frameworkFunction, frameworkFunctionIndex, frameworkModule, frameworkSource } from "./framework.js";
 
 export interface ChainView {
   get(id: string): StoredObject | undefined;
@@ -45,9 +45,9 @@ export class TxRejected extends Error {
  * of a function that does not exist: the devnet says plainly that it is its own limit.
  */
 export class NotModelled extends TxRejected {
-  constructor(readonly target: string) {
-    super(`${target} exists, but the k3s-daas devnet does not model it: the devnet executes only the k3s_daas package's ` +
-      `functions and its read accessors, and from the framework ${FRAMEWORK_FUNCTIONS.map((f) => `0x2::${f.module}::${f.name}`).join(", ")}`);
+  constructor(readonly target: string, detail?: string) {
+    super(`${target} exists, but the k3s-daas devnet does not model it${detail ? ` (${detail})` : ""}: the devnet executes only the k3s_daas package's ` +
+      `functions and its read accessors, and from the framework ${MODELLED_FRAMEWORK_FUNCTIONS.map((f) => `0x2::${f}`).join(", ")}`);
   }
 }
 
@@ -85,6 +85,8 @@ export interface ExecOutcome {
 type TxData = ReturnType<typeof bcs.TransactionData.parse>;
 type Arg = { GasCoin?: true | null; Input?: number; Result?: number; NestedResult?: [number, number] };
 type Val = { t: "obj"; id: string } | { t: "pure"; bytes: Uint8Array } | { t: "addr"; v: string } | { t: "u64"; v: bigint }
+  /** A result slot whose value (a Balance) was moved into a later command. */
+  | { t: "moved" }
   /** A value a read accessor returned: its compiled type and its BCS. */
   | { t: "value"; type: NormalizedType; bytes: Uint8Array };
 
@@ -111,6 +113,7 @@ class ExecFailure extends Error {
 const DELETED_DIGEST = "7gyGAp71YXQRoxmFBaHxofQXAipvgHyBKPyxmdSJxyvz"; // base58 of 32 x 0x63, Sui's OBJECT_DIGEST_DELETED
 const ZERO_ADDRESS = normalizeSuiAddress("0x0");
 const ZERO_DIGEST = "11111111111111111111111111111111";
+const CLOCK_ID = normalizeSuiAddress("0x6");
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -198,6 +201,8 @@ export function executeTransaction(view: ChainView, txBytes: Uint8Array, opts: {
       else if (obj.owner.Shared.initialSharedVersion !== BigInt(o.SharedObject.initialSharedVersion)) problems.push(`Shared object ${id} has initial shared version ${obj.owner.Shared.initialSharedVersion}, not ${o.SharedObject.initialSharedVersion}`);
       if (seen.has(id)) problems.push(`Object ID ${id} is used twice in the transaction inputs`);
       seen.add(id);
+      // Sui: the Clock is only ever read (ImmutableParameterExpectedError).
+      if (id === CLOCK_ID && o.SharedObject.mutable) problems.push(`Mutable parameter provided, immutable parameter expected: the Clock ${id} can only be passed by immutable reference`);
       sharedMutability.set(id, o.SharedObject.mutable);
       inputObjs.push(obj && "Shared" in obj.owner ? obj : null);
     } else {
@@ -346,6 +351,14 @@ class Workspace implements model.MoveCtx {
   destroy(obj: StoredObject) {
     this.byId(obj.id).deleted = true;
   }
+  freeze(obj: StoredObject) {
+    const w = this.byId(obj.id);
+    obj.owner = { Immutable: true };
+    w.ownerSet = true;
+  }
+  isNew(obj: StoredObject): boolean {
+    return this.byId(obj.id).created;
+  }
   emit(module: string, eventName: string, fields: Record<string, unknown>) {
     // BCS and JSON from the compiled event struct: field order and types are move/'s.
     const { bcs: bytes, parsedJson } = encodeEvent(module, eventName, fields);
@@ -433,6 +446,13 @@ class CommandRunner {
       this.results.push(vals);
       this.ws.commandResults.push({ returnValues: vals.map((v) => this.output(v)), mutatedByRef });
     });
+    // Sui: a value without `drop` (a Balance) still held at the end is an error.
+    this.results.forEach((r, resultIdx) => r.forEach((v, secondaryIdx) => {
+      if (v.t === "value" && !abilitiesOf(v.type).includes("Drop")) {
+        throw new ExecFailure({ UnusedValueWithoutDrop: { resultIdx, secondaryIdx } },
+          `UnusedValueWithoutDrop { result_idx: ${resultIdx}, secondary_idx: ${secondaryIdx} }`, null);
+      }
+    }));
   }
 
   /** A command's result as a simulation reports it: its type and BCS. */
@@ -456,11 +476,13 @@ class CommandRunner {
     if (a.Result !== undefined && a.Result !== null) {
       const r = this.results[a.Result];
       if (!r || r.length !== 1) throw argErr(cmd, 0, "InvalidResultArity");
+      if (r[0]!.t === "moved") throw argErr(cmd, 0, "ArgumentWithoutValue");
       return r[0]!;
     }
     if (a.NestedResult) {
       const v = this.results[a.NestedResult[0]]?.[a.NestedResult[1]];
       if (!v) throw argErr(cmd, 0, "SecondaryIndexOutOfBounds");
+      if (v.t === "moved") throw argErr(cmd, 0, "ArgumentWithoutValue");
       return v;
     }
     throw argErr(cmd, 0, "IndexOutOfBounds");
@@ -546,7 +568,8 @@ class CommandRunner {
   private moveCall(mc: { package: string; module: string; function: string; arguments: Arg[] }, i: number, mutatedByRef: CommandResultOut["mutatedByRef"]): Val[] {
     const pkg = normalizeSuiAddress(mc.package);
     const isFramework = pkg === normalizeSuiAddress("0x2");
-    const table = isFramework ? FRAMEWORK_FUNCTIONS : pkg === this.view.packageId ? [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS] : null;
+    if (isFramework || pkg === STD) return this.frameworkCall(pkg, mc, i, mutatedByRef);
+    const table = pkg === this.view.packageId ? [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS] : null;
     const sig: FunctionSig | undefined = table?.find((f) => f.module === mc.module && f.name === mc.function);
     if (!sig) {
       if (publishedFunction(this.view.packageId, pkg, mc.module, mc.function)) throw new NotModelled(`${pkg === normalizeSuiAddress("0x1") || isFramework ? `0x${pkg.replace(/^0x0*/, "")}` : pkg}::${mc.module}::${mc.function}`);
@@ -579,7 +602,7 @@ class CommandRunner {
         const out = read(ws, A);
         return sig.valueReturns.map((t, k) => ({ t: "value" as const, type: t, bytes: valueBcs(t, out[k], `${key} return ${k}`) }));
       }
-      const impl = isFramework ? FRAMEWORK_CALLS[key] : PACKAGE_CALLS[key];
+      const impl = PACKAGE_CALLS[key];
       if (impl) {
         const out = impl(ws, A);
         byRef();
@@ -599,6 +622,139 @@ class CommandRunner {
     }
     throw new NotModelled(`${pkg}::${mc.module}::${mc.function}`);
   }
+
+  /** Where a Result/NestedResult argument lives (to move a value out of it, or write a &mut back). */
+  private slotOf(a: Arg): [number, number] | null {
+    if (a.Result !== undefined && a.Result !== null) return [a.Result, 0];
+    if (a.NestedResult) return a.NestedResult;
+    return null;
+  }
+
+  /**
+   * A call of a framework function: its signature from the framework's source (framework.ts),
+   * instantiated with the call's type arguments; every argument checked against it (type,
+   * by value or by reference); its model (FRAMEWORK_CALLS); the results encoded by the return
+   * types. Functions without a model are refused plainly (NotModelled).
+   */
+  private frameworkCall(pkg: string, mc: { module: string; function: string; typeArguments?: string[]; arguments: Arg[] }, i: number,
+    mutatedByRef: CommandResultOut["mutatedByRef"]): Val[] {
+    const short = `0x${pkg.replace(/^0x0*/, "")}::${mc.module}::${mc.function}`;
+    const key = `${mc.module}::${mc.function}`;
+    const fn = frameworkFunction(pkg, mc.module, mc.function);
+    const impl = pkg === FW ? FRAMEWORK_CALLS[key] : undefined;
+    if (!fn || !impl) {
+      if (publishedFunction(this.view.packageId, pkg, mc.module, mc.function)) throw new NotModelled(short);
+      throw new ExecFailure({ FunctionNotFound: true }, `FunctionNotFound in command ${i}`, i);
+    }
+    let typeArgs: NormalizedType[];
+    try {
+      typeArgs = (mc.typeArguments ?? []).map((t) => typeOfTag(t));
+    } catch {
+      throw new ExecFailure({ TypeArgumentError: { argumentIdx: 0, kind: { TypeNotFound: true } } }, `TypeArgumentError { argument_idx: 0, kind: TypeNotFound } in command ${i}`, i);
+    }
+    if (typeArgs.length !== fn.typeParameters.length) throw new ExecFailure({ TypeArityMismatch: true }, `TypeArityMismatch in command ${i}`, i);
+    fn.typeParameters.forEach((tp, k) => {
+      const have = abilitiesOf(typeArgs[k]!);
+      if (!tp.abilities.every((a) => have.includes(a))) {
+        throw new ExecFailure({ TypeArgumentError: { argumentIdx: k, kind: { ConstraintNotSatisfied: true } } },
+          `TypeArgumentError { argument_idx: ${k}, kind: ConstraintNotSatisfied } in command ${i}`, i);
+      }
+    });
+    // The devnet's coins and balances are SUI's: Coin<T>/Balance<T> of another T are not modelled.
+    if ((mc.module === "coin" || mc.module === "balance") && typeTagOf(typeArgs[0]!, this.view.packageId) !== SUI_TYPE_TAG) {
+      throw new NotModelled(short, `the devnet models coin and balance functions at T = 0x2::sui::SUI only, not ${mc.typeArguments?.[0]}`);
+    }
+    const inst = (t: NormalizedType): NormalizedType => instantiate(t, typeArgs);
+    const isCtx = (t: NormalizedType) => {
+      const inner = typeof t === "object" && ("Reference" in t || "MutableReference" in t) ? ("Reference" in t ? t.Reference : t.MutableReference) : t;
+      return typeof inner === "object" && "Struct" in inner && inner.Struct.address === FW && inner.Struct.module === "tx_context" && inner.Struct.name === "TxContext";
+    };
+    const params = fn.parameters.filter((t) => !isCtx(t)).map(inst);
+    if (mc.arguments.length !== params.length) throw new ExecFailure({ ArityMismatch: true }, `ArityMismatch in command ${i}`, i);
+    const ws = this.ws;
+    type Cell = { value: bigint; type: NormalizedType; slot: [number, number] | null };
+    const args = mc.arguments.map((a, k): unknown => {
+      const p = params[k]!;
+      const ref = typeof p === "object" && "Reference" in p ? "imm" : typeof p === "object" && "MutableReference" in p ? "mut" : "val";
+      const inner = typeof p === "object" && "Reference" in p ? p.Reference : typeof p === "object" && "MutableReference" in p ? p.MutableReference : p;
+      if (inner === "U64") return this.pure(this.arg(a, i), i, k, { kind: "u64" });
+      if (inner === "Address") return this.pure(this.arg(a, i), i, k, { kind: "address" });
+      const v = this.arg(a, i);
+      const want = typeTagOf(inner, this.view.packageId);
+      if (v.t === "obj") {
+        const w = ws.byId(v.id);
+        if (w.deleted) throw argErr(i, k, "ArgumentWithoutValue");
+        if (normalizeStructTag(w.obj.type) !== normalizeStructTag(want)) throw argErr(i, k, "TypeMismatch");
+        if (ref !== "imm" && (w.readOnlyShared || w.immutableInput)) throw argErr(i, k, "InvalidObjectByMutRef");
+        if (ref === "val") {
+          if ("Shared" in w.obj.owner && !w.created) throw argErr(i, k, "InvalidObjectByValue");
+          if (w.obj.id === ws.gasId) throw argErr(i, k, "InvalidGasCoinUsage");
+        }
+        return w.obj;
+      }
+      if (v.t === "value" && typeTagOf(v.type, this.view.packageId) === want && isBalance(v.type)) {
+        const slot = this.slotOf(a);
+        if (ref === "val" && slot) this.results[slot[0]]![slot[1]] = { t: "moved" };
+        return { value: BigInt(bcs.u64().parse(v.bytes)), type: v.type, slot } satisfies Cell;
+      }
+      throw argErr(i, k, "TypeMismatch");
+    });
+    ws.currentModule = mc.module;
+    let out: unknown[];
+    try {
+      out = impl(ws, args);
+    } catch (e) {
+      if (e instanceof model.ArithmeticError) throw arithmeticFailure(e, FW, i);
+      if (!(e instanceof FrameworkAbort)) throw e;
+      const fnIndex = frameworkFunctionIndex(FW, e.module, e.functionName);
+      // The devnet holds no framework bytecode: the instruction offset is not known, and reads 0.
+      const text = `MoveAbort(MoveLocation { module: ModuleId { address: ${FW.slice(2)}, name: Identifier("${e.module}") }, function: ${fnIndex}, instruction: 0, function_name: Some("${e.functionName}") }, ${e.code}) in command ${i}`;
+      throw new ExecFailure(
+        { MoveAbort: [{ module: { address: FW, name: e.module }, function: fnIndex, instruction: 0, functionName: e.functionName }, BigInt(e.code)] },
+        text, i, { module_id: `${FW}::${e.module}`, function: e.functionName, error_code: e.code, line: null },
+      );
+    }
+    // What the call changed through &mut, written back to result slots, as a simulation reports it.
+    mc.arguments.forEach((a, k) => {
+      const p = params[k]!;
+      if (typeof p !== "object" || !("MutableReference" in p)) return;
+      const x = args[k] as StoredObject | Cell;
+      if ("fields" in x) { mutatedByRef.push({ argument: a, type: x.type, bcs: contentsBcs(x) }); return; }
+      const bytes = bcs.u64().serialize(x.value).toBytes();
+      if (x.slot) this.results[x.slot[0]]![x.slot[1]] = { t: "value", type: x.type, bytes };
+      mutatedByRef.push({ argument: a, type: typeTagOf(x.type, this.view.packageId), bcs: bytes });
+    });
+    return fn.return.map(inst).map((t, k): Val => {
+      const v = out[k];
+      if (v && typeof v === "object" && "fields" in v) return { t: "obj", id: (v as StoredObject).id };
+      return { t: "value", type: t, bytes: valueBcs(t, v, `${short} return ${k}`) };
+    });
+  }
+}
+
+const SUI_TYPE_TAG = `${FW}::sui::SUI`;
+
+function isBalance(t: NormalizedType): boolean {
+  return typeof t === "object" && "Struct" in t && t.Struct.address === FW && t.Struct.module === "balance" && t.Struct.name === "Balance";
+}
+
+function instantiate(t: NormalizedType, args: NormalizedType[]): NormalizedType {
+  if (typeof t === "string") return t;
+  if ("TypeParameter" in t) return args[t.TypeParameter]!;
+  if ("Vector" in t) return { Vector: instantiate(t.Vector, args) };
+  if ("Reference" in t) return { Reference: instantiate(t.Reference, args) };
+  if ("MutableReference" in t) return { MutableReference: instantiate(t.MutableReference, args) };
+  return { Struct: { ...t.Struct, typeArguments: t.Struct.typeArguments.map((a) => instantiate(a, args)) } };
+}
+
+/** An abort inside a framework function: its module, function and abort constant, the code read from the source. */
+class FrameworkAbort extends Error {
+  readonly code: number;
+  constructor(readonly module: string, readonly functionName: string, constant: string) {
+    const code = frameworkAbortCode(FW, module, constant);
+    super(`MoveAbort in sui::${module}::${functionName} with ${constant} (${code})`);
+    this.code = code;
+  }
 }
 
 /**
@@ -611,14 +767,8 @@ function publishedFunction(packageId: string, pkg: string, module: string, fn: s
     const f = compiledFunction(module, fn);
     return !!f && (f.visibility === "Public" || f.isEntry);
   }
-  const which = pkg === normalizeSuiAddress("0x2") ? "sui-framework" : pkg === normalizeSuiAddress("0x1") ? "move-stdlib" : null;
-  if (!which) return false;
-  let src: string | undefined;
-  try {
-    src = readFrameworkPackage(which)[`sources/${module}.move`];
-  } catch {
-    return false;
-  }
+  if (pkg !== FW && pkg !== STD) return false;
+  const src = frameworkModule(pkg, module) ? frameworkSource(pkg, module) : undefined;
   return !!src && new RegExp(`^\\s*(public\\s+(entry\\s+)?|entry\\s+)fun\\s+${fn}\\b`, "m").test(src);
 }
 
@@ -675,27 +825,74 @@ export const PACKAGE_CALLS: Record<string, Call> = {
   "k8s_gateway::set_registry": (ws, A) => { model.setRegistry(ws, A[0], A[1], A[2], A[3], A[4]); return []; },
 };
 
-const FRAMEWORK_CALLS: Record<string, Call> = {
-  "transfer::public_transfer": (ws, A) => { ws.transfer(A[0], A[1]); return []; },
+/**
+ * The model of the framework functions the devnet executes, as Sui's framework does them (the
+ * sources in ~/.cache/k3s-daas; framework.ts reads their signatures and abort codes from there).
+ * Arguments arrive type-checked against the instantiated signature: objects as StoredObject, a
+ * Balance as a cell { value } (written back when passed by &mut), u64 as bigint, address as a
+ * string. Results are encoded by the function's return types. Coin and balance functions run at
+ * T = SUI only (the devnet's only coin type).
+ */
+type Cell = { value: bigint };
+type FwCall = (ws: Workspace, A: unknown[]) => unknown[];
+const newCoin = (ws: Workspace, balance: bigint) => ws.create("Coin", "coin", { id: ws.freshId(), balance });
+/** sui::balance::split / join / destroy_zero on a u64 value, aborting and failing where they do. */
+const bal = {
+  split(value: bigint, amount: bigint): bigint {
+    if (value < amount) throw new FrameworkAbort("balance", "split", "ENotEnough");
+    return value - amount;
+  },
+  join(value: bigint, add: bigint): bigint {
+    const r = value + add;
+    if (r > model.U64_MAX) throw new model.ArithmeticError("staking", "", 0, "Add", { module: "balance", functionName: "join" });
+    return r;
+  },
+  destroyZero(value: bigint) {
+    if (value !== 0n) throw new FrameworkAbort("balance", "destroy_zero", "ENonZero");
+  },
+};
+const FRAMEWORK_CALLS: Record<string, FwCall> = {
+  "coin::value": (_ws, A) => [(A[0] as StoredObject).fields.balance],
+  "coin::into_balance": (ws, A) => { const c = A[0] as StoredObject; ws.destroy(c); return [c.fields.balance]; },
+  "coin::from_balance": (ws, A) => [newCoin(ws, (A[0] as Cell).value)],
+  "coin::zero": (ws) => [newCoin(ws, 0n)],
   "coin::split": (ws, A) => {
-    const coin = A[0] as StoredObject; const amt = A[1] as bigint;
-    if ((coin.fields.balance as bigint) < amt) throw new model.MoveAbort("staking", "split", 2, 0);
-    coin.fields.balance = (coin.fields.balance as bigint) - amt;
-    return [{ t: "obj", id: ws.create("Coin", "coin", { id: ws.freshId(), balance: amt }).id }];
+    const c = A[0] as StoredObject; const amt = A[1] as bigint;
+    c.fields.balance = bal.split(c.fields.balance as bigint, amt);
+    return [newCoin(ws, amt)];
   },
   "coin::join": (ws, A) => {
     const [d, s] = [A[0] as StoredObject, A[1] as StoredObject];
-    d.fields.balance = (d.fields.balance as bigint) + (s.fields.balance as bigint);
     ws.destroy(s);
+    d.fields.balance = bal.join(d.fields.balance as bigint, s.fields.balance as bigint);
     return [];
   },
-  "coin::destroy_zero": (ws, A) => {
-    const c = A[0] as StoredObject;
-    if (c.fields.balance !== 0n) throw new model.MoveAbort("staking", "destroy_zero", 0, 0);
-    ws.destroy(c);
+  "coin::destroy_zero": (ws, A) => { const c = A[0] as StoredObject; ws.destroy(c); bal.destroyZero(c.fields.balance as bigint); return []; },
+  "coin::take": (ws, A) => { const b = A[0] as Cell; const amt = A[1] as bigint; b.value = bal.split(b.value, amt); return [newCoin(ws, amt)]; },
+  "coin::put": (ws, A) => { const b = A[0] as Cell; const c = A[1] as StoredObject; ws.destroy(c); b.value = bal.join(b.value, c.fields.balance as bigint); return []; },
+  "balance::value": (_ws, A) => [(A[0] as Cell).value],
+  "balance::zero": () => [0n],
+  "balance::join": (_ws, A) => { const b = A[0] as Cell; b.value = bal.join(b.value, (A[1] as Cell).value); return [b.value]; },
+  "balance::split": (_ws, A) => { const b = A[0] as Cell; const amt = A[1] as bigint; b.value = bal.split(b.value, amt); return [amt]; },
+  "balance::withdraw_all": (_ws, A) => { const b = A[0] as Cell; const all = b.value; b.value = bal.split(b.value, all); return [all]; },
+  "balance::destroy_zero": (_ws, A) => { bal.destroyZero((A[0] as Cell).value); return []; },
+  "transfer::public_transfer": (ws, A) => { ws.transfer(A[0] as StoredObject, A[1] as string); return []; },
+  // Sui shares only an object created in this transaction (transfer::share_object_impl aborts otherwise).
+  "transfer::public_share_object": (ws, A) => {
+    const o = A[0] as StoredObject;
+    if (!ws.isNew(o)) throw new FrameworkAbort("transfer", "share_object_impl", "ESharedNonNewObject");
+    ws.share(o);
     return [];
   },
+  "transfer::public_freeze_object": (ws, A) => { ws.freeze(A[0] as StoredObject); return []; },
+  "object::id": (_ws, A) => [(A[0] as StoredObject).id],
+  "object::id_address": (_ws, A) => [(A[0] as StoredObject).id],
+  "object::id_bytes": (_ws, A) => [fromHex((A[0] as StoredObject).id)],
+  "clock::timestamp_ms": (_ws, A) => [(A[0] as StoredObject).fields.timestamp_ms],
 };
+
+/** The framework functions the devnet executes (the rest are refused with NotModelled). */
+export const MODELLED_FRAMEWORK_FUNCTIONS = Object.keys(FRAMEWORK_CALLS);
 
 /**
  * The instruction offset of the compiled abort the model's abort stands for (the n-th abort of
@@ -723,7 +920,9 @@ function compiledAbortInstruction(e: model.MoveAbort): number {
 function arithmeticFailure(e: model.ArithmeticError, packageId: string, cmd: number): ExecFailure {
   let loc: { address: string; module: string; fn: number; instruction: number; name: string };
   if (e.framework) {
-    loc = { address: normalizeSuiAddress("0x2"), module: e.framework.module, fn: 0, instruction: 0, name: e.framework.functionName };
+    // Function index from the framework source's declaration order; the instruction offset is not
+    // known (no framework bytecode on the devnet) and reads 0.
+    loc = { address: FW, module: e.framework.module, fn: frameworkFunctionIndex(FW, e.framework.module, e.framework.functionName), instruction: 0, name: e.framework.functionName };
   } else {
     const f = compiledFunction(e.module, e.functionName);
     const site = f?.arithmeticSites[e.site - 1];

@@ -78,6 +78,7 @@ const UID_T = fwType(FW, "object", "UID");
 export const FRAMEWORK_STRUCTS: Record<string, Field[]> = {
   "0x2::table::Table": [{ name: "id", type: UID_T }, { name: "size", type: "U64" }],
   "0x2::coin::Coin": [{ name: "id", type: UID_T }, { name: "balance", type: fwType(FW, "balance", "Balance", [{ TypeParameter: 0 }]) }],
+  "0x2::clock::Clock": [{ name: "id", type: UID_T }, { name: "timestamp_ms", type: "U64" }],
   "0x2::dynamic_field::Field": [{ name: "id", type: UID_T }, { name: "name", type: { TypeParameter: 0 } }, { name: "value", type: { TypeParameter: 1 } }],
 };
 
@@ -259,6 +260,8 @@ export const LAYOUT_FIELDS = Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, p
 /** The Move type of each layout the devnet stores objects in. */
 export const LAYOUT_TYPES = {
   Coin: fwType(FW, "coin", "Coin", [fwType(FW, "sui", "SUI")]),
+  // 0x2::clock::Clock, the shared object 0x6 (its timestamp follows the checkpoints: state.ts).
+  Clock: fwType(FW, "clock", "Clock"),
   ...(Object.fromEntries(PACKAGE_OBJECTS.map((n) => [n, packageType(packageStruct("", n))])) as Record<PackageObject, NormalizedType>),
   // 0x2::dynamic_field::Field<String, ID>: one entry of StakingPool.node_stakes.
   StringIdField: fwType(FW, "dynamic_field", "Field", [fwType(STD, "string", "String"), fwType(FW, "object", "ID")]),

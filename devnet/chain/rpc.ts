@@ -5,7 +5,8 @@ import { bcs } from "@mysten/sui/bcs";
 import { deriveDynamicFieldID, fromBase58, fromBase64, normalizeStructTag, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { TxRejected, type ExecOutcome } from "./execute.js";
 import { SUI_COIN_TYPE, contentsBcs, fieldsJson, ownerJson, type PackageFields, type StoredObject } from "./objects.js";
-import { FRAMEWORK_FUNCTIONS, normalizedFunction, normalizedMoveFunction } from "./signatures.js";
+import { normalizedCompiledFunction, normalizedMoveFunction } from "./signatures.js";
+import { frameworkFunction } from "./framework.js";
 import type { Chain, TxRecord } from "./state.js";
 
 export class RpcError extends Error {
@@ -255,9 +256,9 @@ export const METHODS: Record<string, Handler> = {
     // k3s_daas: any function of the compiled modules (accessors included), as a full node answers.
     const compiled = p === c.packageId ? normalizedMoveFunction(c.packageId, String(module), String(fn)) : null;
     if (compiled) return compiled;
-    const sig = framework ? FRAMEWORK_FUNCTIONS.find((f) => f.module === module && f.name === fn) : undefined;
-    if (!sig) throw new RpcError(-32602, `No function ${String(fn)} in module ${String(module)} of package ${p}`);
-    return normalizedFunction(c.packageId, sig, framework);
+    const f = framework ? frameworkFunction(p, String(module), String(fn)) : undefined;
+    if (!f) throw new RpcError(-32602, `No function ${String(fn)} in module ${String(module)} of package ${p}`);
+    return normalizedCompiledFunction(c.packageId, f);
   },
 
   sui_getTransactionBlock: (c, [digest, options]) => {

@@ -103,26 +103,6 @@ function readAccessor(f: MoveFunction): FunctionSig | null {
 export const K3S_READ_FUNCTIONS: FunctionSig[] = compiledPackage().modules.flatMap((m) =>
   m.functions.map(readAccessor).filter((s): s is FunctionSig => s !== null));
 
-/** Framework functions the SDK may emit. Their params reference Coin<SUI> only. */
-export const FRAMEWORK_FUNCTIONS: FunctionSig[] = [
-  { module: "transfer", name: "public_transfer", index: 0, returns: [], params: [obj("Coin", "val"), { kind: "address" }] },
-  { module: "coin", name: "split", index: 0, returns: ["Coin"], params: [obj("Coin", "mut"), { kind: "u64" }] },
-  { module: "coin", name: "join", index: 0, returns: [], params: [obj("Coin", "mut"), obj("Coin", "val")] },
-  { module: "coin", name: "destroy_zero", index: 0, returns: [], params: [obj("Coin", "val")] },
-];
-
-const COIN_JSON = { Struct: { address: "0x2", module: "coin", name: "Coin", typeArguments: [{ Struct: { address: "0x2", module: "sui", name: "SUI", typeArguments: [] } }] } };
-
-function frameworkParamJson(p: Param): unknown {
-  switch (p.kind) {
-    case "u64": return "U64";
-    case "address": return "Address";
-    case "bytes": return { Vector: "U8" };
-    case "string": return { Struct: { address: "0x1", module: "string", name: "String", typeArguments: [] } };
-    case "object": return p.ref === "imm" ? { Reference: COIN_JSON } : p.ref === "mut" ? { MutableReference: COIN_JSON } : COIN_JSON;
-  }
-}
-
 /** A compiled function in sui_getNormalizedMoveFunction's shape, at the package's published id. */
 export function normalizedCompiledFunction(pkg: string, f: MoveFunction): unknown {
   return {
@@ -140,17 +120,3 @@ export function normalizedMoveFunction(pkg: string, module: string, name: string
   return f ? normalizedCompiledFunction(pkg, f) : null;
 }
 
-/** The sui_getNormalizedMoveFunction result for one function. */
-export function normalizedFunction(pkg: string, sig: FunctionSig, framework: boolean): unknown {
-  if (!framework) {
-    if (!sig.compiled) throw new Error(`devnet bug: ${sig.module}::${sig.name} has no compiled signature`);
-    return normalizedCompiledFunction(pkg, sig.compiled);
-  }
-  return {
-    visibility: "Public",
-    isEntry: false,
-    typeParameters: [{ abilities: ["Store"] }],
-    parameters: sig.params.map(frameworkParamJson),
-    return: sig.returns.map(() => COIN_JSON),
-  };
-}

@@ -16,6 +16,8 @@ import {
 import { REFERENCE_GAS_PRICE, storageCostOf } from "./gas.js";
 import * as model from "./model.js";
 
+const CLOCK_ID = normalizeSuiAddress("0x6");
+
 export interface ChainOptions {
   minStakeMist?: bigint;
   lockEpochs?: bigint;
@@ -279,7 +281,13 @@ export class Chain {
       c.owner = { AddressOwner: owner };
       return c;
     };
-    for (const o of [pkg, pool, cap, registry, mkCoin(adminAddr, ADMIN_GENESIS_MIST), mkCoin(this.faucetKey.toSuiAddress(), FAUCET_SUPPLY)]) put(o);
+    // The Clock (0x6), shared at genesis as on every Sui network; its timestamp follows the checkpoints (tickClock).
+    const clock: StoredObject = {
+      id: CLOCK_ID, version: 1n, digest: "", owner: { Shared: { initialSharedVersion: 1n } }, type: `${normalizeSuiAddress("0x2")}::clock::Clock`,
+      layout: "Clock", fields: { id: CLOCK_ID, timestamp_ms: BigInt(this.epochStartMs) }, hasPublicTransfer: false,
+      previousTransaction: genesisDigest, storageRebate: 0n,
+    };
+    for (const o of [pkg, pool, cap, registry, clock, mkCoin(adminAddr, ADMIN_GENESIS_MIST), mkCoin(this.faucetKey.toSuiAddress(), FAUCET_SUPPLY)]) put(o);
     this.poolId = pool.id;
     this.adminCapId = cap.id;
     this.registryId = registry.id;
@@ -304,6 +312,9 @@ export class Chain {
     // From here on everything is synchronous: no other request can interleave before commit.
     const existing = this.txs.get(TransactionDigestOf(txBytes));
     if (existing) return existing;
+    // The transaction runs at its checkpoint's time: the Clock reads it (as a consensus commit sets it first).
+    const timestampMs = Math.max(Date.now(), this.lastCut!.timestampMs);
+    this.tickClock(timestampMs);
     const outcome = executeTransaction(this.view(), txBytes, { dryRun: false });
     const raw = bcs.SenderSignedData.serialize([{
       intentMessage: { intent: { scope: { TransactionData: true }, version: { V0: true }, appId: { Sui: true } }, value: data },
@@ -312,20 +323,19 @@ export class Chain {
     const moveCalls = (data.V1!.kind.ProgrammableTransaction?.commands ?? [])
       .filter((c) => c.MoveCall)
       .map((c) => ({ package: normalizeSuiAddress(c.MoveCall!.package), module: c.MoveCall!.module, function: c.MoveCall!.function }));
-    return this.commit(outcome, toBase64(raw), moveCalls);
+    return this.commit(outcome, toBase64(raw), moveCalls, timestampMs);
   }
 
   dryRun(txBytes: Uint8Array): ExecOutcome {
     return executeTransaction(this.view(), txBytes, { dryRun: true });
   }
 
-  private commit(outcome: ExecOutcome, rawTransaction: string | null, moveCalls: TxRecord["moveCalls"]): TxRecord {
+  private commit(outcome: ExecOutcome, rawTransaction: string | null, moveCalls: TxRecord["moveCalls"], timestampMs = Date.now()): TxRecord {
     for (const o of outcome.writes) this.objects.set(o.id, o);
     for (const id of outcome.deletes) {
       this.objects.delete(id);
       this.deletedIds.add(id);
     }
-    const timestampMs = Date.now();
     const events = outcome.events.map((e, i) => ({
       id: { txDigest: outcome.digest, eventSeq: String(i) },
       packageId: e.packageId, transactionModule: e.transactionModule, sender: e.sender, type: e.type,
@@ -360,6 +370,7 @@ export class Chain {
     };
     this.checkpoints.push(cp);
     this.lastCut = cp;
+    this.tickClock(timestampMs);
     // After the current synchronous commit, so listeners see the transaction record too.
     queueMicrotask(() => {
       for (const l of this.checkpointListeners) {
@@ -371,6 +382,18 @@ export class Chain {
       }
     });
     return cp;
+  }
+
+  /**
+   * Set the Clock (0x6) to `timestampMs`, as each consensus commit's prologue does: a new version
+   * of the shared object. Never backwards, and nothing when the time is the same.
+   */
+  private tickClock(timestampMs: number) {
+    const clock = this.objects.get(CLOCK_ID);
+    if (!clock || BigInt(timestampMs) <= (clock.fields.timestamp_ms as bigint)) return;
+    const next: StoredObject = { ...clock, version: clock.version + 1n, fields: { ...clock.fields, timestamp_ms: BigInt(timestampMs) } };
+    next.digest = computeObjectDigest(next);
+    this.objects.set(CLOCK_ID, next);
   }
 
   /** Call `listener` with every checkpoint made from now on; returns the unsubscribe. */

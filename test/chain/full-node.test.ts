@@ -299,10 +299,10 @@ describe("the devnet answers as a Sui full node answers (SuiGrpcClient)", () => 
   test("a published framework function the devnet does not model is refused plainly, not as FunctionNotFound", async () => {
     const tx = new Transaction();
     tx.setSender(staker.toSuiAddress());
-    tx.moveCall({ target: "0x2::coin::value", typeArguments: ["0x2::sui::SUI"], arguments: [tx.gas] });
+    tx.moveCall({ target: "0x2::coin::divide_into_n", typeArguments: ["0x2::sui::SUI"], arguments: [tx.gas, tx.pure.u64(2n)] });
     await assert.rejects(client.core.simulateTransaction({ transaction: tx, include: { commandResults: true } }), (e: unknown) => {
       assert.ok(e instanceof Error);
-      assert.match(e.message, /0x2::coin::value exists, but the k3s-daas devnet does not model it/);
+      assert.match(e.message, /0x2::coin::divide_into_n exists, but the k3s-daas devnet does not model it/);
       assert.doesNotMatch(e.message, /FunctionNotFound/);
       return true;
     });

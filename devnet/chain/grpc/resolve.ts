@@ -7,7 +7,8 @@ import { bcs } from "@mysten/sui/bcs";
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
 import { SUI_COIN_TYPE, type StoredObject } from "../objects.js";
-import { FRAMEWORK_FUNCTIONS, K3S_FUNCTIONS, K3S_READ_FUNCTIONS } from "../signatures.js";
+import { K3S_FUNCTIONS, K3S_READ_FUNCTIONS } from "../signatures.js";
+import { frameworkFunction } from "../framework.js";
 import { MAX_GAS_BUDGET } from "../gas.js";
 import type { Chain } from "../state.js";
 import type { ExecOutcome } from "../execute.js";
@@ -58,8 +59,17 @@ function usedMutably(commands: ProtoCommand[], index: number): boolean {
     if (cmd.oneofKind === "moveCall") {
       const m = cmd.moveCall;
       const pkg = normalizeSuiAddress(m.package ?? "0x0");
-      const table = pkg === normalizeSuiAddress("0x2") ? FRAMEWORK_FUNCTIONS : [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS];
-      const sig = table.find((f) => f.module === m.module && f.name === m.function);
+      if (pkg === normalizeSuiAddress("0x2")) {
+        // A framework function: its parameter types from the framework source; & is read-only.
+        const f = frameworkFunction(pkg, m.module ?? "", m.function ?? "");
+        m.arguments.forEach((a, k) => {
+          if (!isIt(a)) return;
+          const t = f?.parameters[k];
+          if (!t || typeof t !== "object" || !("Reference" in t)) throw Object.assign(new Error("mutable"), { mutable: true });
+        });
+        continue;
+      }
+      const sig = [...K3S_FUNCTIONS, ...K3S_READ_FUNCTIONS].find((f) => f.module === m.module && f.name === m.function);
       m.arguments.forEach((a, k) => {
         if (!isIt(a)) return;
         const p = sig?.params[k];

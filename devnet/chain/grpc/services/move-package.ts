@@ -3,7 +3,7 @@
 // emit come from signatures.ts.
 import { GrpcTypes } from "@mysten/sui/grpc";
 import { normalizeSuiAddress } from "@mysten/sui/utils";
-import { FRAMEWORK_FUNCTIONS, type FunctionSig, type Param } from "../../signatures.js";
+import { frameworkFunction } from "../../framework.js";
 import { compiledFunction, compiledPackage, withPackageId, type Ability, type NormalizedType } from "../../compiled.js";
 import type { Chain } from "../../state.js";
 import { GrpcError, GrpcStatusCode } from "../wire.js";
@@ -15,24 +15,8 @@ const R = GrpcTypes.OpenSignature_Reference;
 const FRAMEWORK = normalizeSuiAddress("0x2");
 
 const datatype = (typeName: string, params: object[] = []) => ({ type: B.DATATYPE, typeName, typeParameterInstantiation: params });
-const TX_CONTEXT = { reference: R.MUTABLE, body: datatype(`${FRAMEWORK}::tx_context::TxContext`) };
 
-function coinBody(framework: boolean) {
-  // Framework coin functions are generic (Coin<T>); the k3s_daas package takes Coin<SUI>.
-  return datatype(`${FRAMEWORK}::coin::Coin`, [framework ? { type: B.TYPE_PARAMETER, typeParameter: 0 } : datatype(`${FRAMEWORK}::sui::SUI`)]);
-}
 
-function paramBody(pkg: string, p: Param, framework: boolean): object {
-  switch (p.kind) {
-    case "u64": return { type: B.U64 };
-    case "address": return { type: B.ADDRESS };
-    case "bytes": return { type: B.VECTOR, typeParameterInstantiation: [{ type: B.U8 }] };
-    case "string": return datatype(`${normalizeSuiAddress("0x1")}::string::String`);
-    case "object":
-      if (p.layout === "Coin") return coinBody(framework);
-      throw new Error(`devnet bug: framework parameter of layout ${p.layout}`);
-  }
-}
 
 const PRIMITIVE: Record<string, number> = { Bool: B.BOOL, U8: B.U8, U16: B.U16, U32: B.U32, U64: B.U64, U128: B.U128, U256: B.U256, Address: B.ADDRESS };
 
@@ -58,26 +42,7 @@ function signatureOf(t: NormalizedType) {
 const ABILITY: Record<Ability, number> = { Copy: GrpcTypes.Ability.COPY, Drop: GrpcTypes.Ability.DROP, Store: GrpcTypes.Ability.STORE, Key: GrpcTypes.Ability.KEY };
 const VISIBILITY = { Public: GrpcTypes.FunctionDescriptor_Visibility.PUBLIC, Friend: GrpcTypes.FunctionDescriptor_Visibility.FRIEND, Private: GrpcTypes.FunctionDescriptor_Visibility.PRIVATE };
 
-function openSignature(pkg: string, p: Param, framework: boolean) {
-  const body = paramBody(pkg, p, framework);
-  const reference = p.kind === "object" && p.ref === "imm" ? R.IMMUTABLE : p.kind === "object" && p.ref === "mut" ? R.MUTABLE : undefined;
-  return { reference, body };
-}
 
-function descriptor(pkg: string, sig: FunctionSig, framework: boolean) {
-  // public_transfer<T: key + store>(obj: T, recipient): its object parameter is the type parameter.
-  const isTransfer = framework && sig.module === "transfer";
-  const params = sig.params.map((p, i) => (isTransfer && i === 0 ? { body: { type: B.TYPE_PARAMETER, typeParameter: 0 } } : openSignature(pkg, p, framework)));
-  const takesCtx = framework ? sig.module === "coin" && sig.name === "split" : sig.name !== "revoke_seal_token";
-  return {
-    name: sig.name,
-    visibility: GrpcTypes.FunctionDescriptor_Visibility.PUBLIC,
-    isEntry: false,
-    typeParameters: framework ? [{ constraints: isTransfer ? [GrpcTypes.Ability.KEY, GrpcTypes.Ability.STORE] : [], isPhantom: false }] : [],
-    parameters: [...params, ...(takesCtx ? [TX_CONTEXT] : [])],
-    returns: sig.returns.map((l) => ({ body: l === "Coin" ? coinBody(framework) : paramBody(pkg, { kind: "object", layout: l, ref: "val" }, framework) })),
-  };
-}
 
 function packageOf(chain: Chain, pkgIn: string | undefined): "framework" | "k3s" {
   const pkg = normalizeSuiAddress(required(pkgIn, "package_id"));
@@ -95,12 +60,8 @@ export const movePackageService: ServiceImpl = {
       const module = required(req.moduleName as string | undefined, "module_name");
       const name = required(req.name as string | undefined, "name");
       const missing = () => new GrpcError(GrpcStatusCode.NOT_FOUND, `Function ${normalizeSuiAddress(req.packageId)}::${module}::${name} not found`);
-      if (which === "framework") {
-        const sig = FRAMEWORK_FUNCTIONS.find((f) => f.module === module && f.name === name);
-        if (!sig) throw missing();
-        return { function: descriptor(chain.packageId, sig, true) };
-      }
-      const f = compiledFunction(module, name);
+      // The framework's from its sources (framework.ts), the package's from its compiled modules.
+      const f = which === "framework" ? frameworkFunction(FRAMEWORK, module, name) : compiledFunction(module, name);
       if (!f) throw missing();
       return {
         function: {
