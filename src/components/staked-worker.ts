@@ -14,6 +14,7 @@ import { hostKeySchema } from "./runtime/ssh";
 import { rpcHeaderProblems, rpcHeadersKey, rpcUrlCredentialProblem, sameOrigin } from "../sui/headers";
 import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
+import * as rollout from "./rollout-digest";
 import * as ctrd from "./containerd-config";
 import { DNS1123, ED25519_PUBLIC_KEY_B64, K3S_VERSION, MIN_HEALTH_TIMEOUT_SECONDS, OBJECT_ID, SHA256_HEX } from "../rules";
 
@@ -466,25 +467,18 @@ export class StakedWorker extends pulumi.ComponentResource {
       heartbeat: { intervalMs: args.heartbeatIntervalMs ?? 30_000 },
       api: { host: "0.0.0.0", port: agentPort, ...(args.agentOperatorKeys?.length ? { operatorKeys: [...args.agentOperatorKeys] } : {}) },
     };
-    const rolloutChanges = pulumi.output({
-      // The steps' failure marking (remote-scripts failureMarked): adopting it re-runs every step
-      // once, so it rolls worker by worker like any other change to what runs on the host.
-      steps: "failure-marked-1",
-      k3s: `${args.k3sVersion ?? "unversioned"} from ${args.k3sBinUrl}${args.k3sBinSha256 ? ` sha256 ${args.k3sBinSha256}` : ""} script ${sha256(k3sInstall + sha256(readFileSync(installerPath))).slice(0, 12)}`,
-      agentBundle: bundleSha,
-      agentUnit: unitSha,
-      agentConfig: sha256(JSON.stringify([configHead, configTail])),
-      node: nodeVersion,
-      containerRuntime: runtimePackage,
-      // containerd's config, registry files and images: a change restarts containerd.
-      runtimeConfig: sha256(runtimeSetup + configurerSha).slice(0, 12),
-    });
+    const rolloutChanges = pulumi.output(rollout.rolloutChanges({
+      k3sVersion: args.k3sVersion, k3sBinUrl: args.k3sBinUrl, k3sBinSha256: args.k3sBinSha256,
+      k3sInstall, installerSha: sha256(readFileSync(installerPath)),
+      agentBundleSha: bundleSha, agentUnitSha: unitSha, agentConfigHead: configHead, agentConfigTail: configTail,
+      nodeVersion, runtimePackage, runtimeSetup, configurerSha,
+    }));
     // A rotated API key restarts the agents on it, worker by worker, like a new join token. A
     // digest only; without headers the same digest as before they existed (no fleet-wide roll).
-    const headersDigest = agentHeaders ? sha256(`rpc-headers:${rpcHeadersKey(agentHeaders)}`) : "";
-    const secretChanges = pulumi.secret(pulumi.output(args.k3sToken).apply((t) => sha256(`k3s-token:${t}`) + (headersDigest ? `+${headersDigest}` : "")));
+    const headersDigest = rollout.rpcHeadersDigest(agentHeaders ? rpcHeadersKey(agentHeaders) : undefined);
+    const secretChanges = pulumi.secret(pulumi.output(args.k3sToken).apply((t) => rollout.secretChanges(t, headersDigest)));
     // A digest of a digest of the token reveals nothing of it: kept plain so HostState's diff shows.
-    const rolloutDigest = pulumi.unsecret(pulumi.all([rolloutChanges, secretChanges]).apply(([c, t]) => sha256(JSON.stringify([c, t]))));
+    const rolloutDigest = pulumi.unsecret(pulumi.all([rolloutChanges, secretChanges]).apply(([c, t]) => rollout.rolloutDigest(c, t)));
     const gate = new RolloutGate(
       `${name}-rollout`,
       {
