@@ -5,10 +5,12 @@
 // src/components/runtime into node_modules/k3s-daas-fleet-runtime; a destroy months later runs the
 // runtime of the checkout it is run from.
 import type * as pulumi from "@pulumi/pulumi";
+import type * as runtime from "./runtime";
 
 export const RUNTIME_PACKAGE = "k3s-daas-fleet-runtime";
 
-type ProviderName = "stakeProvider" | "sealTokenProvider" | "hostStateProvider" | "hostKeyProvider" | "nodeRuntimeProvider" | "nodePasswordProvider" | "rolloutGateProvider";
+/** A provider the runtime exports: the compiler checks each name against runtime/index.ts. */
+type ProviderName = { [K in keyof typeof runtime]: K extends `${string}Provider` ? K : never }[keyof typeof runtime];
 
 /** A plain-object provider whose methods load `name` from the runtime at call time. */
 export function forwardingProvider(name: ProviderName): pulumi.dynamic.ResourceProvider {
