@@ -2,24 +2,15 @@
 // a sequence of steps and tests can assert the commands. No secret ever appears in these strings:
 // secrets travel on stdin.
 
-export const AGENT_DIR = "/opt/k3s-daas";
-export const NODE_DIR = `${AGENT_DIR}/node`;
-export const NODE_BIN = `${NODE_DIR}/bin/node`;
-export const AGENT_BUNDLE = `${AGENT_DIR}/agent.js`;
-export const AGENT_CONFIG = "/etc/k3s-daas/agent.json";
-/** The agents' RPC request headers (an API key): root only, 0600. */
-export const AGENT_RPC_HEADERS = "/etc/k3s-daas/rpc-headers.json";
-export const WORKER_KEY = "/var/lib/k3s-daas/worker.key";
-export const AGENT_UNIT = "/etc/systemd/system/k3s-daas-agent.service";
-export const K3S_INSTALLER = `${AGENT_DIR}/install-k3s-agent.sh`;
-/** scripts/configure-containerd.sh on the host. */
-export const RUNTIME_CONFIGURER = `${AGENT_DIR}/configure-containerd.sh`;
-/** k3s's airgap image directory (<data-dir>/agent/images): operator image tarballs land here. */
-export const AIRGAP_IMAGES_DIR = "/var/lib/rancher/k3s/agent/images";
-export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
-
-/** Where a non-root SSH user's uploads land before `install` puts them in place as root. */
-export const STAGING_DIR = `${AGENT_DIR}/staging`;
+// The host's paths: one definition with the providers' (runtime/host-layout.ts).
+export {
+  AGENT_DIR, NODE_DIR, NODE_BIN, AGENT_BUNDLE, AGENT_CONFIG, AGENT_RPC_HEADERS, WORKER_KEY, AGENT_UNIT, K3S_INSTALLER,
+  RUNTIME_CONFIGURER, STAGING_DIR, AIRGAP_IMAGES_DIR, CONTAINERD_SOCKET, ROLLOUT_FAILED_MARKER,
+} from "./runtime/host-layout";
+import {
+  AGENT_DIR, NODE_DIR, NODE_BIN, AGENT_BUNDLE, AGENT_CONFIG, AGENT_RPC_HEADERS, WORKER_KEY, AGENT_UNIT, K3S_INSTALLER,
+  RUNTIME_CONFIGURER, STAGING_DIR, AIRGAP_IMAGES_DIR, CONTAINERD_SOCKET, ROLLOUT_FAILED_MARKER,
+} from "./runtime/host-layout";
 
 /** An SSH user name that is safe to put in a command (validation refuses others). */
 export const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -119,11 +110,9 @@ export interface K3sInstallOptions {
   extraArgs: readonly string[];
 }
 
-// Where a step of a rollout that failed on the host says so (`step <name> failed (exit N)`): the
-// worker's RolloutGate watches for it while the worker holds its rollout slot, so the workers
-// waiting for that slot fail at once naming the step instead of waiting out their timeout.
-export { ROLLOUT_FAILED_MARKER } from "./runtime/rollout";
-import { ROLLOUT_FAILED_MARKER } from "./runtime/rollout";
+// A step of a rollout that fails on the host says so in ROLLOUT_FAILED_MARKER (`step <name>
+// failed (exit N)`): the worker's RolloutGate watches for it while the worker holds its rollout
+// slot, so the workers waiting for that slot fail at once naming the step.
 
 /**
  * `script` run in a child shell (its own `set -e` and traps intact, stdin passed through), and

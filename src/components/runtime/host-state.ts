@@ -15,6 +15,7 @@ import { sshTargetShape, UnreachableHostError, withSsh as withPinnedSsh, type Ru
 import { failRollout, holdsSlot, releaseSlot, ROLLOUT_MARKER } from "./rollout";
 import { createHash } from "node:crypto";
 import { repairContainerdConfig, restoreContainerRuntime } from "../remote-scripts";
+import { AGENT_DIR, AGENT_UNIT, CONTAINERD_CONFIG } from "./host-layout";
 
 export { UnreachableHostError };
 
@@ -58,7 +59,6 @@ export interface HostStateOutputs extends HostStateInputs {
   hostContainerdConfigSha256: string;
 }
 
-const AGENT_DIR = "/opt/k3s-daas";
 const NODE = `${AGENT_DIR}/node/bin/node`;
 
 /** SSH to the host with its pinned key; every command runs as root (sudo for other users). */
@@ -215,7 +215,6 @@ export async function waitHealthy(p: HostStateInputs, run: Run, pollMs = 1000): 
   }
 }
 
-const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
 
 /** Whether the host's config.toml (its sha256, "" for none) is not the one written; never with docker. */
 function containerdConfigDrifted(p: Pick<HostStateInputs, "containerdConfig">, hostSha: string): boolean {
@@ -238,7 +237,7 @@ function teardownScript(p: HostStateInputs): string {
     // SIGTERM: the agent deregisters from the control plane before it exits.
     "systemctl disable --now k3s-daas-agent.service >/dev/null 2>&1 || true",
     "if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then /usr/local/bin/k3s-agent-uninstall.sh >/dev/null; fi",
-    "rm -f /etc/systemd/system/k3s-daas-agent.service",
+    `rm -f ${AGENT_UNIT}`,
     // containerd's original config.toml back, our registry files and imported images gone.
     restoreContainerRuntime(p.containerPackage === "docker.io" ? "docker" : "containerd"),
     // /etc/rancher/node: the k3s node password we wrote (the worker keeps it in the state).
@@ -248,7 +247,7 @@ function teardownScript(p: HostStateInputs): string {
       ? `systemctl disable --now containerd >/dev/null 2>&1 || true; DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq ${p.containerPackage} >/dev/null 2>&1 || true; rm -f /etc/apt/sources.list.d/k3s-daas.list`
       : "true",
     // Prove it: nothing of ours may be left.
-    `for f in /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service /etc/systemd/system/k3s-daas-agent.service ${AGENT_DIR} /etc/rancher/node/password ${CONTAINERD_CONFIG}.k3s-daas-orig; do [ -e "$f" ] && echo "left behind: $f"; done; true`,
+    `for f in /usr/local/bin/k3s /usr/local/bin/k3s-agent-uninstall.sh /etc/systemd/system/k3s-agent.service ${AGENT_UNIT} ${AGENT_DIR} /etc/rancher/node/password ${CONTAINERD_CONFIG}.k3s-daas-orig; do [ -e "$f" ] && echo "left behind: $f"; done; true`,
   ].join("\n");
 }
 

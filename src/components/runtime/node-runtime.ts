@@ -12,7 +12,8 @@ import { checkInputs, nodeIdSchema, userInputs } from "./chain-inputs";
 import { sshTargetShape, UnreachableHostError, withSsh, type Run } from "./ssh";
 import { ensureNodeTarball } from "./node-tarball";
 
-export const NODE_DIR = "/opt/k3s-daas/node";
+export { NODE_DIR } from "./host-layout";
+import { NODE_DIR } from "./host-layout";
 const NODE_BIN = `${NODE_DIR}/bin/node`;
 
 const nodeRuntimeInputsSchema = z

@@ -10,15 +10,8 @@ import { z } from "zod";
 import { checkInputs, nodeIdSchema } from "./chain-inputs";
 import { sshTargetShape, withSsh } from "./ssh";
 
-/**
- * Where HostState records, on the host, the digest of the last rollout it saw through to a
- * healthy worker. A gate whose inputs did not change but whose host holds another digest (an
- * `up` that failed after the gate passed) takes a slot again, so the retried steps are bounded
- * by maxUnavailable too.
- */
-export const ROLLOUT_MARKER = "/var/lib/k3s-daas/rollout-digest";
-/** Left by a step of this worker that failed on the host (remote-scripts.ts failureMarked). */
-export const ROLLOUT_FAILED_MARKER = "/var/lib/k3s-daas/rollout-failed";
+export { ROLLOUT_MARKER, ROLLOUT_FAILED_MARKER } from "./host-layout";
+import { ROLLOUT_MARKER, ROLLOUT_FAILED_MARKER } from "./host-layout";
 /** How often a worker holding its slot is looked at for a failed step. */
 const FAILED_STEP_POLL_MS = 2_000;
 
