@@ -1,7 +1,7 @@
 // Agent configuration: one JSON file (STAKER_CONFIG_PATH), validated into one typed object.
 // readConfig is pure (env + file text in, config or error out) so it is testable without a host.
 import { z } from "zod";
-import { rpcHeaderProblems, rpcUrlCredentialProblem } from "../../src/sui/headers";
+import { originOf, rpcHeaderProblems, rpcUrlCredentialProblem } from "../../src/sui/headers";
 import { caCertificatesSchema } from "../../src/sui/ca";
 import { dnsNameSchema as dnsName, ED25519_PUBLIC_KEY_B64, objectIdSchema as objectId } from "../../src/rules";
 
@@ -33,14 +33,6 @@ const rpcUrlWithoutCredentials = z
     const p = rpcUrlCredentialProblem(v, "agentRpcHeaders");
     if (p) ctx.addIssue({ code: "custom", message: `${p} (on the host: a headersFile)` });
   });
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-}
 
 export const agentConfigSchema = z
   .object({

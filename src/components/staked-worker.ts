@@ -11,7 +11,7 @@ import { NodeRuntime } from "./node-runtime";
 import { NodePassword } from "./node-password";
 import { RolloutGate } from "./rollout-gate";
 import { hostKeySchema } from "./runtime/ssh";
-import { rpcHeaderProblems, rpcHeadersKey, rpcUrlCredentialProblem, sameOrigin } from "../sui/headers";
+import { originOf, rpcHeaderProblems, rpcHeadersKey, rpcUrlCredentialProblem, sameOrigin } from "../sui/headers";
 import { caCertificateProblems } from "../sui/ca";
 import * as scripts from "./remote-scripts";
 import * as rollout from "./rollout-digest";
@@ -261,14 +261,6 @@ export function validateStakedWorkerArgs(a: StakedWorkerArgs): string[] {
   if (a.controlPlaneEndpoint !== undefined && !/^https?:\/\/\S+$/.test(a.controlPlaneEndpoint)) errs.push("controlPlaneEndpoint must be an http(s) URL");
   errs.push(...runtimeSetupProblems(a));
   return errs;
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
 }
 
 /** The pause image, image tarballs and registries, each bad one named. */

@@ -61,6 +61,15 @@ export function rpcHeadersKey(headers: Readonly<Record<string, string>> | undefi
  * Whether headers meant for `from` may be sent to `to`: only to the same origin (scheme, host
  * and port), so a key for one provider never reaches another endpoint by default.
  */
+/** A URL's origin (scheme, host, port); the text itself when it is not a URL (validation names it). */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 export function sameOrigin(from: string, to: string): boolean {
   try {
     return new URL(from).origin === new URL(to).origin;

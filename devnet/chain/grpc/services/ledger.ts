@@ -95,6 +95,25 @@ function eventProto(chain: Chain, rec: TxRecord, index: number) {
   });
 }
 
+/** The paging options both list calls take: order, page size (default 50, at most 1000), cursors. */
+function listOptions(req: { options?: unknown }) {
+  const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
+  return { o, desc: o.ordering === GrpcTypes.Ordering.DESCENDING, limit: o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50 };
+}
+
+/**
+ * Why a list scan that did not fill its page stopped, in its direction (a cursor, a checkpoint
+ * bound, or the tip), and the checkpoint its last watermark names.
+ */
+function scanEnd(s: { desc: boolean; after?: unknown; before?: unknown; start?: bigint; end?: bigint; tip: bigint }): { reason: number; checkpoint: bigint } {
+  const R = GrpcTypes.QueryEndReason;
+  const endBound = s.end !== undefined && s.end <= s.tip;
+  const reason = !s.desc
+    ? s.before !== undefined ? R.CURSOR_BOUND : endBound ? R.CHECKPOINT_BOUND : R.LEDGER_TIP
+    : s.after !== undefined ? R.CURSOR_BOUND : R.CHECKPOINT_BOUND;
+  return { reason, checkpoint: s.desc ? (s.start ?? 0n) : endBound ? s.end! - 1n : s.tip };
+}
+
 export const ledgerService: ServiceImpl = {
   service: GrpcTypes.LedgerService,
   stream: {
@@ -109,11 +128,9 @@ export const ledgerService: ServiceImpl = {
       const { start, end, inRange } = checkpointRange(req);
       const matches = transactionMatcher(req.filter as TransactionFilter | undefined);
       const paths = pathsOrDefault(req.readMask, TX_DEFAULT);
-      const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
-      const desc = o.ordering === GrpcTypes.Ordering.DESCENDING;
+      const { o, desc, limit } = listOptions(req);
       const after = positionOf(o.after, "after");
       const before = positionOf(o.before, "before");
-      const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
       const tip = chain.latestCheckpoint().sequenceNumber;
       const first = Math.max(0, after === undefined ? 0 : after + 1);
       const last = Math.min(chain.txOrder.length - 1, before === undefined ? Infinity : before - 1);
@@ -130,15 +147,10 @@ export const ledgerService: ServiceImpl = {
         }
         send(frame);
       }
-      // The scan reached the bound in its direction: a cursor, a checkpoint bound, or the tip.
-      const R = GrpcTypes.QueryEndReason;
-      const endBound = end !== undefined && end <= tip;
-      const reason = !desc
-        ? before !== undefined ? R.CURSOR_BOUND : endBound ? R.CHECKPOINT_BOUND : R.LEDGER_TIP
-        : after !== undefined ? R.CURSOR_BOUND : R.CHECKPOINT_BOUND;
+      const stop = scanEnd({ desc, after, before, start, end, tip });
       // The frontier: the last position the scan covered in its direction (the next page starts past it).
       const frontier = !desc ? Math.max(last, first - 1) : Math.min(first, last + 1);
-      send({ watermark: { cursor: txCursor(frontier), checkpoint: desc ? (start ?? 0n) : endBound ? end - 1n : tip }, end: { reason } });
+      send({ watermark: { cursor: txCursor(frontier), checkpoint: stop.checkpoint }, end: { reason: stop.reason } });
     },
     // Events in ledger order (transaction, then index in it), or reverse; filtered by the DNF
     // EventFilter (sender, emit module, event type); bounded by a checkpoint range and by
@@ -148,11 +160,9 @@ export const ledgerService: ServiceImpl = {
       const { start, end, inRange } = checkpointRange(req);
       const matches = eventMatcher(req.filter as EventFilter | undefined);
       const paths = pathsOrDefault(req.readMask, EVENT_DEFAULT);
-      const o = (req.options ?? {}) as { limit?: number; after?: Uint8Array; before?: Uint8Array; ordering?: number };
-      const desc = o.ordering === GrpcTypes.Ordering.DESCENDING;
+      const { o, desc, limit } = listOptions(req);
       const after = eventKeyOf(o.after, "after");
       const before = eventKeyOf(o.before, "before");
-      const limit = o.limit && o.limit > 0 ? Math.min(o.limit, 1000) : 50;
       const tip = chain.latestCheckpoint().sequenceNumber;
       const all: { key: bigint; rec: TxRecord; index: number }[] = [];
       chain.txOrder.forEach((d, i) => {
@@ -175,18 +185,11 @@ export const ledgerService: ServiceImpl = {
         }
         send(frame);
       }
-      // The scan reached the bound in its direction: a cursor, a checkpoint bound, or the tip.
-      const R = GrpcTypes.QueryEndReason;
-      let reason: number;
-      let cursor: bigint;
-      if (!desc) {
-        reason = before !== undefined ? R.CURSOR_BOUND : end !== undefined && end <= tip ? R.CHECKPOINT_BOUND : R.LEDGER_TIP;
-        cursor = before !== undefined ? before - 1n : eventKey(chain.txOrder.length - 1, 0xffff_ffff);
-      } else {
-        reason = after !== undefined ? R.CURSOR_BOUND : R.CHECKPOINT_BOUND;
-        cursor = after !== undefined ? after + 1n : 0n;
-      }
-      send({ watermark: { cursor: eventCursor(cursor < 0n ? 0n : cursor), checkpoint: desc ? (start ?? 0n) : end !== undefined && end <= tip ? end - 1n : tip }, end: { reason } });
+      const stop = scanEnd({ desc, after, before, start, end, tip });
+      const cursor = !desc
+        ? before !== undefined ? before - 1n : eventKey(chain.txOrder.length - 1, 0xffff_ffff)
+        : after !== undefined ? after + 1n : 0n;
+      send({ watermark: { cursor: eventCursor(cursor < 0n ? 0n : cursor), checkpoint: stop.checkpoint }, end: { reason: stop.reason } });
     },
   },
   unary: {
