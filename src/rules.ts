@@ -12,6 +12,8 @@ export const DNS1123 = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 export const ED25519_PUBLIC_KEY_B64 = /^[A-Za-z0-9+/]{43}=$/;
 /** A sha256 digest as lower-case hex. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** An SSH user name that is safe to put in a command (validation refuses others). */
+export const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** A k3s release name, as `k3s --version` prints it. */
 export const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 

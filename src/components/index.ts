@@ -1,5 +1,6 @@
-export { WorkerFleet, validateWorkerFleetArgs, type WorkerFleetArgs, type FleetHost, type WorkerSummary } from "./worker-fleet";
-export { StakedWorker, validateStakedWorkerArgs, type StakedWorkerArgs, type HostConnection, type NetworkSettings } from "./staked-worker";
+export { WorkerFleet, type WorkerFleetArgs, type FleetHost, type WorkerSummary } from "./worker-fleet";
+export { StakedWorker, type StakedWorkerArgs } from "./staked-worker";
+export { fleetOutputs, type FleetOutputs, type WorkerOutput } from "./fleet-outputs";
 export { Stake, type StakeArgs, type ChainArgs } from "./stake";
 export { SealToken, type SealTokenArgs } from "./seal-token";
 export { HostState, type HostStateArgs, type SshTargetArgs } from "./host-state";

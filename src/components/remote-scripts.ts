@@ -12,8 +12,6 @@ import {
   RUNTIME_CONFIGURER, STAGING_DIR, AIRGAP_IMAGES_DIR, CONTAINERD_SOCKET, ROLLOUT_FAILED_MARKER,
 } from "./runtime/host-layout";
 
-/** An SSH user name that is safe to put in a command (validation refuses others). */
-export const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 /**
  * `cmd` run as root: unchanged for root, else through passwordless sudo (`sudo -n sh -c`: fail

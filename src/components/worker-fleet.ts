@@ -1,22 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import { fleetSettingsSchema, parseArgs, type WorkerFleetArgs } from "../settings";
 import { createSuiClient, keypairFromSecret, readSlashes, readWalletLedger } from "../sui";
 import { fleetMoney, type FleetMoney } from "./fleet-money";
-import { StakedWorker, type HostConnection, type NetworkSettings, type StakedWorkerArgs } from "./staked-worker";
+import { StakedWorker } from "./staked-worker";
 
-/** One host of the fleet. */
-export interface FleetHost extends HostConnection {
-  /** Node id (DNS-1123); unique in the fleet. */
-  readonly name: string;
-}
-
-/** Arguments of a {@link WorkerFleet}. */
-export interface WorkerFleetArgs
-  extends Omit<StakedWorkerArgs, "nodeId" | "connection" | "projectRoot" | "rolloutFleet"> {
-  readonly hosts: readonly FleetHost[];
-  /** Workers provisioned at once; the rest wait for a slot. Default 4. */
-  readonly parallelism?: number;
-  readonly projectRoot?: string;
-}
+export type { WorkerFleetArgs, FleetHost } from "../settings";
 
 export interface WorkerSummary {
   readonly name: string;
@@ -26,20 +14,6 @@ export interface WorkerSummary {
   readonly stakedMist: string;
   readonly sealTokenId: string;
   readonly sealStatus: string;
-}
-
-/** Pure validation of the fleet-level arguments, naming each bad field. */
-export function validateWorkerFleetArgs(a: WorkerFleetArgs): string[] {
-  const errs: string[] = [];
-  if (!Array.isArray(a.hosts) || a.hosts.length === 0) errs.push("hosts must list at least one host");
-  const seen = new Set<string>();
-  (a.hosts ?? []).forEach((h, i) => {
-    if (seen.has(h.name)) errs.push(`hosts[${i}].name "${h.name}" is used twice`);
-    seen.add(h.name);
-  });
-  const p = a.parallelism ?? 4;
-  if (!Number.isInteger(p) || p < 1) errs.push(`parallelism ${p} must be a positive integer`);
-  return errs;
 }
 
 /**
@@ -63,18 +37,15 @@ export class WorkerFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k3s-daas:index:WorkerFleet", name, {}, opts);
-    const errs = validateWorkerFleetArgs(args);
-    if (errs.length) throw new Error(`WorkerFleet ${name}: ${errs.join("; ")}`);
-
-    const { hosts, parallelism = 4, ...shared } = args;
+    const settings = parseArgs(fleetSettingsSchema, args, `WorkerFleet ${name}`);
+    const { hosts, parallelism, ...shared } = settings;
     const ordered: StakedWorker[] = [];
     this.workers = {};
     for (const [i, host] of hosts.entries()) {
-      const { name: nodeId, ...connection } = host;
       const waitFor = i >= parallelism ? [ordered[i - parallelism]!] : [];
-      const worker = new StakedWorker(nodeId, { ...shared, nodeId, connection, rolloutFleet: name }, { parent: this, dependsOn: waitFor });
+      const worker = new StakedWorker(host.name, { ...shared, host, rolloutFleet: name }, { parent: this, dependsOn: waitFor });
       ordered.push(worker);
-      this.workers[nodeId] = worker;
+      this.workers[host.name] = worker;
     }
 
     this.summaries = pulumi.all(
@@ -94,13 +65,13 @@ export class WorkerFleet extends pulumi.ComponentResource {
       for (const w of ws) counts[w.stakeStatus] = (counts[w.stakeStatus] ?? 0) + 1;
       return counts;
     });
-    const net = args.network;
+    const net = settings.network;
     // The figures are public (an address and amounts); the wallet key they come from is not.
-    this.money = pulumi.unsecret(pulumi.all([this.summaries, args.walletKey, net.rpcHeaders ?? {}]).apply(async ([ws, key, headers]) => {
+    this.money = pulumi.unsecret(pulumi.all([this.summaries, settings.walletKey, settings.rpcHeaders ?? {}]).apply(async ([ws, key, headers]) => {
       if (pulumi.runtime.isDryRun()) return undefined;
       const client = createSuiClient(net.rpcUrl, {
-        transport: net.transport ?? "grpc", headers: Object.keys(headers).length ? headers : undefined,
-        ...(net.rpcCaCertificates ? { ca: net.rpcCaCertificates } : {}),
+        transport: net.transport, headers: Object.keys(headers).length ? headers : undefined,
+        ...(settings.rpcCaCertificates ? { ca: settings.rpcCaCertificates } : {}),
       });
       try {
         const ledger = await readWalletLedger(client, net.packageId, keypairFromSecret(key).toSuiAddress());

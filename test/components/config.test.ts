@@ -6,7 +6,8 @@ import { runtimeSshKey } from "../support/keys";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFleetConfig, suiToMist, k3sBinUrl, PROJECT } from "../../src/config";
+import { readFleetConfig, suiToMist, PROJECT } from "../../src/config";
+import { k3sDownloadUrl } from "../../src/settings";
 
 const WALLET_KEY = "suiprivkey1qqconfigWALLETsecretconfigWALLETsecret00000000000000000";
 const K3S_TOKEN = "K10configJOIN::server:configjoinsecret";
@@ -267,11 +268,11 @@ describe("readFleetConfig", () => {
     assert.doesNotThrow(() => readFleetConfig({ ...goodBag(), [k("containerRuntime")]: "docker", [k("k3s")]: k3s({ images: [join(dir, "pause.tar")] }) }), "images are loaded into docker");
   });
 
-  test("k3sBinUrl: the mirror when set, else the official release of the version", () => {
+  test("k3sDownloadUrl: the mirror when set, else the official release of the version", () => {
     const c = readFleetConfig(goodBag());
-    assert.equal(k3sBinUrl(c), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");
+    assert.equal(k3sDownloadUrl(c.k3s), "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s");
     const m = readFleetConfig({ ...goodBag(), [k("k3s")]: JSON.stringify({ serverUrl: "https://10.0.0.1:6443", binUrl: "http://10.0.0.1:8080/k3s", binSha256: "a".repeat(64) }) });
-    assert.equal(k3sBinUrl(m), "http://10.0.0.1:8080/k3s");
+    assert.equal(k3sDownloadUrl(m.k3s), "http://10.0.0.1:8080/k3s");
   });
 
   test("a plain-http k3s.binUrl needs k3s.binSha256 (anyone on the path could swap the binary); https does not", () => {

@@ -33,6 +33,8 @@ const NET = {
   registryId: "0x" + "c".repeat(64),
 };
 const STAKE_MIST = 2_500_000_000n;
+/** STAKE_MIST in SUI, as the settings take it. */
+const STAKE_SUI = "2.5";
 const BUNDLE_SHA = createHash("sha256").update(readFileSync(join(h.ROOT, "dist", "agent", "agent.js"))).digest("hex");
 /** The sha the agent restarts on: the config without its seal token id (a renewed token is reloaded live). */
 function restartShaOf(configText: string): string {
@@ -40,20 +42,29 @@ function restartShaOf(configText: string): string {
   return createHash("sha256").update(JSON.stringify(rest)).digest("hex");
 }
 
-function args(over: Partial<import("../../src/components/staked-worker").StakedWorkerArgs> = {}): import("../../src/components/staked-worker").StakedWorkerArgs {
+type WorkerArgs = import("../../src/components/staked-worker").StakedWorkerArgs;
+/** The worker's host in args(). */
+const HOST = { name: "worker-1", address: "10.99.0.2", port: 2222, user: "root" } as const;
+/** HOST under another node id (same address, port and user). */
+function named(name: string): WorkerArgs["host"] {
+  return { ...HOST, name };
+}
+/** The k3s settings of args(). */
+const K3S = { serverUrl: "https://10.99.0.1:6443", binUrl: "https://10.99.0.1:8443/k3s", version: "v1.31.4+k3s1" } as const;
+
+/** The worker's arguments: `host` replaces HOST when given; `k3s` fields are laid over K3S. */
+function args(over: Omit<Partial<WorkerArgs>, "k3s"> & { k3s?: Partial<WorkerArgs["k3s"]> } = {}): WorkerArgs {
+  const { k3s, ...rest } = over;
   return {
-    nodeId: "worker-1",
-    connection: { address: "10.99.0.2", port: 2222, user: "root", privateKey: pulumi.secret(SSH_KEY) },
+    host: HOST,
+    sshPrivateKey: pulumi.secret(SSH_KEY),
     network: NET,
     walletKey: pulumi.secret(WALLET_KEY),
-    stakeMist: STAKE_MIST,
-    k3sServerUrl: "https://10.99.0.1:6443",
+    stakePerNodeSui: STAKE_SUI,
+    k3s: { ...K3S, ...k3s },
     k3sToken: pulumi.secret(K3S_TOKEN),
-    k3sBinUrl: "https://10.99.0.1:8443/k3s",
-    k3sVersion: "v1.31.4+k3s1",
     agentPort: 9555,
-    projectRoot: h.ROOT,
-    ...over,
+    ...rest,
   };
 }
 
@@ -80,7 +91,7 @@ interface Built {
 }
 
 /** Constructs a worker, waits for every registration, returns its children by name suffix. */
-async function build(name: string, a: import("../../src/components/staked-worker").StakedWorkerArgs): Promise<Built> {
+async function build(name: string, a: WorkerArgs): Promise<Built> {
   const worker = new C.StakedWorker(name, a);
   const urn = await h.valueOf(worker.urn);
   await h.valueOf(worker.registered);
@@ -146,6 +157,7 @@ describe("StakedWorker children", () => {
     const s = base.child("stake").inputs;
     assert.equal(s.nodeId, "worker-1");
     assert.equal(s.amountMist, "2500000000");
+    assert.equal(BigInt(s.amountMist), STAKE_MIST, "stakePerNodeSui 2.5 is 2.5e9 MIST");
     assert.equal(typeof s.amountMist, "string");
     assert.equal(s.packageId, NET.packageId);
     assert.equal(s.poolId, NET.poolId);
@@ -157,7 +169,7 @@ describe("StakedWorker children", () => {
   });
 
   test("the wallet key is a secret even when given as a plain string", async () => {
-    const b = await build("w-plainkey", args({ nodeId: "worker-plainkey", walletKey: WALLET_KEY, k3sToken: K3S_TOKEN, connection: { address: "10.99.0.9", privateKey: SSH_KEY } }));
+    const b = await build("w-plainkey", args({ host: { name: "worker-plainkey", address: "10.99.0.9" }, walletKey: WALLET_KEY, k3sToken: K3S_TOKEN, sshPrivateKey: SSH_KEY }));
     for (const k of b.kids) assert.deepEqual(h.plainSecretPaths(k.inputs, SECRETS), [], `${k.name} has a plain secret`);
     assert.ok(h.isSecretValue(b.child("stake").inputs.walletKey));
     assert.ok(h.isSecretValue(b.child("seal-token").inputs.walletKey));
@@ -205,13 +217,13 @@ describe("StakedWorker children", () => {
 
   test("a host key given in the configuration is what the host key resource expects", async () => {
     const given = h.hostKeyFor("given");
-    const b = await build("w-hostkey", args({ nodeId: "worker-hostkey", connection: { address: "10.99.0.8", privateKey: pulumi.secret(SSH_KEY), hostKey: `${given} root@somewhere` } }));
+    const b = await build("w-hostkey", args({ host: { name: "worker-hostkey", address: "10.99.0.8", hostKey: `${given} root@somewhere` } }));
     assert.equal(b.child("host-key").inputs.expectedHostKey, given, "the comment is dropped");
     assert.equal(h.reveal<Record<string, unknown>>(b.child("probe").inputs.connection).hostKey, given);
   });
 
   test("a non-root user: every command runs through sudo, uploads are staged then installed by root", async () => {
-    const b = await build("w-sudo", args({ nodeId: "worker-sudo", connection: { address: "10.99.0.7", user: "ubuntu", privateKey: pulumi.secret(SSH_KEY) } }));
+    const b = await build("w-sudo", args({ host: { name: "worker-sudo", address: "10.99.0.7", user: "ubuntu" } }));
     const cmds = b.kids.filter((k) => k.type === h.TYPES.command);
     for (const k of cmds) assert.match(String(k.inputs.create), /^(sudo -n true .*; )?sudo -n sh -c '/, `${k.name} runs as root through sudo`);
     assert.match(String(b.child("probe").inputs.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo "k3s-daas: SSH user ubuntu needs passwordless sudo/);
@@ -286,7 +298,7 @@ describe("StakedWorker children", () => {
 
   test("the k3s install passes the binary sha256 and extra args when given", async () => {
     const sha = "f".repeat(64);
-    const b = await build("w-sha", args({ nodeId: "worker-sha", k3sBinSha256: sha, k3sExtraArgs: ["--node-label", "tier=gpu"] }));
+    const b = await build("w-sha", args({ host: named("worker-sha"), k3s: { binSha256: sha, extraArgs: ["--node-label", "tier=gpu"] } }));
     const create = innerScript(String(b.child("k3s-agent").inputs.create));
     assert.ok(create.includes(`INSTALL_K3S_BIN_SHA256='${sha}'`));
     assert.ok(create.includes("--node-label tier=gpu"));
@@ -350,8 +362,8 @@ describe("StakedWorker children", () => {
 
   test("rpcHeaders: secret inputs of stake and token; the agents get them in a 0600 file, the config names it; a rotated key rolls the agent", async () => {
     const API_KEY = "provider-API-KEY-0123456789";
-    const sameOrigin = { ...NET, agentRpcUrl: undefined, rpcHeaders: { "x-api-key": API_KEY } };
-    const b = await build("w-hdr", args({ nodeId: "worker-1", network: sameOrigin }));
+    const sameOrigin = { ...NET, agentRpcUrl: undefined };
+    const b = await build("w-hdr", args({ network: sameOrigin, rpcHeaders: { "x-api-key": API_KEY } }));
     for (const k of b.kids) assert.deepEqual(h.plainSecretPaths(k.inputs, [...SECRETS, API_KEY]), [], `${k.name} has a plain secret`);
     for (const step of ["stake", "seal-token"]) {
       const c = b.child(step);
@@ -372,7 +384,7 @@ describe("StakedWorker children", () => {
     // The script: headers read by the shell and written 0600, the key in no argument.
     assert.match(innerScript(String(cfg.create)), /umask 077; IFS= read -r h; printf '%s\\n' "\$h" > \/etc\/k3s-daas\/rpc-headers\.json\.new/);
     // Another key: the same config, but the agent restarts and the worker rolls (within maxUnavailable).
-    const rotated = await build("w-hdr2", args({ nodeId: "worker-1", network: { ...sameOrigin, rpcHeaders: { "x-api-key": "rotated-KEY" } } }));
+    const rotated = await build("w-hdr2", args({ network: sameOrigin, rpcHeaders: { "x-api-key": "rotated-KEY" } }));
     assert.equal(String(h.reveal(rotated.child("agent-config").inputs.stdin)).split("\n").slice(1).join("\n"), text);
     assert.notEqual(innerScript(String(rotated.child("agent-service").inputs.create)), innerScript(String(b.child("agent-service").inputs.create)));
     assert.notEqual(rotated.child("rollout").inputs.digest, b.child("rollout").inputs.digest, "the worker rolls");
@@ -382,17 +394,18 @@ describe("StakedWorker children", () => {
   test("rpcHeaders reach the agents only for the same endpoint, unless agentRpcHeaders says otherwise", async () => {
     const hdr = { "x-api-key": "controller-KEY" };
     // NET.agentRpcUrl is another host: the controller's key is not sent there.
-    const other = await build("w-hdr-other", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr } }));
+    const other = await build("w-hdr-other", args({ rpcHeaders: hdr }));
     assert.equal(innerScript(String(other.child("agent-config").inputs.create)), S.writeAgentConfig());
     assert.equal(agentConfig.readConfig({}, String(other.child("agent-config").inputs.stdin)).sui.headersFile, undefined);
     assert.ok(h.isSecretValue(other.child("stake").inputs.rpcHeaders), "the controller still uses them");
-    const own = await build("w-hdr-own", args({ nodeId: "worker-1", network: { ...NET, rpcHeaders: hdr, agentRpcHeaders: { authorization: "Bearer agent-TOKEN" } } }));
+    const own = await build("w-hdr-own", args({ rpcHeaders: hdr, agentRpcHeaders: { authorization: "Bearer agent-TOKEN" } }));
     assert.deepEqual(JSON.parse(String(h.reveal(own.child("agent-config").inputs.stdin)).split("\n")[0]!), { authorization: "Bearer agent-TOKEN" });
-    assert.deepEqual(C.agentRpcHeaders({ ...NET, agentRpcUrl: "http://127.0.0.1:9000/", rpcHeaders: hdr }), hdr, "same origin: the same key");
-    assert.equal(C.agentRpcHeaders({ ...NET, rpcHeaders: {} }), undefined, "an empty set is none");
-    assert.throws(() => new C.StakedWorker("w-hdr-bad", args({ network: { ...NET, rpcHeaders: { "X-Key": "SECRET-9", "x-ok": "a\nb" } } })), (err: Error) => {
-      assert.match(err.message, /network\.rpcHeaders\["X-Key"\]: a header name must be lower-case/);
-      assert.match(err.message, /network\.rpcHeaders\["x-ok"\]: must be non-empty printable ASCII/);
+    assert.deepEqual(C.agentRpcHeaders({ network: { ...NET, agentRpcUrl: "http://127.0.0.1:9000/" }, rpcHeaders: hdr }), hdr, "same origin: the same key");
+    assert.equal(C.agentRpcHeaders({ network: NET, rpcHeaders: {} }), undefined, "an empty set is none");
+    assert.throws(() => new C.StakedWorker("w-hdr-bad", args({ rpcHeaders: { "X-Key": "SECRET-9", "x-ok": "a\nb" } })), (err: Error) => {
+      assert.match(err.message, /^StakedWorker w-hdr-bad: /);
+      assert.match(err.message, /rpcHeaders\.X-Key a header name must be lower-case/);
+      assert.match(err.message, /rpcHeaders\.x-ok must be non-empty printable ASCII/);
       assert.equal(err.message.includes("SECRET-9"), false);
       return true;
     });
@@ -402,13 +415,13 @@ describe("StakedWorker children", () => {
     const { makeCertificates } = require("../support/tls") as typeof import("../support/tls");
     const { mkdtempSync } = require("node:fs") as typeof import("node:fs");
     const ca = readFileSync(makeCertificates(mkdtempSync(join(require("node:os").tmpdir(), "sw-ca-"))).ca, "utf8");
-    const b = await build("w-ca", args({ nodeId: "worker-1", network: { ...NET, rpcCaCertificates: ca } }));
+    const b = await build("w-ca", args({ rpcCaCertificates: ca }));
     assert.equal(b.child("stake").inputs.rpcCaCertificates, ca);
     assert.equal(b.child("seal-token").inputs.rpcCaCertificates, ca);
     const parsed = agentConfig.readConfig({}, String(b.child("agent-config").inputs.stdin));
     assert.equal(parsed.sui.caCertificates, ca);
     assert.equal(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).sui.caCertificates, undefined, "and only when given");
-    assert.throws(() => new C.StakedWorker("w-ca-bad", args({ network: { ...NET, rpcCaCertificates: "not a certificate" } })), /network\.rpcCaCertificates must hold at least one PEM certificate/);
+    assert.throws(() => new C.StakedWorker("w-ca-bad", args({ rpcCaCertificates: "not a certificate" })), /StakedWorker w-ca-bad: rpcCaCertificates must hold at least one PEM certificate/);
   });
 
   test("the trust pins reach the agent config (and only when given): the control plane's key, confirm sources and quorum; bad ones are named", async () => {
@@ -417,30 +430,36 @@ describe("StakedWorker children", () => {
     assert.deepEqual(none.sui.confirmSources, []);
     const cpKey = Buffer.alloc(32, 7).toString("base64");
     const b = await build("w-pins", args({
-      nodeId: "worker-1", controlPlanePublicKey: cpKey,
+      controlPlanePublicKey: cpKey,
       network: { ...NET, confirmRpcUrls: ["https://fullnode.other-provider.example", "https://rpc.third.example:8443"], confirmQuorum: 3 },
     }));
     const parsed = agentConfig.readConfig({}, String(b.child("agent-config").inputs.stdin));
     assert.equal(parsed.controlPlane.publicKey, cpKey);
     assert.deepEqual(parsed.sui.confirmSources, [{ rpcUrl: "https://fullnode.other-provider.example" }, { rpcUrl: "https://rpc.third.example:8443" }]);
     assert.equal(parsed.sui.confirmQuorum, 3);
-    const msgs = (over: Partial<Record<string, unknown>>) => C.validateStakedWorkerArgs({ ...args(), ...over } as never);
-    assert.ok(msgs({ controlPlanePublicKey: "not-a-key" }).includes("controlPlanePublicKey must be a base64 ed25519 public key (as the NautilusRegistry publishes it)"));
-    const confirm = (confirmRpcUrls: string[], confirmQuorum?: number) => msgs({ network: { ...NET, confirmRpcUrls, confirmQuorum } });
-    assert.ok(confirm([NET.agentRpcUrl + "/other"]).some((m: string) => /^network\.confirmRpcUrls\[0\] names the same node as agentRpcUrl/.test(m)));
-    assert.ok(confirm(["https://b.example/?key=SECRET-7"]).some((m: string) => /^network\.confirmRpcUrls\[0\] must not carry credentials/.test(m)));
-    assert.ok(!confirm(["https://b.example/?key=SECRET-7"]).join("\n").includes("SECRET-7"));
-    assert.ok(confirm(["https://b.example"], 3).includes("network.confirmQuorum must be a whole number from 1 to 2 (agentRpcUrl plus 1 confirmRpcUrls)"));
-    assert.deepEqual(confirm(["https://b.example"], 2), []);
+    assert.throws(
+      () => new C.StakedWorker("w-pins-badkey", args({ controlPlanePublicKey: "not-a-key" })),
+      /^Error: StakedWorker w-pins-badkey: controlPlanePublicKey must be a base64 ed25519 public key \(32 bytes: 43 characters and '='\)$/,
+    );
+    const confirm = (name: string, confirmRpcUrls: string[], confirmQuorum?: number) => () => new C.StakedWorker(name, args({ network: { ...NET, confirmRpcUrls, confirmQuorum } }));
+    assert.throws(confirm("w-pins-same", [NET.agentRpcUrl + "/other"]), /^Error: StakedWorker w-pins-same: network\.confirmRpcUrls\[0\] names the same node as agentRpcUrl/);
+    assert.throws(confirm("w-pins-cred", ["https://b.example/?key=SECRET-7"]), (err: Error) => {
+      assert.match(err.message, /^StakedWorker w-pins-cred: network\.confirmRpcUrls\[0\] must not carry credentials/);
+      assert.equal(err.message.includes("SECRET-7"), false);
+      return true;
+    });
+    assert.throws(confirm("w-pins-quorum", ["https://b.example"], 3), /^Error: StakedWorker w-pins-quorum: network\.confirmQuorum must be at most 2 \(agentRpcUrl plus the confirmRpcUrls\)$/);
+    const quorum2 = await build("w-pins-quorum2", args({ network: { ...NET, confirmRpcUrls: ["https://b.example"], confirmQuorum: 2 } }));
+    assert.equal(agentConfig.readConfig({}, String(quorum2.child("agent-config").inputs.stdin)).sui.confirmQuorum, 2, "a quorum of every source is accepted");
   });
 
   test("operator keys reach the agent config (and only when given); a malformed one is refused", async () => {
     assert.deepEqual(agentConfig.readConfig({}, String(base.child("agent-config").inputs.stdin)).api.operatorKeys, []);
     const key = Buffer.alloc(32, 9).toString("base64");
-    const withKey = await build("w-opkey", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443", agentOperatorKeys: [key] }));
+    const withKey = await build("w-opkey", args({ aptSource: "deb [trusted=yes] http://10.99.0.1:8080/apt ./", controlPlaneEndpoint: "http://10.99.0.1:8443", operatorKeys: [key] }));
     const text = String(withKey.child("agent-config").inputs.stdin);
     assert.deepEqual(agentConfig.readConfig({}, text).api.operatorKeys, [key]);
-    assert.ok(C.validateStakedWorkerArgs({ ...args(), agentOperatorKeys: ["nope"] } as never).some((m: string) => m.startsWith("agentOperatorKeys[0]")));
+    assert.throws(() => new C.StakedWorker("w-opkey-bad", args({ operatorKeys: ["nope"] })), /^Error: StakedWorker w-opkey-bad: operatorKeys\[0\] must be a base64 ed25519 public key/);
   });
 
   test("the container runtime step writes the apt source when given, and only then", async () => {
@@ -449,7 +468,7 @@ describe("StakedWorker children", () => {
     assert.ok(withSrc.includes("/etc/apt/sources.list.d/k3s-daas.list"));
     assert.match(withSrc, /apt-get install -y -qq --no-install-recommends containerd\b/);
     assert.match(withSrc, /systemctl enable --now containerd\b/);
-    const b = await build("w-nosrc", args({ nodeId: "worker-nosrc" }));
+    const b = await build("w-nosrc", args({ host: named("worker-nosrc") }));
     const noSrc = innerScript(String(b.child("container-runtime").inputs.create));
     assert.ok(!noSrc.includes("sources.list.d"));
     assert.match(noSrc, /apt-get install -y -qq --no-install-recommends containerd\b/);
@@ -476,7 +495,7 @@ describe("StakedWorker children", () => {
     assert.equal(await h.assetPath(base.child("runtime-configurer").inputs.source), join(h.ROOT, "src", "components", "scripts", "configure-containerd.sh"));
     assert.equal(base.child("runtime-configurer").inputs.remotePath, S.RUNTIME_CONFIGURER);
     // An older release without data/cni: the running release's bin dir; another pause image.
-    const old = await build("w-oldk3s", args({ nodeId: "worker-oldk3s", k3sVersion: "v1.30.5+k3s1", k3sPauseImage: "registry.local:5000/pause:3.9" }));
+    const old = await build("w-oldk3s", args({ host: named("worker-oldk3s"), k3s: { version: "v1.30.5+k3s1", pauseImage: "registry.local:5000/pause:3.9" } }));
     const oldToml = manifest(String(old.child("runtime-config").inputs.stdin)).config!;
     assert.match(oldToml, /bin_dir = "\/var\/lib\/rancher\/k3s\/data\/current\/bin"/);
     assert.match(oldToml, /sandbox_image = "registry\.local:5000\/pause:3\.9"/);
@@ -491,7 +510,7 @@ describe("StakedWorker children", () => {
     writeFileSync(pause, "pause image bytes");
     writeFileSync(app, "app image bytes");
     const registries = { mirrors: { "docker.io": { endpoint: ["http://10.99.0.1:5000"] } }, configs: { "10.99.0.1:5000": { tls: { insecure_skip_verify: true } } } };
-    const b = await build("w-img", args({ nodeId: "worker-img", k3sImages: [pause, app], k3sRegistries: registries }));
+    const b = await build("w-img", args({ host: named("worker-img"), k3s: { images: [pause, app], registries } }));
     assert.equal(b.child("probe").inputs.create, S.probeHost("root", { airgapImages: true }));
     assert.ok(String(b.child("probe").inputs.create).includes(`mkdir -p ${S.AIRGAP_IMAGES_DIR}`), "the airgap dir exists before the copies");
     const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
@@ -513,7 +532,7 @@ describe("StakedWorker children", () => {
     assert.match(m.registries!, /mirrors:\n  "docker\.io":\n    endpoint:\n      - "http:\/\/10\.99\.0\.1:5000"/);
     assert.notEqual(h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).runtimeConfig, h.reveal<Record<string, string>>(base.child("rollout").inputs.changes).runtimeConfig);
     // A non-root user: each tarball is staged, then installed by root into the airgap dir.
-    const sudo = await build("w-img-sudo", args({ nodeId: "worker-img-sudo", connection: { address: "10.99.0.6", user: "ubuntu", privateKey: pulumi.secret(SSH_KEY) }, k3sImages: [pause] }));
+    const sudo = await build("w-img-sudo", args({ host: { name: "worker-img-sudo", address: "10.99.0.6", user: "ubuntu" }, k3s: { images: [pause] } }));
     assert.equal(sudo.child("image-pause.tar").inputs.remotePath, `${S.STAGING_DIR}/pause.tar`);
     assert.equal(sudo.child("image-pause.tar-install").inputs.create, S.asRoot("ubuntu", S.installStaged(`${S.STAGING_DIR}/pause.tar`, `${S.AIRGAP_IMAGES_DIR}/pause.tar`, "0644")));
   });
@@ -522,7 +541,7 @@ describe("StakedWorker children", () => {
     const dir = mkdtempSync(join(tmpdir(), "sw-dimages-"));
     const pause = join(dir, "pause.tar");
     writeFileSync(pause, "pause image bytes");
-    const b = await build("w-docker-img", args({ nodeId: "worker-docker-img", containerRuntime: "docker", k3sImages: [pause] }));
+    const b = await build("w-docker-img", args({ host: named("worker-docker-img"), containerRuntime: "docker", k3s: { images: [pause] } }));
     const rc = b.child("runtime-config").inputs;
     assert.match(innerScript((String(rc.create))), /^K3S_DAAS_RUNTIME=docker sh /);
     const m = manifest(String(rc.stdin));
@@ -533,7 +552,7 @@ describe("StakedWorker children", () => {
   });
 
   test("docker: installs docker.io, k3s gets --docker, the agent config says docker", async () => {
-    const b = await build("w-docker", args({ nodeId: "worker-docker", containerRuntime: "docker" }));
+    const b = await build("w-docker", args({ host: named("worker-docker"), containerRuntime: "docker" }));
     const rt = innerScript(String(b.child("container-runtime").inputs.create));
     assert.match(rt, /--no-install-recommends docker\.io\b/);
     assert.match(rt, /systemctl enable --now docker\b/);
@@ -561,7 +580,7 @@ describe("StakedWorker children", () => {
     assert.equal(hs.agentPort, 9555);
     assert.equal(hs.healthTimeoutSeconds, 180);
     assert.equal(hs.connectRetries, 5);
-    const b = await build("w-unreach", args({ nodeId: "worker-unreach", allowUnreachableHost: true, removeContainerRuntime: true, healthTimeoutSeconds: 30 }));
+    const b = await build("w-unreach", args({ host: named("worker-unreach"), allowUnreachableHost: true, removeContainerRuntime: true, healthTimeoutSeconds: 30 }));
     const hs2 = b.child("host").inputs;
     assert.equal(hs2.allowUnreachableHost, true);
     assert.equal(hs2.removeContainerd, true);
@@ -584,7 +603,7 @@ describe("StakedWorker children", () => {
   test("nodeVersion: another Node release is installed, rolled (the gate names it), restarts the agent and is what the host state waits for", async () => {
     const other = "22.23.5";
     assert.notEqual(other, h.NODE_VERSION, "a release other than the pinned one");
-    const b = await build("w-nodever", args({ nodeId: "worker-nodever", nodeVersion: other }));
+    const b = await build("w-nodever", args({ host: named("worker-nodever"), nodeVersion: other }));
     assert.equal(b.child("node").inputs.nodeVersion, other);
     assert.equal(b.child("host").inputs.nodeVersion, other);
     assert.equal(h.reveal<Record<string, string>>(b.child("rollout").inputs.changes).node, other);
@@ -670,7 +689,7 @@ describe("StakedWorker children", () => {
     assert.equal(await h.valueOf(w.sealStatus), "active");
     assert.equal(await h.valueOf(w.workerPubkey), h.pubkeyFor("10.99.0.2"));
     assert.equal(await h.valueOf(w.registered), true);
-    const b = await build("w-defport", args({ nodeId: "worker-defport", agentPort: undefined, connection: { address: "192.0.2.7", privateKey: pulumi.secret(SSH_KEY) } }));
+    const b = await build("w-defport", args({ host: { name: "worker-defport", address: "192.0.2.7" }, agentPort: undefined }));
     assert.equal(await h.valueOf(b.worker.endpoint), "http://192.0.2.7:9443");
     assert.equal(b.child("host").inputs.port, 22);
     assert.equal(h.reveal<Record<string, unknown>>(b.child("probe").inputs.connection).user, "root");
@@ -678,88 +697,11 @@ describe("StakedWorker children", () => {
 
   test("bad arguments throw before any child is registered, naming the field", () => {
     const before = h.registrations.length;
-    assert.throws(() => new C.StakedWorker("w-bad", args({ agentPort: 10250 })), /StakedWorker w-bad: agentPort 10250/);
-    assert.throws(() => new C.StakedWorker("w-bad2", args({ nodeId: "Bad_Node" })), /nodeId "Bad_Node"/);
+    assert.throws(() => new C.StakedWorker("w-bad", args({ agentPort: 10250 })), /^Error: StakedWorker w-bad: agentPort must not be a k3s\/kubelet port \(10250, 6443, \.\.\.\)$/);
+    assert.throws(() => new C.StakedWorker("w-bad2", args({ host: named("Bad_Node") })), /^Error: StakedWorker w-bad2: host\.name must be a DNS-1123 name/);
     // Only the component itself may have been sent (super() runs first); no child.
     const after = h.registrations.slice(before).filter((r) => r.type !== h.TYPES.worker);
     assert.deepEqual(after, []);
   });
 });
 
-describe("validateStakedWorkerArgs", () => {
-  const msgs = (over: Record<string, unknown>) => C.validateStakedWorkerArgs({ ...args(), ...over } as never);
-
-  test("good arguments: no message", () => {
-    assert.deepEqual(C.validateStakedWorkerArgs(args()), []);
-    assert.deepEqual(msgs({ containerRuntime: "docker", aptSource: "deb http://mirror/ ./", k3sBinSha256: "0".repeat(64), agentPort: undefined }), []);
-  });
-
-  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-    ["nodeId with upper case", { nodeId: "Worker_1" }, /^nodeId "Worker_1"/],
-    ["nodeId too long", { nodeId: "a".repeat(64) }, /^nodeId /],
-    ["reserved agentPort 10250", { agentPort: 10250 }, /^agentPort 10250 /],
-    ["reserved agentPort 6443", { agentPort: 6443 }, /^agentPort 6443 /],
-    ["agentPort out of range", { agentPort: 70000 }, /^agentPort 70000 /],
-    ["k3sServerUrl over http", { k3sServerUrl: "http://10.0.0.1:6443" }, /^k3sServerUrl must be https:\/\/host:port$/],
-    ["k3sServerUrl without port", { k3sServerUrl: "https://10.0.0.1" }, /^k3sServerUrl /],
-    ["bad packageId", { network: { ...NET, packageId: "pkg" } }, /^network\.packageId /],
-    ["bad poolId", { network: { ...NET, poolId: "0xZZ" } }, /^network\.poolId /],
-    ["bad registryId", { network: { ...NET, registryId: "" } }, /^network\.registryId /],
-    ["bad rpcUrl", { network: { ...NET, rpcUrl: "ws://x" } }, /^network\.rpcUrl /],
-    ["bad agentRpcUrl", { network: { ...NET, agentRpcUrl: "nope" } }, /^network\.agentRpcUrl /],
-    ["zero stake", { stakeMist: 0n }, /^stakeMist /],
-    ["stake as a number", { stakeMist: 5 }, /^stakeMist /],
-    ["bad ssh port", { connection: { address: "h", port: 0, privateKey: "k" } }, /^connection\.port 0 /],
-    ["ssh user with a shell character", { connection: { address: "h", user: "ubuntu;id", privateKey: "k" } }, /^connection\.user "ubuntu;id" /],
-    ["host key that is not one", { connection: { address: "h", privateKey: "k", hostKey: "ssh-ed25519 not-base64!" } }, /^connection\.hostKey /],
-    ["host key whose data is another type", { connection: { address: "h", privateKey: "k", hostKey: "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" } }, /^connection\.hostKey /],
-    ["no address", { connection: { address: "", privateKey: "k" } }, /^connection\.address /],
-    ["bad k3sBinUrl", { k3sBinUrl: "ftp://x/k3s" }, /^k3sBinUrl /],
-    ["bad k3sBinSha256", { k3sBinSha256: "ABC" }, /^k3sBinSha256 /],
-    ["plain-http k3sBinUrl without k3sBinSha256", { k3sBinUrl: "http://10.99.0.1:8080/k3s" }, /^k3sBinSha256 is required when k3sBinUrl is plain http/],
-    ["bad k3sVersion", { k3sVersion: "1.31" }, /^k3sVersion "1.31" /],
-    ["nodeVersion with a v", { nodeVersion: "v22.23.3" }, /^nodeVersion "v22.23.3" must be a Node release of 22 or later/],
-    ["nodeVersion older than 22", { nodeVersion: "20.18.1" }, /^nodeVersion "20.18.1" must be a Node release of 22 or later/],
-    ["zero maxUnavailable", { maxUnavailable: 0 }, /^maxUnavailable /],
-    ["fractional rolloutTimeoutSeconds", { rolloutTimeoutSeconds: 1.5 }, /^rolloutTimeoutSeconds /],
-    ["bad containerRuntime", { containerRuntime: "podman" }, /^containerRuntime "podman"/],
-    ["bad aptSource", { aptSource: "http://mirror ./" }, /^aptSource /],
-    ["bad controlPlaneEndpoint", { controlPlaneEndpoint: "10.0.0.1:8443" }, /^controlPlaneEndpoint /],
-    ["pause image that is not an image reference", { k3sPauseImage: "http://x/pause" }, /^k3sPauseImage must be an image reference/],
-    ["image tarball that does not exist", { k3sImages: ["/nonexistent/pause.tar"] }, /^k3sImages\[0\] must be an image tarball on this machine \(pause\.tar does not exist\)/],
-    ["mirror endpoint that is not an http(s) URL", { k3sRegistries: { mirrors: { "docker.io": { endpoint: ["ftp://m"] } } } }, /^k3sRegistries\["mirrors"\]\["docker\.io"\]\["endpoint"\]\[0\]: must be an http\(s\) URL/],
-    ["registry credentials", { k3sRegistries: { configs: { "m:5000": { auth: { username: "u" } } } } }, /^k3sRegistries\["configs"\]\["m:5000"\]: unknown key auth/],
-    ["registries with docker", { containerRuntime: "docker", k3sRegistries: { mirrors: { "docker.io": { endpoint: ["http://m:5000"] } } } }, /^k3sRegistries applies to containerd only/],
-  ];
-  for (const [what, over, re] of cases) {
-    test(`${what}: one message naming the field`, () => {
-      const m = msgs(over);
-      assert.equal(m.length, 1, JSON.stringify(m));
-      assert.match(m[0]!, re);
-    });
-  }
-
-  test("several bad fields: one message each", () => {
-    const m = msgs({ nodeId: "X", agentPort: 10250, k3sServerUrl: "nope", network: { ...NET, poolId: "p", registryId: "r" } });
-    assert.equal(m.length, 5, JSON.stringify(m));
-    for (const f of ["nodeId", "agentPort", "k3sServerUrl", "network.poolId", "network.registryId"]) {
-      assert.ok(m.some((x) => x.startsWith(f)), `a message for ${f}`);
-    }
-  });
-
-  // Known gaps (see the report): these values are pasted into single-quoted shell words on the
-  // host or into the agent's config, and today pass validation.
-  test("values that would break the host's shell or the agent config are refused", () => {
-    assert.ok(msgs({ k3sServerUrl: "https://a';id;':6443" }).some((m) => m.startsWith("k3sServerUrl")));
-    assert.ok(msgs({ k3sBinUrl: "http://m/k3s';id;'" }).some((m) => m.startsWith("k3sBinUrl")));
-    assert.ok(msgs({ k3sExtraArgs: ["--node-label=a'b"] }).some((m) => m.startsWith("k3sExtraArgs")));
-    assert.ok(msgs({ k3sExtraArgs: ["--token", "x"] }).some((m) => m.startsWith("k3sExtraArgs")));
-    assert.ok(msgs({ heartbeatIntervalMs: 5 }).some((m) => m.startsWith("heartbeatIntervalMs")));
-    assert.ok(msgs({ healthTimeoutSeconds: -1 }).some((m) => m.startsWith("healthTimeoutSeconds")));
-  });
-
-  test("messages never carry a secret", () => {
-    const m = msgs({ nodeId: "X", walletKey: WALLET_KEY, k3sToken: K3S_TOKEN, connection: { address: "h", port: 0, privateKey: SSH_KEY } });
-    assert.deepEqual(h.plainSecretPaths(m, SECRETS), []);
-  });
-});

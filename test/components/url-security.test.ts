@@ -1,28 +1,30 @@
-// Issue 23 (medium): StakedWorker's argument validation refuses an RPC URL that carries
-// credentials, naming the header to use instead (the stack config's rule, for the component used
-// on its own).
+// Issue 23 (medium): a component's arguments refuse an RPC URL that carries credentials, naming
+// the header to use instead (the stack config's rule, for the component used on its own).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { validateStakedWorkerArgs, type StakedWorkerArgs } from "../../src/components/staked-worker";
+import { argumentProblems, workerSettingsSchema, type StakedWorkerArgs } from "../../src/settings";
 
 const ID = "0x" + "1".repeat(64);
 const NET = { rpcUrl: "https://rpc.example.com", packageId: ID, poolId: "0x2", registryId: "0x3" };
 function args(over: Partial<StakedWorkerArgs> = {}): StakedWorkerArgs {
   return {
-    nodeId: "worker-1",
-    connection: { address: "10.0.0.2", privateKey: "k" },
+    host: { name: "worker-1", address: "10.0.0.2" },
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----",
     network: NET,
-    walletKey: "w",
-    stakeMist: 1n,
-    k3sServerUrl: "https://10.0.0.1:6443",
+    walletKey: "suiprivkey1w",
+    stakePerNodeSui: "1",
+    k3s: { serverUrl: "https://10.0.0.1:6443" },
     k3sToken: "t",
-    k3sBinUrl: "https://github.com/k3s-io/k3s/releases/download/v1.31.4%2Bk3s1/k3s",
     ...over,
-  } as StakedWorkerArgs;
+  };
 }
+const problems = (a: StakedWorkerArgs) => {
+  const r = workerSettingsSchema.safeParse(a);
+  return r.success ? [] : argumentProblems(r.error);
+};
 
 test("good arguments: no message", () => {
-  assert.deepEqual(validateStakedWorkerArgs(args()), []);
+  assert.deepEqual(problems(args()), []);
 });
 
 test("an RPC URL with credentials is refused, naming the field and the header to use, never the secret", () => {
@@ -32,7 +34,7 @@ test("an RPC URL with credentials is refused, naming the field and the header to
     [{ agentRpcUrl: "https://agents.example.com/?key=SECRET3" }, /^network\.agentRpcUrl must not carry credentials.*'agentRpcHeaders\.x-api-key'/, "SECRET3"],
   ];
   for (const [net, re, secret] of cases) {
-    const msgs = validateStakedWorkerArgs(args({ network: { ...NET, ...net } }));
+    const msgs = problems(args({ network: { ...NET, ...net } }));
     assert.ok(msgs.some((m) => re.test(m)), JSON.stringify(msgs));
     assert.ok(!msgs.join("\n").includes(secret));
   }

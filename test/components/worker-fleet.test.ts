@@ -23,14 +23,13 @@ const STAKE = 1_000_000_000n;
 
 function fleetArgs(names: string[], over: Partial<FleetArgs> = {}): FleetArgs {
   return {
-    hosts: names.map((name, i) => ({ name, address: `10.98.0.${i + 2}`, port: 22 + i, privateKey: pulumi.secret(SSH_KEY) })),
+    hosts: names.map((name, i) => ({ name, address: `10.98.0.${i + 2}`, port: 22 + i })),
+    sshPrivateKey: pulumi.secret(SSH_KEY),
     network: NET,
     walletKey: pulumi.secret(WALLET_KEY),
-    stakeMist: STAKE,
-    k3sServerUrl: "https://10.98.0.1:6443",
+    stakePerNodeSui: "1",
+    k3s: { serverUrl: "https://10.98.0.1:6443", binUrl: "https://10.98.0.1:8443/k3s" },
     k3sToken: pulumi.secret(K3S_TOKEN),
-    k3sBinUrl: "https://10.98.0.1:8443/k3s",
-    projectRoot: h.ROOT,
     ...over,
   };
 }
@@ -143,29 +142,15 @@ describe("WorkerFleet", () => {
     assert.deepEqual(h.plainSecretPaths(sums, SECRETS), []);
   });
 
-  test("bad fleet arguments throw naming the field; a bad host throws naming it", () => {
-    assert.throws(() => new F.WorkerFleet("bad1", fleetArgs(["x-a", "x-a"])), /WorkerFleet bad1: hosts\[1\]\.name "x-a" is used twice/);
-    assert.throws(() => new F.WorkerFleet("bad2", fleetArgs(["x-b"], { parallelism: 0 })), /parallelism 0/);
-    assert.throws(() => new F.WorkerFleet("bad3", fleetArgs(["Bad_Host"])), /StakedWorker Bad_Host: nodeId "Bad_Host"/);
-  });
-});
-
-describe("validateWorkerFleetArgs", () => {
-  test("good arguments: no message", () => {
-    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(HOSTS)), []);
-    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(["one"], { parallelism: 1 })), []);
-  });
-  test("duplicate host names", () => {
-    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs(["a", "b", "a"])), ['hosts[2].name "a" is used twice']);
-  });
-  test("parallelism 0, negative, fractional", () => {
-    for (const p of [0, -1, 1.5]) {
-      const m = F.validateWorkerFleetArgs(fleetArgs(["a"], { parallelism: p }));
-      assert.equal(m.length, 1);
-      assert.match(m[0]!, new RegExp(`^parallelism ${p} `));
-    }
-  });
-  test("no hosts", () => {
-    assert.deepEqual(F.validateWorkerFleetArgs(fleetArgs([])), ["hosts must list at least one host"]);
+  test("bad fleet arguments throw before any worker, naming each bad one", () => {
+    const before = h.registrations.length;
+    assert.throws(() => new F.WorkerFleet("bad1", fleetArgs(["x-a", "x-a"])), /WorkerFleet bad1: hosts\[1\]\.name is used twice \(also hosts\[0\]\)$/);
+    for (const p of [0, -1, 1.5]) assert.throws(() => new F.WorkerFleet(`bad-p${p}`, fleetArgs(["x-b"], { parallelism: p })), /: parallelism must be (at least 1|a whole number)$/);
+    assert.throws(() => new F.WorkerFleet("bad3", fleetArgs(["Bad_Host"])), /WorkerFleet bad3: hosts\[0\]\.name must be a DNS-1123 name/);
+    assert.throws(() => new F.WorkerFleet("bad4", fleetArgs([])), /WorkerFleet bad4: hosts must list at least one host/);
+    assert.throws(() => new F.WorkerFleet("bad5", { ...fleetArgs(["x-c"]), stakeMist: 1n } as never), /WorkerFleet bad5: unknown argument stakeMist/);
+    assert.throws(() => new F.WorkerFleet("bad6", fleetArgs(["x-d"], { agentPort: 10250, k3s: { serverUrl: "http://x:6443" } })), /WorkerFleet bad6: k3s\.serverUrl must be https:\/\/host:port; agentPort must not be a k3s\/kubelet port/);
+    // Nothing but the fleet components themselves (super() runs first) was sent.
+    assert.deepEqual(h.registrations.slice(before).filter((r) => r.type !== h.TYPES.fleet), []);
   });
 });

@@ -2,9 +2,11 @@
 // stack-meaning.test.ts): the dev stack as `npm run dev` completes it, the testnet example as
 // shipped and with its commented keys set, and one that sets every key the program knows. Secrets
 // and ids are fixed fakes so that the recorded resources are the same on every machine.
-import { load } from "js-yaml";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+// js-yaml comes with @pulumi/pulumi (no types of its own here).
+const { load } = require("js-yaml") as { load(text: string): unknown };
 
 const P = "k3s-daas-fleet";
 const ROOT = join(__dirname, "..", "..");

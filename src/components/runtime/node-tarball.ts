@@ -26,10 +26,15 @@ export function nodePlatformPackage(unameMachine: string): string {
   }
 }
 
-/** The Node version the project pins (the `node` npm package), which hosts get too. */
-export function pinnedNodeVersion(projectRoot: string): string {
-  const pkg = JSON.parse(readFileSync(join(projectRoot, "node_modules", "node", "package.json"), "utf8")) as { version: string };
-  return pkg.version;
+/**
+ * The Node version the package pins, which hosts get too: its `node` dev dependency (an exact
+ * release), read from the package's own package.json, so the npm package knows it as well as a checkout.
+ */
+export function pinnedNodeVersion(packageRoot: string): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
+  const v = pkg.devDependencies?.node;
+  if (!v || !/^\d+\.\d+\.\d+$/.test(v)) throw new Error(`${join(packageRoot, "package.json")} pins no exact Node release (devDependencies.node)`);
+  return v;
 }
 
 export function nodeCacheDir(): string {

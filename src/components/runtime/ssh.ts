@@ -10,8 +10,13 @@ import { z } from "zod";
 export const hostKeySchema = z
   .string()
   .transform((s) => s.trim().split(/\s+/).slice(0, 2).join(" "))
-  .refine((s) => /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/.test(s), "must be an OpenSSH public host key: \"ssh-ed25519 AAAA...\"")
-  .refine((s) => keyTypeOf(Buffer.from(s.split(" ")[1] ?? "", "base64")) === s.split(" ")[0], "the key's type does not match its data");
+  .superRefine((s, ctx) => {
+    if (!/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/.test(s)) {
+      ctx.addIssue({ code: "custom", message: "must be an OpenSSH public host key: \"ssh-ed25519 AAAA...\"" });
+    } else if (keyTypeOf(Buffer.from(s.split(" ")[1] ?? "", "base64")) !== s.split(" ")[0]) {
+      ctx.addIssue({ code: "custom", message: "the key's type does not match its data" });
+    }
+  });
 
 /** The inputs every node-ssh resource takes to reach its host (HostState, NodeRuntime). */
 export const sshTargetShape = {
