@@ -7,6 +7,7 @@ import {
   watchObjects, type SealToken, type StakeRecord, type SuiTransport,
 } from "../../src/sui";
 import { normalizeObjectId, type SealTokenView, type StakeReader, type StakeView } from "./chain";
+import { OBJECT_ID } from "../../src/rules";
 
 /** Sent with every chain request so a node operator (or the devnet) can tell agents apart. */
 export const CLIENT_NAME_HEADER = "x-k3s-daas-client";
@@ -17,7 +18,7 @@ const tokenView = (t: SealToken | null): SealTokenView | null =>
   t && { id: t.id, owner: t.owner, stakeId: t.stakeId, nodeId: t.nodeId, workerPubkey: t.workerPubkey, expiresAtEpoch: t.expiresAtEpoch };
 
 function packageIdFrom(id: string): string {
-  if (typeof id !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(id)) throw new Error(`not a package id: ${String(id)}`);
+  if (typeof id !== "string" || !OBJECT_ID.test(id)) throw new Error(`not a package id: ${String(id)}`);
   return normalizeObjectId(id);
 }
 

@@ -19,6 +19,7 @@ import {
 } from "../../agent/src/protocol";
 import { CpError, markAuthenticated } from "./http";
 import type { NonceCache } from "./nonce-cache";
+import { OBJECT_ID } from "../../src/rules";
 
 /** An ed25519 signature in standard base64: 64 bytes, 88 characters. */
 const SIGNATURE_B64 = /^[A-Za-z0-9+/]{86}==$/;
@@ -94,7 +95,7 @@ export async function verifyWorkerRequest(
   }
   if (body.node_id !== nodeId) throw new CpError(400, "bad_request", "node_id does not match the signed node id");
   const tokenId = body.seal_token_id;
-  if (typeof tokenId !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(tokenId)) {
+  if (typeof tokenId !== "string" || !OBJECT_ID.test(tokenId)) {
     throw new CpError(400, "bad_request", "seal_token_id missing or malformed");
   }
   // A look-alike from another package is a refusal, not a chain failure (502): name both types,

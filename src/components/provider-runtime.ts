@@ -1,26 +1,38 @@
 // Why dynamic providers forward to a bundled runtime: the engine serializes a dynamic provider's
 // code into the state and runs it in a separate Node process. Local modules would be copied by
 // value (with zod schemas and SDK classes that do not serialize), so the providers below capture
-// nothing and `require` the runtime by package name inside each method. `npm run build` bundles
-// src/components/runtime into node_modules/k3s-daas-fleet-runtime; a destroy months later runs the
-// runtime of the checkout it is run from.
+// nothing but their name and `require` the runtime by package name inside each method. Installed
+// from npm, the package serves its runtime bundle as `k3s-daas-fleet/provider-runtime`; a checkout
+// bundles src/components/runtime into node_modules/k3s-daas-fleet-runtime (`npm run build`). The
+// provider process resolves either from the program's directory. A destroy months later runs the
+// runtime of the package or checkout it is run from.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as runtime from "./runtime";
 
-export const RUNTIME_PACKAGE = "k3s-daas-fleet-runtime";
+/** The runtime as the npm package exports it, and as a checkout builds it. */
+export const RUNTIME_MODULES = ["k3s-daas-fleet/provider-runtime", "k3s-daas-fleet-runtime"] as const;
 
 /** A provider the runtime exports: the compiler checks each name against runtime/index.ts. */
 type ProviderName = { [K in keyof typeof runtime]: K extends `${string}Provider` ? K : never }[keyof typeof runtime];
 
 /** A plain-object provider whose methods load `name` from the runtime at call time. */
 export function forwardingProvider(name: ProviderName): pulumi.dynamic.ResourceProvider {
-  // Each arrow captures only `name` (a string); `require` resolves in the provider process.
+  // Serialized with the provider (it captures nothing); `require` resolves in the provider process.
+  const load = () => {
+    try {
+      return require("k3s-daas-fleet/provider-runtime");
+    } catch (err) {
+      // Not installed from npm (a checkout): its own build. Any other failure is the runtime's own.
+      if ((err as { code?: string }).code !== "MODULE_NOT_FOUND" || !String((err as Error).message).includes("'k3s-daas-fleet/provider-runtime'")) throw err;
+      return require("k3s-daas-fleet-runtime");
+    }
+  };
   return {
-    check: (olds, news) => require("k3s-daas-fleet-runtime")[name].check(olds, news),
-    diff: (id, olds, news) => require("k3s-daas-fleet-runtime")[name].diff(id, olds, news),
-    create: (inputs) => require("k3s-daas-fleet-runtime")[name].create(inputs),
-    read: (id, props) => require("k3s-daas-fleet-runtime")[name].read(id, props),
-    update: (id, olds, news) => require("k3s-daas-fleet-runtime")[name].update(id, olds, news),
-    delete: (id, props) => require("k3s-daas-fleet-runtime")[name].delete(id, props),
+    check: (olds, news) => load()[name].check(olds, news),
+    diff: (id, olds, news) => load()[name].diff(id, olds, news),
+    create: (inputs) => load()[name].create(inputs),
+    read: (id, props) => load()[name].read(id, props),
+    update: (id, olds, news) => load()[name].update(id, olds, news),
+    delete: (id, props) => load()[name].delete(id, props),
   };
 }

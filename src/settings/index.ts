@@ -54,12 +54,12 @@ export const workerSettingsSchema = z
   .strict()
   .superRefine(crossRules);
 
-/** Arguments of a WorkerFleet: the stack config's shape (README "Configuration"). */
-export type WorkerFleetArgs = DeepReadonly<z.input<typeof fleetSettingsSchema>>;
+/** Arguments of a WorkerFleet: the stack config's shape (README "Use it from your own program"). */
+export interface WorkerFleetArgs extends DeepReadonly<z.input<typeof fleetSettingsSchema>> {}
 /** A fleet's settings with every default filled in. */
 export type FleetSettings = z.output<typeof fleetSettingsSchema>;
-/** Arguments of a StakedWorker. */
-export type StakedWorkerArgs = DeepReadonly<z.input<typeof workerSettingsSchema>>;
+/** Arguments of a StakedWorker: a fleet's settings for one host. */
+export interface StakedWorkerArgs extends DeepReadonly<z.input<typeof workerSettingsSchema>> {}
 /** A worker's settings with every default filled in. */
 export type WorkerSettings = z.output<typeof workerSettingsSchema>;
 /** One host of the fleet. */

@@ -13,6 +13,7 @@ import { ObjectError, type ClientWithCoreApi } from "@mysten/sui/client";
 import { isValidSuiAddress, normalizeSuiAddress, toBase64 } from "@mysten/sui/utils";
 import { NautilusRegistryBcs, SealTokenBcs, StakeRecordBcs, StakingPoolBcs, STATUS_BY_CODE } from "./layouts.js";
 import type { ChainIds, NautilusRegistry, SealToken, StakeRecord, StakingPool } from "./types.js";
+import { OBJECT_ID } from "../rules.js";
 
 interface RawObject {
   objectId: string;
@@ -47,7 +48,7 @@ export class ObjectTypeError extends Error {
 
 /** The package id every read checks types against; a missing or malformed one is a caller bug. */
 function packageIdOf(packageId: string, what: string): string {
-  if (typeof packageId !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(packageId) || !isValidSuiAddress(normalizeSuiAddress(packageId))) {
+  if (typeof packageId !== "string" || !OBJECT_ID.test(packageId) || !isValidSuiAddress(normalizeSuiAddress(packageId))) {
     throw new TypeError(`${what}: the k3s_daas package id (its original id) is required to check the object's type, got ${String(packageId)}`);
   }
   return normalizeSuiAddress(packageId);

@@ -1,12 +1,8 @@
 // ChainSession: every k3s_daas transaction one wallet sends, built and executed here.
 //
-// Why ParallelTransactionExecutor: a fleet deploy stakes for many hosts at once from one wallet.
-// Sending those through plain signAndExecuteTransaction would let the SDK pick the same gas
-// coins for every transaction, and all but one would fail on an equivocated/stale coin. The
-// executor keeps a pool of gas coins split off the wallet's balance, gives each in-flight
-// transaction its own, serializes transactions that touch the same owned object, and tracks
-// object versions from effects so nothing is re-fetched stale. (SerialTransactionExecutor is
-// correct too, but serial: bench/chain-stakes.bench.ts measures the difference.)
+// Transactions go through a ParallelTransactionExecutor over a pool of gas coins, so a fleet
+// deploy can stake for many hosts at once from one wallet: see gas-coins.ts for why and how.
+// What an executed transaction did (events, created objects, gas) is read in outcome.ts.
 //
 // Stakes are split from the transaction's own gas coin (tx.gas). That keeps each stake
 // independent of every other coin in the wallet, at the price that pool coins must be large
@@ -17,15 +13,20 @@
 // serialize every stake on the pool id.
 //
 // One ChainSession per wallet per process: two executors over one wallet would fight over coins.
-import type { ClientWithCoreApi, SuiClientTypes } from "@mysten/sui/client";
+import type { ClientWithCoreApi } from "@mysten/sui/client";
 import type { Signer } from "@mysten/sui/cryptography";
-import { ParallelTransactionExecutor, Transaction } from "@mysten/sui/transactions";
+import { Transaction } from "@mysten/sui/transactions";
 import { fromBase64, isValidSuiAddress, normalizeSuiAddress } from "@mysten/sui/utils";
 import { ChainError, failedTransactionError, rejectedError, type AbortContext } from "./errors.js";
 import { formatSui } from "./format.js";
+import { GasCoins } from "./gas-coins.js";
 import { StakeAddedBcs, StakeReducedBcs, StakeTransferredBcs, StakeWithdrawnBcs, WithdrawalRequestedBcs } from "./layouts.js";
+import { createdOfType, emitted, eventOf, gasOf, type ExecResult, type Executed, type TxOutcome } from "./outcome.js";
 import { currentEpoch, readPool, readStakeRecord } from "./read.js";
-import type { ChainIds, GasUsed } from "./types.js";
+import type { ChainIds } from "./types.js";
+import { OBJECT_ID } from "../rules.js";
+
+export type { TxOutcome } from "./outcome.js";
 
 export interface ChainSessionOptions {
   /** Most transactions in flight at once (and most gas coins kept). Default 20. */
@@ -42,40 +43,28 @@ export interface ChainSessionOptions {
   gasCoinMist?: bigint;
 }
 
-export interface TxOutcome {
-  digest: string;
-  gasUsed: GasUsed;
-}
-
-type Include = { objectTypes: true; events: true };
-type ExecResult = SuiClientTypes.TransactionResult<Include & { effects: true }>;
-
 export class ChainSession {
   readonly address: string;
-  private executor: ParallelTransactionExecutor | null = null;
-  private executorInit: Promise<ParallelTransactionExecutor> | null = null;
   private readonly sharedVersions = new Map<string, string>();
   private readonly budget: bigint;
-  private coinSize: bigint | null;
-  private readonly inflight = new Set<Promise<unknown>>();
-  private resizing: Promise<void> | null = null;
+  private readonly gas: GasCoins;
 
   constructor(
     private readonly client: ClientWithCoreApi,
-    private readonly signer: Signer,
+    signer: Signer,
     readonly ids: ChainIds,
-    private readonly opts: ChainSessionOptions = {},
+    opts: ChainSessionOptions = {},
   ) {
     this.address = normalizeSuiAddress(signer.toSuiAddress());
     this.budget = opts.gasBudgetMist ?? 50_000_000n;
-    this.coinSize = opts.gasCoinMist ?? null;
+    this.gas = new GasCoins(client, signer, this.address, ids, this.budget, opts);
   }
 
   /** Stake `amountMist` for `nodeId`; the new StakeRecord is shared. */
   async stakeForNode(p: { nodeId: string; amountMist: bigint }): Promise<TxOutcome & { stakeId: string }> {
     if (p.amountMist <= 0n) throw new ChainError(`stake for node ${p.nodeId} must be a positive amount`, "Rejected", { nodeId: p.nodeId });
-    await this.fitCoins(p.amountMist + this.budget);
-    const { totalBalance } = await this.walletBalance();
+    await this.gas.fitCoins(p.amountMist + this.budget);
+    const { totalBalance } = await this.gas.walletBalance();
     if (totalBalance < p.amountMist + this.budget) {
       throw new ChainError(`wallet ${this.address} holds ${formatSui(totalBalance)}, not enough to stake ${formatSui(p.amountMist)} (plus gas) for node ${p.nodeId}`, "InsufficientFunds", { nodeId: p.nodeId });
     }
@@ -89,7 +78,7 @@ export class ChainSession {
       const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
       return { nodeId: p.nodeId, amountMist: p.amountMist, minStakeMist: pool.minNodeStakeMist };
     });
-    const created = this.createdOfType(res, "::staking::StakeRecord");
+    const created = createdOfType(res, "::staking::StakeRecord");
     // A shared object's initial shared version is the version it was created at.
     this.sharedVersions.set(created.objectId, created.outputVersion!);
     return { stakeId: created.objectId, digest: res.digest, gasUsed: gasOf(res) };
@@ -103,8 +92,8 @@ export class ChainSession {
     const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
     if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
     if (p.amountMist <= 0n) throw new ChainError(`a top-up of the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
-    await this.fitCoins(p.amountMist + this.budget);
-    const { totalBalance } = await this.walletBalance();
+    await this.gas.fitCoins(p.amountMist + this.budget);
+    const { totalBalance } = await this.gas.walletBalance();
     if (totalBalance < p.amountMist + this.budget) {
       throw new ChainError(`wallet ${this.address} holds ${formatSui(totalBalance)}, not enough to add ${formatSui(p.amountMist)} (plus gas) to the stake for node ${rec.nodeId}`, "InsufficientFunds", { nodeId: rec.nodeId });
     }
@@ -118,7 +107,7 @@ export class ChainSession {
     const res = await this.run(tx, "stake top-up", rec.nodeId, async () => ({
       operation: "top-up", nodeId: rec.nodeId, amountMist: p.amountMist, staker: rec.staker, status: rec.status,
     }));
-    const ev = StakeAddedBcs.parse(this.eventOf(res, "::staking::StakeAdded"));
+    const ev = StakeAddedBcs.parse(eventOf(res, this.ids.packageId, "::staking::StakeAdded"));
     return { stakedMist: BigInt(ev.total), digest: res.digest, gasUsed: gasOf(res) };
   }
 
@@ -135,7 +124,7 @@ export class ChainSession {
     if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
     if (p.amountMist <= 0n) throw new ChainError(`a withdrawal from the stake for node ${rec.nodeId} must be a positive amount`, "Rejected", { nodeId: rec.nodeId });
     const operation = p.amountMist === rec.amountMist ? "withdraw" : "reduction";
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({
       target: `${this.ids.packageId}::staking::request_withdrawal`,
@@ -152,7 +141,7 @@ export class ChainSession {
         withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
       };
     });
-    const ev = WithdrawalRequestedBcs.parse(this.eventOf(res, "::staking::WithdrawalRequested"));
+    const ev = WithdrawalRequestedBcs.parse(eventOf(res, this.ids.packageId, "::staking::WithdrawalRequested"));
     return { amountMist: BigInt(ev.amount), claimableAtEpoch: BigInt(ev.claimable_at), digest: res.digest, gasUsed: gasOf(res) };
   }
 
@@ -165,7 +154,7 @@ export class ChainSession {
   async claimWithdrawal(stakeId: string): Promise<TxOutcome & { amountMist: bigint; stakedMist: bigint; withdrawn: boolean }> {
     const rec = await readStakeRecord(this.client, stakeId, this.ids.packageId);
     if (!rec) throw new ChainError(`stake ${stakeId} does not exist`, "NotFound");
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     const [coin] = tx.moveCall({
       target: `${this.ids.packageId}::staking::claim_withdrawal`,
@@ -180,13 +169,11 @@ export class ChainSession {
         withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
       };
     });
-    const pkg = normalizeSuiAddress(this.ids.packageId);
-    const full = (res.events ?? []).some((e) => normalizeType(e.eventType) === `${pkg}::staking::StakeWithdrawn`);
-    if (full) {
-      const ev = StakeWithdrawnBcs.parse(this.eventOf(res, "::staking::StakeWithdrawn"));
+    if (emitted(res, this.ids.packageId, "::staking::StakeWithdrawn")) {
+      const ev = StakeWithdrawnBcs.parse(eventOf(res, this.ids.packageId, "::staking::StakeWithdrawn"));
       return { amountMist: BigInt(ev.amount), stakedMist: 0n, withdrawn: true, digest: res.digest, gasUsed: gasOf(res) };
     }
-    const ev = StakeReducedBcs.parse(this.eventOf(res, "::staking::StakeReduced"));
+    const ev = StakeReducedBcs.parse(eventOf(res, this.ids.packageId, "::staking::StakeReduced"));
     return { amountMist: BigInt(ev.amount), stakedMist: BigInt(ev.remaining), withdrawn: false, digest: res.digest, gasUsed: gasOf(res) };
   }
 
@@ -199,11 +186,11 @@ export class ChainSession {
   async transferStake(p: { stakeId: string; newStaker: string }): Promise<TxOutcome & { staker: string }> {
     const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
     if (!rec) throw new ChainError(`stake ${p.stakeId} does not exist`, "NotFound");
-    if (typeof p.newStaker !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(p.newStaker) || !isValidSuiAddress(normalizeSuiAddress(p.newStaker))) {
+    if (typeof p.newStaker !== "string" || !OBJECT_ID.test(p.newStaker) || !isValidSuiAddress(normalizeSuiAddress(p.newStaker))) {
       throw new ChainError(`cannot transfer the stake for node ${rec.nodeId} to ${String(p.newStaker)}: not a Sui address`, "Rejected", { nodeId: rec.nodeId });
     }
     const to = normalizeSuiAddress(p.newStaker);
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({
       target: `${this.ids.packageId}::staking::transfer_stake`,
@@ -216,14 +203,14 @@ export class ChainSession {
         withdrawalRequestedMist: r.withdrawalRequestedMist, claimableAtEpoch: r.claimableAtEpoch,
       };
     });
-    const ev = StakeTransferredBcs.parse(this.eventOf(res, "::staking::StakeTransferred"));
+    const ev = StakeTransferredBcs.parse(eventOf(res, this.ids.packageId, "::staking::StakeTransferred"));
     return { staker: normalizeSuiAddress(ev.to), digest: res.digest, gasUsed: gasOf(res) };
   }
 
   /** Mint a seal token for the worker key (32-byte ed25519, base64 or bytes); owned by this wallet. */
   async mintSealToken(p: { stakeId: string; workerPubkey: string | Uint8Array }): Promise<TxOutcome & { sealTokenId: string }> {
     const key = typeof p.workerPubkey === "string" ? fromBase64(p.workerPubkey) : p.workerPubkey;
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({
       target: `${this.ids.packageId}::k8s_gateway::create_worker_seal_token`,
@@ -233,13 +220,13 @@ export class ChainSession {
       const rec = await readStakeRecord(this.client, p.stakeId, this.ids.packageId);
       return { nodeId: rec?.nodeId ?? `(stake ${p.stakeId})`, status: rec?.status };
     });
-    const created = this.createdOfType(res, "::k8s_gateway::SealToken");
+    const created = createdOfType(res, "::k8s_gateway::SealToken");
     return { sealTokenId: created.objectId, digest: res.digest, gasUsed: gasOf(res) };
   }
 
   /** Revoke (delete) a seal token this wallet owns. */
   async revokeSealToken(sealTokenId: string): Promise<TxOutcome> {
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({ target: `${this.ids.packageId}::k8s_gateway::revoke_seal_token`, arguments: [tx.object(sealTokenId)] });
     const res = await this.run(tx, "seal token revoke", undefined, async () => ({}));
@@ -251,7 +238,7 @@ export class ChainSession {
    * withdrawal is claimed). This wallet must own the AdminCap.
    */
   async slashStake(p: { stakeId: string; amountMist: bigint; reason: string }): Promise<TxOutcome> {
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({
       target: `${this.ids.packageId}::staking::slash_stake`,
@@ -270,7 +257,7 @@ export class ChainSession {
   /** Admin: name the control plane's endpoint and enclave key (base64 of 32 bytes). */
   async setRegistry(p: { endpoint: string; enclavePubkey: string | Uint8Array }): Promise<TxOutcome> {
     const key = typeof p.enclavePubkey === "string" ? fromBase64(p.enclavePubkey) : p.enclavePubkey;
-    await this.ensureCoinSize(this.budget);
+    await this.gas.ensureCoinSize(this.budget);
     const tx = new Transaction();
     tx.moveCall({
       target: `${this.ids.packageId}::k8s_gateway::set_registry`,
@@ -285,67 +272,10 @@ export class ChainSession {
 
   /** Wait until the last transaction is indexed, so reads see everything this session did. */
   async flush(): Promise<void> {
-    if (this.executor) await this.executor.waitForLastTransaction();
+    await this.gas.flush();
   }
 
   // ---- internals ------------------------------------------------------------------------
-
-  private async walletBalance() {
-    const { balance } = await this.client.core.getBalance({ owner: this.address });
-    return { totalBalance: BigInt(balance.balance) };
-  }
-
-  /** Fix the pooled coin size on first use (see ChainSessionOptions.gasCoinMist). */
-  private async ensureCoinSize(wanted: bigint): Promise<bigint> {
-    if (this.coinSize === null) {
-      const pool = await readPool(this.client, this.ids.poolId, this.ids.packageId);
-      const fallback = pool.minNodeStakeMist + this.budget;
-      this.coinSize = wanted > fallback ? wanted : fallback;
-    }
-    return this.coinSize;
-  }
-
-  /** Make sure pooled gas coins can carry `needed` MIST (a stake plus its gas budget). */
-  private async fitCoins(needed: bigint): Promise<void> {
-    while (this.resizing) await this.resizing;
-    if (needed <= (await this.ensureCoinSize(needed))) return;
-    if (!this.resizing) {
-      this.resizing = (async () => {
-        await Promise.allSettled([...this.inflight]);
-        if (this.executor) await this.executor.waitForLastTransaction();
-        if (this.coinSize === null || needed > this.coinSize) this.coinSize = needed;
-        this.executor = null;
-        this.executorInit = null;
-      })().finally(() => {
-        this.resizing = null;
-      });
-    }
-    await this.resizing;
-  }
-
-  private async getExecutor(): Promise<ParallelTransactionExecutor> {
-    while (this.resizing) await this.resizing;
-    if (this.executor) return this.executor;
-    this.executorInit ??= (async () => {
-      const coinSize = await this.ensureCoinSize(this.budget);
-      const maxParallel = this.opts.maxParallel ?? 20;
-      // Split only as many coins per refill as the wallet can fund, so a small wallet still works.
-      const { totalBalance } = await this.walletBalance();
-      const affordable = (totalBalance - 2n * this.budget) / coinSize;
-      const batch = Number(affordable < 1n ? 1n : affordable > BigInt(maxParallel) ? BigInt(maxParallel) : affordable);
-      this.executor = new ParallelTransactionExecutor({
-        client: this.client,
-        signer: this.signer,
-        maxPoolSize: maxParallel,
-        coinBatchSize: batch,
-        initialCoinBalance: coinSize,
-        minimumCoinBalance: this.budget,
-        defaultGasBudget: this.budget,
-      });
-      return this.executor;
-    })();
-    return this.executorInit;
-  }
 
   /** A shared-object argument with its initial shared version (fetched once per object). */
   private async shared(tx: Transaction, objectId: string, mutable: boolean) {
@@ -363,17 +293,14 @@ export class ChainSession {
     return tx.sharedObjectRef({ objectId: id, initialSharedVersion: isv, mutable });
   }
 
-  private async run(tx: Transaction, what: string, nodeId: string | undefined, context: () => Promise<AbortContext>): Promise<SuiClientTypes.Transaction<Include & { effects: true }>> {
-    const executor = await this.getExecutor();
+  private async run(tx: Transaction, what: string, nodeId: string | undefined, context: () => Promise<AbortContext>): Promise<Executed> {
+    const executor = await this.gas.getExecutor();
     let result: ExecResult;
     const pending = executor.executeTransaction(tx, { objectTypes: true, events: true });
-    this.inflight.add(pending);
     try {
-      result = await pending;
+      result = await this.gas.track(pending);
     } catch (e) {
       throw rejectedError(e, what, nodeId);
-    } finally {
-      this.inflight.delete(pending);
     }
     if (result.$kind === "FailedTransaction") {
       const failed = result.FailedTransaction;
@@ -387,34 +314,4 @@ export class ChainSession {
     }
     return result.Transaction;
   }
-
-  /** The BCS of the one event of this package's type `suffix` the transaction emitted. */
-  private eventOf(res: SuiClientTypes.Transaction<Include & { effects: true }>, suffix: string): Uint8Array {
-    const want = `${normalizeSuiAddress(this.ids.packageId)}${suffix}`;
-    const ev = (res.events ?? []).find((e) => normalizeType(e.eventType) === want);
-    if (!ev) throw new ChainError(`transaction ${res.digest} succeeded but emitted no${suffix} event`, "ExecutionFailed", { digest: res.digest });
-    return ev.bcs;
-  }
-
-  private createdOfType(res: SuiClientTypes.Transaction<Include & { effects: true }>, suffix: string) {
-    const created = res.effects.changedObjects.find(
-      (c) => c.idOperation === "Created" && (res.objectTypes[c.objectId] ?? "").endsWith(suffix),
-    );
-    if (!created) throw new ChainError(`transaction ${res.digest} succeeded but created no${suffix}`, "ExecutionFailed", { digest: res.digest });
-    return created;
-  }
-}
-
-/** An event type with its package address in full (transports differ in leading zeros). */
-function normalizeType(t: string): string {
-  const i = t.indexOf("::");
-  return i < 0 ? t : `${normalizeSuiAddress(t.slice(0, i))}${t.slice(i)}`;
-}
-
-function gasOf(res: { effects: { gasUsed: { computationCost: string; storageCost: string; storageRebate: string } } }): GasUsed {
-  const g = res.effects.gasUsed;
-  const computationCost = BigInt(g.computationCost);
-  const storageCost = BigInt(g.storageCost);
-  const storageRebate = BigInt(g.storageRebate);
-  return { computationCost, storageCost, storageRebate, netMist: computationCost + storageCost - storageRebate };
 }

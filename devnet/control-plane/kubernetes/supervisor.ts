@@ -16,6 +16,7 @@ import type { KubeApi } from "./api";
 import type { NodePasswords } from "./node-passwords";
 import { issue, type Pki } from "./pki";
 import { certIdentity, createApiProxy, type Identity } from "./proxy";
+import { DNS1123 } from "../../../src/rules";
 
 export interface SupervisorGate {
   /** Null when the node may have kubelet certificates, else the refusal (throws if the chain cannot be read). */
@@ -46,7 +47,7 @@ export interface Supervisor {
   close(): Promise<void>;
 }
 
-const NODE_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const NODE_NAME = DNS1123;
 
 export function hostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
