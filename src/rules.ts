@@ -22,5 +22,9 @@ export const dnsNameSchema = z.string().min(1).max(63).regex(DNS1123, "must be a
 export const ed25519PublicKeySchema = z.string().regex(ED25519_PUBLIC_KEY_B64, "must be a base64 ed25519 public key (32 bytes: 43 characters and '=')");
 export const sha256Schema = z.string().regex(SHA256_HEX, "must be 64 lower-case hex characters (a sha256)");
 export const k3sVersionSchema = z.string().regex(K3S_VERSION, "must look like v1.31.4+k3s1");
+/** Seal tokens live 30 epochs; `up` renews one this many epochs before it expires unless told otherwise. */
+export const DEFAULT_RENEW_BEFORE_EPOCHS = 5;
+/** The most: a renewal window must leave a token a life. */
+export const MAX_RENEW_BEFORE_EPOCHS = 29;
 /** The least `healthTimeoutSeconds` anywhere: a worker gets at least this long to come up. */
 export const MIN_HEALTH_TIMEOUT_SECONDS = 5;

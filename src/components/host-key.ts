@@ -1,14 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
+import type { hostKeyInputsSchema } from "./runtime/host-key";
 
 /** Inputs of a {@link HostKey}. */
-export interface HostKeyArgs {
-  readonly nodeId: pulumi.Input<string>;
-  readonly host: pulumi.Input<string>;
-  readonly port: pulumi.Input<number>;
-  /** The key the operator pinned (hosts[].hostKey); without it the first `up` records one. */
-  readonly expectedHostKey?: pulumi.Input<string>;
-}
+export interface HostKeyArgs extends ProviderArgs<typeof hostKeyInputsSchema> {}
 
 /**
  * The SSH host key every connection to a host pins (see runtime/host-key.ts): given in config,

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
 import type { SshTargetArgs } from "./host-state";
+import type { nodePasswordInputsSchema } from "./runtime/node-password";
 
 /** Inputs of a {@link NodePassword}. */
-export interface NodePasswordArgs extends SshTargetArgs {
-  readonly nodeId: pulumi.Input<string>;
-}
+export interface NodePasswordArgs extends SshTargetArgs, Omit<ProviderArgs<typeof nodePasswordInputsSchema>, keyof SshTargetArgs> {}
 
 /**
  * The worker's k3s node password (see runtime/node-password.ts): adopted from its first host or

@@ -1,16 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
 import type { SshTargetArgs } from "./host-state";
+import type { nodeRuntimeInputsSchema } from "./runtime/node-runtime";
 
 // The tarball helpers run in the provider process (runtime/); scripts use them from here too.
 export { ensureNodeTarball, nodeCacheDir, nodePlatformPackage, pinnedNodeVersion } from "./runtime/node-tarball";
 
 /** Inputs of a {@link NodeRuntime}. */
-export interface NodeRuntimeArgs extends SshTargetArgs {
-  readonly nodeId: pulumi.Input<string>;
-  /** The Node version the project pins (the `node` npm package). */
-  readonly nodeVersion: pulumi.Input<string>;
-}
+export interface NodeRuntimeArgs extends SshTargetArgs, Omit<ProviderArgs<typeof nodeRuntimeInputsSchema>, keyof SshTargetArgs> {}
 
 /**
  * Node for the host's own architecture, found out on the host at `up` and installed over SSH

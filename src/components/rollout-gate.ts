@@ -1,23 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
 import type { SshTargetArgs } from "./host-state";
+import type { gateInputsSchema } from "./runtime/rollout";
 
 /** Inputs of a {@link RolloutGate}. */
-export interface RolloutGateArgs extends SshTargetArgs {
-  /** The fleet whose workers share the slots (the WorkerFleet's name). */
-  readonly fleet: pulumi.Input<string>;
-  readonly nodeId: pulumi.Input<string>;
-  /** Workers of the fleet out of service at once during an `up`. */
-  readonly maxUnavailable: pulumi.Input<number>;
-  /** How long a worker waits for a slot before the `up` fails naming who holds them. */
-  readonly timeoutSeconds: pulumi.Input<number>;
-  /** What takes the worker out of service when it changes, by name (k3s, agentBundle, node...). */
-  readonly changes: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Digest of the secret inputs that do the same (the k3s join token). */
-  readonly secretChanges: pulumi.Input<string>;
-  /** Digest of both, which the worker's HostState records on the host once it is healthy. */
-  readonly digest: pulumi.Input<string>;
-}
+export interface RolloutGateArgs extends SshTargetArgs, Omit<ProviderArgs<typeof gateInputsSchema>, keyof SshTargetArgs> {}
 
 /**
  * The rollout slot of one worker (see runtime/rollout.ts): on an update that changes what runs

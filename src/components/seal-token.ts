@@ -1,21 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
+import type { chainInputsShape } from "./runtime/chain-inputs";
+import type { sealInputsSchema } from "./runtime/seal-token";
 import { secretChainInputs, type ChainArgs } from "./stake";
 
 /** Inputs of a {@link SealToken}. The token is owned by the wallet of `walletKey`. */
-export interface SealTokenArgs extends ChainArgs {
-  readonly nodeId: pulumi.Input<string>;
-  /** The stake the token is minted from (must be active and the wallet's own). */
-  readonly stakeId: pulumi.Input<string>;
-  /** base64 of the worker's ed25519 public key, generated on the host. */
-  readonly workerPubkey: pulumi.Input<string>;
-  /**
-   * Epochs before expiry at which the token is renewed (a new one minted and handed to the
-   * agent, then the old one revoked) by the next `up`; `refresh` reports it as drift. Default 5
-   * (tokens live 30 epochs).
-   */
-  readonly renewBeforeEpochs?: pulumi.Input<number>;
-}
+export interface SealTokenArgs extends ChainArgs, Omit<ProviderArgs<typeof sealInputsSchema>, keyof typeof chainInputsShape> {}
 
 /**
  * The seal token a worker presents to the control plane, minted from its stake for the worker's

@@ -1,25 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import { forwardingProvider } from "./provider-runtime";
+import { forwardingProvider, type ProviderArgs } from "./provider-runtime";
+import type { chainInputsShape } from "./runtime/chain-inputs";
+import type { stakeInputsSchema } from "./runtime/stake";
 
 /** Where a chain resource's transactions go, and who signs them. */
-export interface ChainArgs {
-  /** Sui RPC endpoint the operator's machine uses. */
-  readonly rpcUrl: pulumi.Input<string>;
-  /** Client transport: "grpc" (default; Sui gRPC, what public full nodes serve) or "jsonrpc" (private nodes that still serve it). */
-  readonly transport?: pulumi.Input<"grpc" | "jsonrpc">;
+export interface ChainArgs extends Omit<ProviderArgs<typeof chainInputsShape>, "adminCapId" | "rpcHeaders"> {
+  // Left out: adminCapId, which no component passes (the runtime stands "0x0" in for it).
+  // rpcHeaders is explicit: the runtime's schema takes any record (Record<string, unknown>) so that
+  // it names each bad header itself; a component's caller gives the header values as strings.
   /**
    * Extra request headers for every call to `rpcUrl`, e.g. a provider's API key
    * (`{ "x-api-key": "..." }`). Kept in the state as a secret; a change is an in-place update.
    * Default: none.
    */
   readonly rpcHeaders?: pulumi.Input<Record<string, string>>;
-  /** PEM CA certificates `rpcUrl`'s certificate is checked against besides the public CAs. Default: none. */
-  readonly rpcCaCertificates?: pulumi.Input<string>;
-  readonly packageId: pulumi.Input<string>;
-  readonly poolId: pulumi.Input<string>;
-  readonly registryId: pulumi.Input<string>;
-  /** The operator's wallet key (`suiprivkey1...`); must be a secret. */
-  readonly walletKey: pulumi.Input<string>;
 }
 
 /** The secret chain inputs of a stake or seal token, and the outputs to keep secret with them. */
@@ -30,24 +24,7 @@ export function secretChainInputs(args: ChainArgs): { inputs: Record<string, pul
 }
 
 /** Inputs of a {@link Stake}. */
-export interface StakeArgs extends ChainArgs {
-  /** The worker's node id (DNS-1123); one live stake per node id. */
-  readonly nodeId: pulumi.Input<string>;
-  /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
-  readonly amountMist: pulumi.Input<string>;
-  /**
-   * A changed walletKey is refused unless this is true; then the stake is migrated in place: the
-   * old one withdrawn to the old wallet, the same amount staked from the new one, within the
-   * worker's rollout slot (below). Default false.
-   */
-  readonly allowWalletMigration?: pulumi.Input<boolean>;
-  /** The worker's rollout fleet: a wallet migration waits for one of its slots. Default: none taken. */
-  readonly rolloutFleet?: pulumi.Input<string>;
-  /** Workers of the fleet out of service at once. Default 1. */
-  readonly maxUnavailable?: pulumi.Input<number>;
-  /** How long a migration waits for a slot. Default 480. */
-  readonly rolloutTimeoutSeconds?: pulumi.Input<number>;
-}
+export interface StakeArgs extends ChainArgs, Omit<ProviderArgs<typeof stakeInputsSchema>, keyof typeof chainInputsShape> {}
 
 /**
  * SUI staked for one node from the operator's wallet. Create adopts a live stake this wallet

@@ -1,5 +1,6 @@
 // The operator's wallet and what it stakes for each worker.
 import { z } from "zod";
+import { DEFAULT_RENEW_BEFORE_EPOCHS, MAX_RENEW_BEFORE_EPOCHS } from "../rules";
 import { secretInput } from "./fields";
 
 const SUI_AMOUNT = /^(\d+)(?:\.(\d{1,9}))?$/;
@@ -17,7 +18,7 @@ export const walletShape = {
   /** Stake per worker, in SUI ("10", "1.5"; at most 9 decimals). */
   stakePerNodeSui: z.string().refine((s) => SUI_AMOUNT.test(s.trim()) && suiToMist(s) > 0n, "must be a positive amount of SUI, e.g. \"1.5\""),
   /** Epochs before its expiry at which `up` renews a worker's seal token (tokens live 30 epochs). @default 5 */
-  sealTokenRenewEpochs: z.number().int().min(0).max(29).default(5),
+  sealTokenRenewEpochs: z.number().int().min(0).max(MAX_RENEW_BEFORE_EPOCHS).default(DEFAULT_RENEW_BEFORE_EPOCHS),
   /** A changed walletKey moves every stake to the new wallet; refused unless true. @default false */
   allowWalletMigration: z.boolean().default(false),
 };

@@ -43,6 +43,12 @@ describe("stake provider", () => {
     assert.match(JSON.stringify(res.failures), /amountSui/);
   });
 
+  test("check: a rollout fleet comes with its limits (the stake has no defaults of its own for them)", async () => {
+    const res = await stakeProvider.check({}, { ...stakeInputs("worker-a"), rolloutFleet: "fleet" });
+    assert.deepEqual(res.failures, [{ property: "rolloutFleet", reason: "rolloutFleet needs maxUnavailable and rolloutTimeoutSeconds (the fleet's rollout limits)" }]);
+    assert.equal((await stakeProvider.check({}, { ...stakeInputs("worker-a"), rolloutFleet: "fleet", maxUnavailable: 1, rolloutTimeoutSeconds: 480 })).failures, undefined);
+  });
+
   test("diff: the amount and the wallet change in place; node id and pool replace, creating the new stake first; same is no change", async () => {
     const olds = { ...stakeInputs("worker-a"), stakeId: "0x1", staker: "0x2", status: "active", stakedMist: (2n * ONE_SUI).toString(), lockedUntilEpoch: "1", adopted: false } as StakeOutputs;
     assert.deepEqual(await stakeProvider.diff("0x1", olds, stakeInputs("worker-a")), { changes: false, replaces: [], deleteBeforeReplace: false });

@@ -9,17 +9,19 @@ export { objectIdSchema };
 export const nodeIdSchema = dnsNameSchema;
 
 export const chainInputsShape = {
+  /** Sui RPC endpoint the operator's machine uses. */
   rpcUrl: z.string().url("must be an http(s) URL"),
+  /** Client transport: "grpc" (default; Sui gRPC, what public full nodes serve) or "jsonrpc" (private nodes that still serve it). */
   transport: z.enum(["grpc", "jsonrpc"]).default("grpc"),
   // An RPC provider's API key header(s); values are secrets, messages name headers only.
   rpcHeaders: rpcHeadersSchema.optional(),
-  // PEM CA certificates for a node with a private CA (besides the public ones).
+  /** PEM CA certificates `rpcUrl`'s certificate is checked against besides the public CAs (a node with a private CA). Default: none. */
   rpcCaCertificates: caCertificatesSchema.optional(),
   packageId: objectIdSchema,
   poolId: objectIdSchema,
   adminCapId: objectIdSchema.optional(),
   registryId: objectIdSchema,
-  // Never echoed in an error: the message names the field only.
+  /** The operator's wallet key (`suiprivkey1...`); must be a secret. Never echoed in an error: the message names the field only. */
   walletKey: z.string().startsWith("suiprivkey1", "must be a 'suiprivkey1...' key (sui keytool export)"),
 };
 

@@ -9,12 +9,12 @@ import { z } from "zod";
 import { checkInputs, nodeIdSchema } from "./chain-inputs";
 import { fingerprint, hostKeySchema, HostKeyMismatchError, scanHostKey, UnreachableHostError } from "./ssh";
 
-const hostKeyInputsSchema = z
+export const hostKeyInputsSchema = z
   .object({
     nodeId: nodeIdSchema,
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535),
-    /** The key the operator pinned in config, if any. */
+    /** The key the operator pinned (hosts[].hostKey); without it the first `up` records one. */
     expectedHostKey: hostKeySchema.optional(),
   })
   .strict();

@@ -19,28 +19,37 @@ import { AGENT_DIR, AGENT_UNIT, CONTAINERD_CONFIG } from "./host-layout";
 
 export { UnreachableHostError };
 
-const hostInputsSchema = z
+export const hostInputsSchema = z
   .object({
     ...sshTargetShape,
     nodeId: nodeIdSchema,
     agentPort: z.number().int().min(1).max(65535),
+    /** sha256 of the agent bundle uploaded to the host (drift check). */
     bundleSha256: z.string().regex(/^[0-9a-f]{64}$/),
-    // The bundle on the controller, to put back a bundle changed on the host by hand.
+    /** Absolute path of that bundle on the controller (to repair a bundle changed on the host by hand). */
     bundlePath: z.string().startsWith("/"),
+    /** sha256 of the agent config uploaded to the host. */
     configSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Destroy also purges the container runtime package. Default false. */
     removeContainerd: z.boolean(),
+    /** Debian package of the container runtime (containerd or docker.io). */
     containerPackage: z.string().min(1),
-    // The config.toml written for k3s (configure-containerd.sh); "" with docker (none written).
+    /**
+     * The /etc/containerd/config.toml written for k3s (configure-containerd.sh; "" with docker:
+     * none): a hand edit shows as drift on refresh (hostContainerdConfigSha256) and the next `up`
+     * puts this text back.
+     */
     containerdConfig: z.string(),
+    /** How long create/update wait for the worker to be healthy. */
     healthTimeoutSeconds: z.number().int().min(1),
-    // The k3s release the host must run ("" checks none).
+    /** The k3s release the host must report (`k3s --version`); "" checks none. */
     k3sVersion: z.string(),
-    // The Node release the agent must run on, as in NodeRuntime ("" checks none).
+    /** The Node release the agent must run on (its /health `node_version`, as in NodeRuntime); "" checks none. */
     nodeVersion: z.string().regex(/^(\d+\.\d+\.\d+)?$/),
-    // The worker's rollout: its fleet, the slots, and a digest of what takes it out of service
-    // (the same as its RolloutGate's), so this resource updates whenever the gate took a slot.
+    /** The fleet whose rollout slots the worker takes (its RolloutGate's). */
     rolloutFleet: z.string().min(1),
     maxUnavailable: z.number().int().min(1),
+    /** Digest of the gate's changes (the same as its RolloutGate's): a rollout always updates this resource, which ends it. */
     rolloutDigest: z.string().regex(/^[0-9a-f]{64}$/),
   })
   .strict();

@@ -16,7 +16,7 @@ import { sshTargetShape, UnreachableHostError, withSsh, type Run } from "./ssh";
 
 export const NODE_PASSWORD_FILE = "/etc/rancher/node/password";
 
-const nodePasswordInputsSchema = z
+export const nodePasswordInputsSchema = z
   .object({
     ...sshTargetShape,
     nodeId: nodeIdSchema,

@@ -16,10 +16,11 @@ export { NODE_DIR } from "./host-layout";
 import { NODE_DIR } from "./host-layout";
 const NODE_BIN = `${NODE_DIR}/bin/node`;
 
-const nodeRuntimeInputsSchema = z
+export const nodeRuntimeInputsSchema = z
   .object({
     ...sshTargetShape,
     nodeId: nodeIdSchema,
+    /** The Node version the project pins (the `node` npm package). */
     nodeVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
   })
   .strict();

@@ -116,17 +116,20 @@ export function resetRollouts(): void {
   registry().clear();
 }
 
-const gateInputsSchema = z
+export const gateInputsSchema = z
   .object({
+    /** The fleet whose workers share the slots (the WorkerFleet's name). */
     fleet: z.string().min(1),
     nodeId: nodeIdSchema,
+    /** Workers of the fleet out of service at once during an `up`. */
     maxUnavailable: z.number().int().min(1),
+    /** How long a worker waits for a slot before the `up` fails naming who holds them. */
     timeoutSeconds: z.number().int().min(1),
-    // What a change to takes the worker out of service, by name (shown by preview).
+    /** What takes the worker out of service when it changes, by name (k3s, agentBundle, node...; shown by preview). */
     changes: z.record(z.string(), z.string()),
-    // The same for secret inputs (the k3s join token), as digests; stored as a secret.
+    /** Digest of the secret inputs that do the same (the k3s join token); stored as a secret. */
     secretChanges: z.string(),
-    // Digest of both, as HostState records it on the host once the worker is healthy.
+    /** Digest of both, which the worker's HostState records on the host once it is healthy. */
     digest: z.string(),
     ...sshTargetShape,
   })

@@ -4,20 +4,26 @@ import { currentEpoch, readSealToken, ChainError } from "../../sui";
 import { chainInputsShape, checkInputs, headersChanged, nodeIdSchema, objectIdSchema, type ChainInputs } from "./chain-inputs";
 import { explainingAuthRefusals } from "./rpc-errors";
 import { clientFor, withSession } from "./sessions";
+import { DEFAULT_RENEW_BEFORE_EPOCHS, MAX_RENEW_BEFORE_EPOCHS } from "../../rules";
 
-/** Tokens live 30 epochs (the Move package's SEAL_TOKEN_VALIDITY_EPOCHS); renew 5 before. */
-export const DEFAULT_RENEW_BEFORE_EPOCHS = 5;
+// Tokens live 30 epochs (the Move package's SEAL_TOKEN_VALIDITY_EPOCHS); renewed 5 before by default.
 
-const sealInputsSchema = z
+export const sealInputsSchema = z
   .object({
     ...chainInputsShape,
     nodeId: nodeIdSchema,
+    /** The stake the token is minted from (must be active and the wallet's own). */
     stakeId: objectIdSchema,
+    /** base64 of the worker's ed25519 public key, generated on the host. */
     workerPubkey: z
       .string()
       .refine((k) => Buffer.from(k, "base64").length === 32 && /^[A-Za-z0-9+/]+=*$/.test(k), "must be the base64 of a 32-byte ed25519 public key"),
-    // A token this many epochs (or fewer) from expiry is renewed: a new one minted, the old revoked.
-    renewBeforeEpochs: z.number().int().min(0).max(29).default(DEFAULT_RENEW_BEFORE_EPOCHS),
+    /**
+     * Epochs before expiry at which the token is renewed (a new one minted and handed to the
+     * agent, then the old one revoked) by the next `up`; `refresh` reports it as drift. Default 5
+     * (tokens live 30 epochs).
+     */
+    renewBeforeEpochs: z.number().int().min(0).max(MAX_RENEW_BEFORE_EPOCHS).default(DEFAULT_RENEW_BEFORE_EPOCHS),
   })
   .strict();
 

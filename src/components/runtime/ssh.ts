@@ -23,9 +23,13 @@ export const sshTargetShape = {
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   user: z.string().min(1),
+  /** SSH private key; must be a secret. */
   privateKey: z.string().includes("PRIVATE KEY", { message: "must be a PEM/OpenSSH private key" }),
+  /** The host's pinned SSH host key ("type base64"); a host presenting another is refused. */
   hostKey: hostKeySchema,
+  /** Destroy skips the host steps of a host that does not answer (after retries). Default false. */
   allowUnreachableHost: z.boolean(),
+  /** SSH attempts before a host counts as unreachable. */
   connectRetries: z.number().int().min(1),
 };
 

@@ -10,16 +10,27 @@ import { explainingAuthRefusals } from "./rpc-errors";
 import { chainIds, clientFor, withSession } from "./sessions";
 import { acquireSlot, failRollout, holdsSlot } from "./rollout";
 
-const stakeInputsSchema = z
+export const stakeInputsSchema = z
   .object({
     ...chainInputsShape,
+    /** The worker's node id (DNS-1123); one live stake per node id. */
     nodeId: nodeIdSchema,
+    /** Amount to stake, in MIST, as a decimal string (1 SUI = 10^9 MIST). */
     amountMist: z.string().regex(/^[1-9][0-9]*$/, "must be a positive whole number of MIST, as a string"),
+    /**
+     * A changed walletKey is refused unless this is true; then the stake is migrated in place: the
+     * old one withdrawn to the old wallet, the same amount staked from the new one, within the
+     * worker's rollout slot (below). Default false.
+     */
     allowWalletMigration: z.boolean().optional(),
-    // The worker's rollout (see ./rollout.ts): a wallet migration takes the worker out of
-    // service, so it waits for a slot like any other rollout. Absent: no slot is taken.
+    /**
+     * The worker's rollout fleet: a wallet migration takes the worker out of service, so it waits
+     * for one of the fleet's slots like any other rollout. Default: none taken.
+     */
     rolloutFleet: z.string().min(1).optional(),
+    /** Workers of the fleet out of service at once; required with rolloutFleet. */
     maxUnavailable: z.number().int().min(1).optional(),
+    /** How long a migration waits for a slot, in seconds; required with rolloutFleet. */
     rolloutTimeoutSeconds: z.number().int().min(1).optional(),
   })
   .strict();
@@ -161,7 +172,7 @@ async function migrateWallet(id: string, olds: StakeOutputs, news: StakeInputs):
       throw new ChainError(`wallet migration: ${coolingDownMessage({ nodeId: news.nodeId, withdrawalRequestedMist: rec.withdrawalRequestedMist, claimableAtEpoch: rec.claimableAtEpoch, currentEpoch: epoch })}; ` +
         `a stake with a pending withdrawal cannot move: run \`pulumi up\` with the old wallet from that epoch to claim it, then migrate. Nothing was changed`, "Rejected", { nodeId: news.nodeId });
     }
-    if (news.rolloutFleet) await acquireSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable ?? 1, (news.rolloutTimeoutSeconds ?? 480) * 1000);
+    if (news.rolloutFleet) await acquireSlot(news.rolloutFleet, news.nodeId, news.maxUnavailable!, news.rolloutTimeoutSeconds! * 1000);
     try {
       await withSession(olds, {}, ({ session: old }) => old.transferStake({ stakeId: id, newStaker: to }));
       const moved = await readStakeRecord(client, id, news.packageId);
@@ -240,6 +251,11 @@ export const stakeProvider = explainingAuthRefusals({
   async check(olds: unknown, news: unknown) {
     const res = checkInputs(stakeInputsSchema, news);
     if (res.failures) return res;
+    const i = res.inputs as unknown as StakeInputs;
+    // A migration waits for a slot like any rollout: with the fleet's limits, not defaults of its own.
+    if (i.rolloutFleet !== undefined && (i.maxUnavailable === undefined || i.rolloutTimeoutSeconds === undefined)) {
+      return { inputs: res.inputs, failures: [{ property: "rolloutFleet", reason: "rolloutFleet needs maxUnavailable and rolloutTimeoutSeconds (the fleet's rollout limits)" }] };
+    }
     const walletChange = refusedWalletChange(olds as Partial<StakeInputs> | undefined, res.inputs as unknown as StakeInputs);
     if (walletChange) return { inputs: res.inputs, failures: [{ property: "walletKey", reason: walletChange }] };
     return { inputs: await withLiveStakeId(res.inputs) };
