@@ -87,11 +87,29 @@ test("up: the example's program provisions a fleet from its own config; every ag
     assert.equal(onHost, createHash("sha256").update(readFileSync(join(app, "node_modules", "k3s-daas-fleet", "dist", "agent", "agent.js"))).digest("hex"));
   }
   assert.equal(up.outputs.totalStakedMist!.value, (2n * 2_000_000_000n).toString());
-  // The dynamic providers ran the package's runtime (its export), not a checkout's build.
+  // The dynamic providers (which resolve their runtime from the program's directory) can only
+  // have run the package's export: a checkout's build is not reachable from there.
   const state = await ts.stack.exportStack();
   const dynamic = state.deployment.resources.filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:dynamic/"));
   assert.ok(dynamic.length >= 10);
-  for (const r of dynamic) assert.match(String(r.inputs.__provider), /k3s-daas-fleet\/provider-runtime/);
+  // (Resolved by a Node in the program's directory, as that process is: this test's own module
+  // would resolve the name to this checkout, the package it belongs to.)
+  const resolveThere = (name: string) =>
+    execFileSync(process.execPath, ["-e", `try { console.log(require.resolve(${JSON.stringify(name)})) } catch (e) { console.log(e.code) }`], { cwd: app, encoding: "utf8" }).trim();
+  assert.equal(resolveThere("k3s-daas-fleet/provider-runtime"), join(app, "node_modules", "k3s-daas-fleet", "dist", "runtime", "index.js"));
+  assert.equal(resolveThere("k3s-daas-fleet-runtime"), "MODULE_NOT_FOUND");
+  // Secrets given as config secrets stay secrets in the state on disk (every file of the backend).
+  const text = readdirSync(ts.backendDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), "utf8"))
+    .join("\n");
+  assert.ok(text.includes("edge-fleet:walletKey"), "the state on disk was read");
+  for (const key of ["walletKey", "sshPrivateKey", "k3sToken"]) {
+    const value = env.stackConfig()[key]!.value;
+    const needle = value.split("\n").find((l) => l.length > 20 && !l.startsWith("-----")) ?? value;
+    const at = text.indexOf(needle);
+    assert.ok(at < 0, `${key} in plain text in the state: ...${text.slice(Math.max(0, at - 300), at).replace(needle, "<secret>")}<secret>`);
+  }
 });
 
 test("destroy: the stakes are withdrawn and the hosts left clean", async () => {
