@@ -9,11 +9,8 @@ import type { OperatorAuth } from "./operator-auth";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
+export { HttpError } from "./http-error";
+import { HttpError } from "./http-error";
 
 export interface ApiContext {
   agent: Agent;

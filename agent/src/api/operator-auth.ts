@@ -5,7 +5,7 @@
 // signed before this agent process started), and cannot be bent to another node or body.
 import type { IncomingHttpHeaders } from "node:http";
 import { H_NONCE, H_OPERATOR_KEY, H_SIGNATURE, H_TIMESTAMP, TIMESTAMP_WINDOW_MS, operatorSigningString, verifyString } from "../protocol";
-import { HttpError } from "./http";
+import { HttpError } from "./http-error";
 
 const NONCE_RE = /^[A-Za-z0-9_-]{16,128}$/;
 /** Bound on remembered nonces; only verified requests are remembered, so only operators fill it. */
