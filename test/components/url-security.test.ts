@@ -2,16 +2,21 @@
 // the header to use instead (the stack config's rule, for the component used on its own).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
 import { argumentProblems, workerSettingsSchema, type StakedWorkerArgs } from "../../src/settings";
+import { runtimeSshKey } from "../support/keys";
 
 const ID = "0x" + "1".repeat(64);
+// Made at run time: no key material is committed.
+const SSH_KEY = runtimeSshKey().pem;
+const WALLET_KEY = Ed25519Keypair.generate().getSecretKey();
 const NET = { rpcUrl: "https://rpc.example.com", packageId: ID, poolId: "0x2", registryId: "0x3" };
 function args(over: Partial<StakedWorkerArgs> = {}): StakedWorkerArgs {
   return {
     host: { name: "worker-1", address: "10.0.0.2" },
-    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nk\n-----END OPENSSH PRIVATE KEY-----",
+    sshPrivateKey: SSH_KEY,
     network: NET,
-    walletKey: "suiprivkey1w",
+    walletKey: WALLET_KEY,
     stakePerNodeSui: "1",
     k3s: { serverUrl: "https://10.0.0.1:6443" },
     k3sToken: "t",

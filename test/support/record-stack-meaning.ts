@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { makeImages, stackMeaningConfigs } from "./stack-meaning-configs";
+import { makeImages, makeSecrets, stackMeaningConfigs } from "./stack-meaning-configs";
 
 /** What the program at `root` registers for each config: name -> JSON text. */
 export function programRecords(root: string): Record<string, string> {
@@ -16,9 +16,10 @@ export function programRecords(root: string): Record<string, string> {
     const imagesDir = join(work, "images");
     makeImages(imagesDir);
     const placeholders = join(work, "placeholders.json");
-    writeFileSync(placeholders, JSON.stringify({ "<images>": imagesDir }));
+    const keys = makeSecrets();
+    writeFileSync(placeholders, JSON.stringify({ "<images>": imagesDir, "<wallet key>": keys.walletKey, "<ssh private key>": keys.sshPrivateKey }));
     const out: Record<string, string> = {};
-    for (const [name, config] of Object.entries(stackMeaningConfigs(imagesDir))) {
+    for (const [name, config] of Object.entries(stackMeaningConfigs(imagesDir, keys))) {
       const file = join(work, `${name}.json`);
       writeFileSync(file, JSON.stringify(config));
       const result = join(work, `${name}.out.json`);

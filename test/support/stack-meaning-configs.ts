@@ -1,9 +1,12 @@
 // The stack configs whose meaning must not change between releases (test/components/
 // stack-meaning.test.ts): the dev stack as `npm run dev` completes it, the testnet example as
 // shipped and with its commented keys set, and one that sets every key the program knows. Secrets
-// and ids are fixed fakes so that the recorded resources are the same on every machine.
+// are made at run time (makeSecrets) and stand in the records as placeholders; ids are fixed fakes,
+// so that the recorded resources are the same on every machine.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Ed25519Keypair } from "@mysten/sui/keypairs/ed25519";
+import { runtimeSshKey } from "./keys";
 
 // js-yaml comes with @pulumi/pulumi (no types of its own here).
 const { load } = require("js-yaml") as { load(text: string): unknown };
@@ -11,8 +14,6 @@ const { load } = require("js-yaml") as { load(text: string): unknown };
 const P = "k3s-daas-fleet";
 const ROOT = join(__dirname, "..", "..");
 const id = (c: string) => "0x" + c.repeat(64);
-const WALLET_KEY = "suiprivkey1qqrswpc8qurswpc8qurswpc8qurswpc8qurswpc8qurswpc8qurswxzszc4"; // 32 bytes of 7: nothing on any chain
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nstack-meaning-fake-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const K3S_TOKEN = "K10stackmeaning::server:stackmeaningtoken";
 const CP_KEY = "A".repeat(42) + "E=";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHN0YWNrLW1lYW5pbmctdGVzdC1ob3N0LWtleS0wMQ==";
@@ -36,10 +37,19 @@ export function makeImages(dir: string): string[] {
   });
 }
 
+/** The keys the configs use, made now: the records name them by placeholder. */
+export interface StackMeaningSecrets {
+  readonly walletKey: string;
+  readonly sshPrivateKey: string;
+}
+export function makeSecrets(): StackMeaningSecrets {
+  return { walletKey: Ed25519Keypair.generate().getSecretKey(), sshPrivateKey: runtimeSshKey().pem };
+}
+
 /** Name -> config bag. `imagesDir` holds the tarballs of makeImages. */
-export function stackMeaningConfigs(imagesDir: string): Record<string, Record<string, string>> {
+export function stackMeaningConfigs(imagesDir: string, keys: StackMeaningSecrets): Record<string, Record<string, string>> {
   const images = ["pause.tar", "workload.tar"].map((f) => join(imagesDir, f));
-  const secrets = bag({ walletKey: WALLET_KEY, sshPrivateKey: SSH_KEY, k3sToken: K3S_TOKEN });
+  const secrets = bag({ walletKey: keys.walletKey, sshPrivateKey: keys.sshPrivateKey, k3sToken: K3S_TOKEN });
 
   // What devnet/local-stack/configure.ts adds to stacks/Pulumi.dev.yaml once the local world runs.
   const dev = {
