@@ -6,29 +6,27 @@
 // The Node.js language host built here (toolchain/) has no RunPlugin, so the plugin is started
 // the way upstream's RunPlugin starts it (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs):
 // `node ./node_modules/@pulumi/pulumi/cmd/run-plugin <dir>` in the package's directory, with
-// PULUMI_NODEJS_TYPESCRIPT=true. Installs from npm's cache only (scripts/example-lock.ts).
-import { execFileSync, spawnSync } from "node:child_process";
+// PULUMI_NODEJS_TYPESCRIPT=true. Installs from npm's cache only (scripts/packed-install.ts).
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeExampleLock } from "./example-lock";
+import { installPacked, packPackage } from "./packed-install";
 
 const root = resolve(__dirname, "..");
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
 const work = mkdtempSync(join(tmpdir(), "k3s-daas-schema-"));
 try {
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  const tarball = `file:${join(work, `k3s-daas-fleet-${version}.tgz`)}`;
+  const tarball = packPackage(root, work);
   const pkg = join(work, "components");
   mkdirSync(pkg);
   writeFileSync(join(pkg, "PulumiPlugin.yaml"), "runtime: nodejs\n");
   writeFileSync(join(pkg, "package.json"), JSON.stringify({
     name: "k3s-daas-fleet-components", version, main: "index.ts",
-    dependencies: { "@pulumi/pulumi": "3.260.0", "k3s-daas-fleet": tarball }, devDependencies: { typescript: "5.9.3" },
+    dependencies: { "@pulumi/pulumi": "3.260.0", "k3s-daas-fleet": `file:${tarball}` }, devDependencies: { typescript: "5.9.3" },
   }, null, 2));
   writeFileSync(join(pkg, "tsconfig.json"), readFileSync(join(root, "examples", "fleet-from-package", "tsconfig.json")));
-  writeExampleLock(root, pkg, tarball);
-  execFileSync("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: pkg, stdio: ["ignore", "ignore", "inherit"] });
+  installPacked(root, pkg, tarball);
   const plugin = join(work, "bin", "pulumi-resource-k3s-daas-fleet-components");
   mkdirSync(join(work, "bin"));
   writeFileSync(plugin, `#!/bin/sh\ncd '${pkg}'\nexport PULUMI_NODEJS_TYPESCRIPT=true\nexec node ./node_modules/@pulumi/pulumi/cmd/run-plugin '${pkg}' "$@"\n`);

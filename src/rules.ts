@@ -26,5 +26,10 @@ export const k3sVersionSchema = z.string().regex(K3S_VERSION, "must look like v1
 export const DEFAULT_RENEW_BEFORE_EPOCHS = 5;
 /** The most: a renewal window must leave a token a life. */
 export const MAX_RENEW_BEFORE_EPOCHS = 29;
+/**
+ * Ports of k3s and the kubelet: the agent's API never takes one (the original listened on 10250
+ * and collided with the kubelet). The settings and the agent's own config both refuse them.
+ */
+export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
 /** The least `healthTimeoutSeconds` anywhere: a worker gets at least this long to come up. */
 export const MIN_HEALTH_TIMEOUT_SECONDS = 5;

@@ -3,14 +3,10 @@
 import { z } from "zod";
 import { originOf, rpcHeaderProblems, rpcUrlCredentialProblem } from "../../src/sui/headers";
 import { caCertificatesSchema } from "../../src/sui/ca";
-import { dnsNameSchema as dnsName, ED25519_PUBLIC_KEY_B64, objectIdSchema as objectId } from "../../src/rules";
+import { dnsNameSchema as dnsName, ED25519_PUBLIC_KEY_B64, objectIdSchema as objectId, RESERVED_PORTS } from "../../src/rules";
 
-// Ports the agent must never take: the kubelet's, the API server's and the other k3s ports.
-// The original listened on 10250 and collided with the kubelet.
-export const RESERVED_PORTS: ReadonlySet<number> = new Set([
-  2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256,
-  10257, 10259, 51820, 51821,
-]);
+// Ports the agent must never take (src/rules.ts): the kubelet's, the API server's, k3s's.
+export { RESERVED_PORTS } from "../../src/rules";
 
 const absPath = z.string().regex(/^\//, "must be an absolute path");
 const port = z

@@ -1,12 +1,12 @@
 // The node agent on every host: the Node it runs on, its API, and whom it listens to.
 import { z } from "zod";
-import { ed25519PublicKeySchema, MIN_HEALTH_TIMEOUT_SECONDS } from "../rules";
+import { ed25519PublicKeySchema, MIN_HEALTH_TIMEOUT_SECONDS, RESERVED_PORTS } from "../rules";
+
+export { RESERVED_PORTS } from "../rules";
 import { httpUrlSchema, tcpPortSchema } from "./fields";
 
 /** A Node release the agent can run on: 22.x or later, as the npm registry names it. */
 export const NODE_VERSION = /^(2[2-9]|[3-9]\d|\d{3,})\.\d+\.\d+$/;
-/** Ports of k3s and the kubelet; the agent's API never takes one (the original used 10250). */
-export const RESERVED_PORTS: ReadonlySet<number> = new Set([2379, 2380, 5001, 6443, 6444, 8472, 9345, 10010, 10248, 10249, 10250, 10251, 10255, 10256, 10257, 10259, 51820, 51821]);
 
 export const agentShape = {
   /**

@@ -7,12 +7,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createSuiClient, readStakeRecord } from "../../src/sui";
 import { createTestStack, type TestStack } from "../support/engine";
-import { writeExampleLock } from "../../scripts/example-lock";
+import { installPacked, packPackage } from "../../scripts/packed-install";
 import { sshRun } from "../support/ssh";
 import { startFleetEnv, type FleetEnv } from "../../devnet/local-stack/fleet-env";
 
@@ -27,18 +27,12 @@ const stakeIds: string[] = [];
 before(async () => {
   work = mkdtempSync(join(tmpdir(), "k3s-daas-example-"));
   // The package, built by its prepack step, as `npm pack` makes it.
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  const tarball = join(work, `k3s-daas-fleet-${version}.tgz`);
-  assert.ok(existsSync(tarball), "npm pack made the tarball");
+  const tarball = packPackage(root, work);
+  assert.equal(tarball, join(work, `k3s-daas-fleet-${version}.tgz`), "npm pack made the tarball");
   // The example program, away from this checkout, installing that tarball.
   app = join(work, "edge-fleet");
   cpSync(join(root, "examples", "fleet-from-package"), app, { recursive: true });
-  const pkg = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  pkg.dependencies["k3s-daas-fleet"] = `file:${tarball}`;
-  writeFileSync(join(app, "package.json"), JSON.stringify(pkg, null, 2));
-  writeExampleLock(root, app, `file:${tarball}`);
-  // No install scripts: the command plugin is this machine's build (setup), never a download.
-  execFileSync("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: app, stdio: ["ignore", "ignore", "inherit"] });
+  installPacked(root, app, tarball);
 
   env = await startFleetEnv({ count: 2, namePrefix: "ex", subnet: "10.93.0.0/24" });
   const full = env.stackConfig();
